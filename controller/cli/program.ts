@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { CLUSTEREXT_VERSION } from '../version.js';
+import { registerLocalCommand } from './commands/local.js';
+
+/**
+ * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
+ * `register…Command(program)` function; this file only lists them, so it reads as the table of
+ * contents of the CLI.
+ */
+export function buildProgram(): Command {
+  const program = new Command('clusterext')
+    .description(
+      'GitOps for Kubernetes cluster extensions: validate the extension manifests in git, plan what a\n' +
+        'change does per cluster, reconcile real Helm releases, and report drift.',
+    )
+    .version(CLUSTEREXT_VERSION, '-v, --version', 'print the clusterext version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerLocalCommand(program);
+  return program;
+}

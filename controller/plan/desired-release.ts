@@ -1,0 +1,40 @@
+import type { ChartRef, DriftDetection, ProtectedSettingsRef, Scope } from '../manifest/fleet.js';
+
+/**
+ * How the version of a desired release was decided. `resolved` came from the chart repository
+ * index (newest of the train within the major, or newest of the train on a fresh install);
+ * `pinned` is the Extension's exact `version`; `unresolved` is what `--offline` (or an unreachable
+ * index) leaves: the train and the constraint, no concrete version.
+ */
+export type VersionResolution =
+  | { kind: 'pinned'; version: string }
+  | { kind: 'resolved'; version: string; train: string; constraint: string }
+  | { kind: 'unresolved'; train: string; constraint: string; reason: string };
+
+export type ReleaseOrigin = { kind: 'explicit' } | { kind: 'policy'; policy: string };
+
+/** What one (cluster, extension) must run: one Helm release. Plain data, JSON-serializable. */
+export interface DesiredRelease {
+  cluster: string;
+  /** The Extension's name, which is also the Helm release name. */
+  extension: string;
+  releaseName: string;
+  /** Release namespace: releaseNamespace / the type's default for scope cluster, targetNamespace for scope namespace. */
+  namespace: string;
+  scope: Scope;
+  extensionType: string;
+  chart: ChartRef;
+  version: VersionResolution;
+  autoUpgradeMinorVersion: boolean;
+  releaseTrain: string;
+  /** configurationSettings nested per DESIGN.md §1 (`a.b: 1` → `{a: {b: 1}}`). */
+  values: Record<string, unknown>;
+  protectedSettingsRef?: ProtectedSettingsRef;
+  driftDetection: DriftDetection;
+  origin: ReleaseOrigin;
+  /**
+   * sha256 over chart, version, values and the protected-settings digest (hex). Computed with
+   * `computeConfigDigest`; stages that cannot read Secrets (plan) pass no protected digest.
+   */
+  configDigest: string;
+}

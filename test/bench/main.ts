@@ -1,0 +1,29 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BenchSection, Figure } from './figure.js';
+
+/**
+ * `npm run bench [section…]`: runs every section in test/bench/sections (or the named ones) and
+ * prints its figures. Sections start their own real components and stop them.
+ */
+const sectionsDir = fileURLToPath(new URL('./sections/', import.meta.url));
+const only = process.argv.slice(2);
+const files = readdirSync(sectionsDir).filter((f) => f.endsWith('.js')).sort();
+
+let failed = false;
+for (const file of files) {
+  const section = (await import(new URL(`./sections/${file}`, import.meta.url).href)).default as BenchSection;
+  if (only.length > 0 && !only.includes(section.name)) continue;
+  process.stdout.write(`\n== ${section.name}\n`);
+  try {
+    const figures: Figure[] = await section.run();
+    for (const f of figures) {
+      const value = Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(2);
+      process.stdout.write(`  ${f.name.padEnd(58)} ${value.padStart(12)} ${f.unit.padEnd(6)} ${f.note ?? ''}\n`);
+    }
+  } catch (err) {
+    failed = true;
+    process.stdout.write(`  FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
