@@ -1,0 +1,95 @@
+import { GROUP } from '../manifest/fleet.js';
+import { expectOk, type KubeRest } from './kube-rest.js';
+
+export const CR_VERSION = 'v1alpha1';
+export const FIELD_MANAGER = 'clusterext';
+
+/** The custom resources the controller records (DESIGN.md §2), by kind. */
+export const CR_PLURALS = {
+  ExtensionRepository: 'extensionrepositories',
+  ExtensionType: 'extensiontypes',
+  ConnectedCluster: 'connectedclusters',
+  Extension: 'extensions',
+  ExtensionPolicy: 'extensionpolicies',
+} as const;
+export type CrKind = keyof typeof CR_PLURALS;
+
+export interface CustomResource<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
+  apiVersion: string;
+  kind: CrKind;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    generation?: number;
+    resourceVersion?: string;
+    uid?: string;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+  };
+  spec: Spec;
+  status?: Status;
+}
+
+/**
+ * Reads and writes clusterext custom resources in one namespace of the hub cluster. Spec changes
+ * go through server-side apply (field manager `clusterext`), status through a merge patch of the
+ * status subresource; both with their content types set explicitly.
+ */
+export class CrStore {
+  constructor(
+    private readonly kube: KubeRest,
+    readonly namespace: string,
+  ) {}
+
+  private path(kind: CrKind, name?: string, sub?: 'status'): string {
+    const base = `/apis/${GROUP}/${CR_VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${CR_PLURALS[kind]}`;
+    return name === undefined ? base : `${base}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`;
+  }
+
+  async list<S, T>(kind: CrKind, labelSelector?: string): Promise<CustomResource<S, T>[]> {
+    const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    const body = expectOk(await this.kube.request<{ items: CustomResource<S, T>[] }>({ method: 'GET', path: `${this.path(kind)}${query}` }), `Listing ${kind} resources`);
+    return body.items.map((item) => ({ ...item, kind }));
+  }
+
+  async get<S, T>(kind: CrKind, name: string): Promise<CustomResource<S, T> | undefined> {
+    const res = await this.kube.request<CustomResource<S, T>>({ method: 'GET', path: this.path(kind, name) });
+    if (res.status === 404) return undefined;
+    return expectOk(res, `Reading ${kind} "${name}"`);
+  }
+
+  /** Server-side apply of the fields clusterext owns; returns the object as stored. */
+  async apply<S, T>(kind: CrKind, name: string, object: { metadata: Partial<CustomResource['metadata']>; spec: S }): Promise<CustomResource<S, T>> {
+    const body = { apiVersion: `${GROUP}/${CR_VERSION}`, kind, ...object, metadata: { ...object.metadata, name, namespace: this.namespace } };
+    const res = await this.kube.request<CustomResource<S, T>>({
+      method: 'PATCH',
+      path: `${this.path(kind, name)}?fieldManager=${FIELD_MANAGER}&force=true`,
+      body,
+      contentType: 'application/apply-patch+yaml',
+    });
+    return expectOk(res, `Applying ${kind} "${name}"`);
+  }
+
+  async patchStatus<T>(kind: CrKind, name: string, status: T): Promise<void> {
+    const res = await this.kube.request({ method: 'PATCH', path: this.path(kind, name, 'status'), body: { status }, contentType: 'application/merge-patch+json' });
+    if (res.status === 404) return;
+    expectOk(res, `Writing the status of ${kind} "${name}"`);
+  }
+
+  async setFinalizers(kind: CrKind, name: string, finalizers: string[], resourceVersion?: string): Promise<void> {
+    const metadata: Record<string, unknown> = { finalizers };
+    if (resourceVersion) metadata.resourceVersion = resourceVersion;
+    const res = await this.kube.request({ method: 'PATCH', path: this.path(kind, name), body: { metadata }, contentType: 'application/merge-patch+json' });
+    if (res.status === 404) return;
+    expectOk(res, `Updating the finalizers of ${kind} "${name}"`);
+  }
+
+  async delete(kind: CrKind, name: string): Promise<void> {
+    const res = await this.kube.request({ method: 'DELETE', path: this.path(kind, name) });
+    if (res.status === 404) return;
+    expectOk(res, `Deleting ${kind} "${name}"`);
+  }
+}

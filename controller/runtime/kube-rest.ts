@@ -1,0 +1,96 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterextError } from '../errors/clusterext-error.js';
+
+export type PatchContentType = 'application/apply-patch+yaml' | 'application/merge-patch+json' | 'application/json-patch+json';
+
+export interface KubeRestRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  contentType?: PatchContentType | 'application/json';
+  timeoutMs?: number;
+}
+
+export interface KubeRestResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/**
+ * A raw JSON client for one cluster. clusterext sends its objects unchanged (the typed and generic
+ * clients of @kubernetes/client-node drop fields they do not know and cannot set the apply or
+ * merge-patch content types without middleware). Counts requests so benches can report them.
+ */
+export interface KubeRest {
+  request<T = unknown>(req: KubeRestRequest): Promise<KubeRestResponse<T>>;
+  readonly requestCount: number;
+  readonly server: string;
+  close(): void;
+}
+
+export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new ClusterextError('KubeconfigInvalid', 'The kubeconfig has no current cluster; set current-context.', {});
+  const base = new URL(cluster.server);
+  const isHttps = base.protocol === 'https:';
+  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  let requestCount = 0;
+
+  async function request<T>(req: KubeRestRequest): Promise<KubeRestResponse<T>> {
+    requestCount += 1;
+    const options: https.RequestOptions = {
+      method: req.method,
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      path: `${base.pathname.replace(/\/$/, '')}${req.path}`,
+      headers: { Accept: 'application/json' },
+      agent,
+      timeout: req.timeoutMs ?? 30_000,
+    };
+    await kubeConfig.applyToHTTPSOptions(options);
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    if (payload) {
+      options.headers = { ...options.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };
+    }
+    return new Promise((resolve, reject) => {
+      const r = (isHttps ? https : http).request(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // non-JSON bodies (e.g. /readyz) are returned as text
+          }
+          resolve({ status: res.statusCode ?? 0, body: body as T });
+        });
+        res.on('error', reject);
+      });
+      r.on('timeout', () => r.destroy(new Error(`request to ${base.host} timed out`)));
+      r.on('error', (err) => reject(new ClusterextError('ClusterUnreachable', `The Kubernetes API at ${base.host} is unreachable: ${err.message}.`, { server: base.host })));
+      if (payload) r.write(payload);
+      r.end();
+    });
+  }
+
+  return {
+    request,
+    get requestCount() {
+      return requestCount;
+    },
+    server: cluster.server,
+    close: () => agent.destroy(),
+  };
+}
+
+/** Throws a `ClusterextError` carrying the API's own message when the status is not 2xx. */
+export function expectOk<T>(res: KubeRestResponse<T>, what: string): T {
+  if (res.status >= 200 && res.status < 300) return res.body;
+  const message = (res.body as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
+  throw new ClusterextError('KubeApiError', `${what} failed: ${message}`, { status: res.status });
+}
