@@ -9,7 +9,14 @@ import type { ChartRef, DriftDetection, ProtectedSettingsRef, Scope } from '../m
 export type VersionResolution =
   | { kind: 'pinned'; version: string }
   | { kind: 'resolved'; version: string; train: string; constraint: string }
-  | { kind: 'unresolved'; train: string; constraint: string; reason: string };
+  | { kind: 'unresolved'; train: string; constraint: string; reason: string; cause?: UnresolvedCause };
+
+/**
+ * Why a version stayed unresolved: `offline` was asked for (not a problem), the chart's versions
+ * were `unavailable` (index unreachable, chart not listed, oci:// repository), or the train has
+ * `no-match` for the constraint. The last two mean the release cannot be applied as written.
+ */
+export type UnresolvedCause = 'offline' | 'unavailable' | 'no-match';
 
 export type ReleaseOrigin = { kind: 'explicit' } | { kind: 'policy'; policy: string };
 

@@ -1,0 +1,41 @@
+import semver from 'semver';
+import { checkStrictSemver } from '../manifest/strict-semver.js';
+import type { ChartVersions, IgnoredVersion } from './chart-catalog.js';
+
+/** The part of a parsed Helm repository `index.yaml` this stage reads. */
+export interface ChartIndex {
+  entries?: Record<string, ReadonlyArray<{ version?: unknown } | null | undefined> | null | undefined>;
+}
+
+/**
+ * Splits the versions a Helm index lists for `chartName` into strict-SemVer versions (newest first)
+ * and ignored ones with the reason (DESIGN.md §1: a version such as `1.0.029903` is listed as
+ * ignored, never silently dropped). A chart the index does not list yields `unavailableReason`.
+ */
+export function classifyIndexVersions(index: ChartIndex, chartName: string): ChartVersions {
+  const entries = index.entries !== null && typeof index.entries === 'object' && Object.hasOwn(index.entries, chartName) ? index.entries[chartName] : undefined;
+  if (!Array.isArray(entries)) {
+    return { versions: [], ignored: [], unavailableReason: `The repository index does not list a chart named ${JSON.stringify(chartName)}.` };
+  }
+  const valid = new Set<string>();
+  const ignored = new Map<string, IgnoredVersion>();
+  for (const entry of entries) {
+    const version: unknown = entry?.version;
+    if (typeof version !== 'string') {
+      const shown = version === undefined ? '(missing)' : String(version);
+      if (!ignored.has(shown)) ignored.set(shown, { version: shown, reason: 'The index entry has no version string.' });
+      continue;
+    }
+    const check = checkStrictSemver(version);
+    if (check.ok) valid.add(version);
+    else if (!ignored.has(version)) ignored.set(version, { version, reason: `It is not a strict SemVer 2.0.0 version: ${check.reason}.` });
+  }
+  return {
+    versions: [...valid].sort(semver.rcompare),
+    ignored: [...ignored.values()].sort((a, b) => compareStrings(a.version, b.version)),
+  };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

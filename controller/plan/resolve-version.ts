@@ -1,0 +1,66 @@
+import semver from 'semver';
+import type { ChartRef, ExtensionTemplate, ReleaseTrain } from '../manifest/fleet.js';
+import { chartKey, type ChartCatalog } from './chart-catalog.js';
+import type { VersionResolution } from './desired-release.js';
+
+export interface ResolveVersionInput {
+  template: Pick<ExtensionTemplate, 'autoUpgradeMinorVersion' | 'version' | 'releaseTrain'>;
+  train: ReleaseTrain;
+  /** The chart the train takes its versions from (the train's overrides applied). */
+  chart: ChartRef;
+  /** Undefined when offline: auto-upgrading releases then show the train and the constraint. */
+  catalog?: ChartCatalog;
+  /** What runs now; auto-upgrade stays within its major. Absent for a fresh install. */
+  installedVersion?: string;
+}
+
+/**
+ * The version a release must run (DESIGN.md §1). Pinned (`autoUpgradeMinorVersion: false`) is
+ * exactly `version`. Otherwise the newest version of the train within the installed major (the
+ * newest of the train for a fresh install); prereleases only where the train includes them.
+ * Never crosses a major on its own, and never guesses: when nothing matches, the result is
+ * `unresolved` with the reason, and callers must not apply it.
+ *
+ * Installed versions newer than anything the train lists resolve to the newest in the major, which
+ * the plan shows as a (flagged) downgrade rather than hiding it.
+ */
+export function resolveVersion(input: ResolveVersionInput): VersionResolution {
+  const { template, train, chart, catalog } = input;
+  const trainName = template.releaseTrain;
+  if (!template.autoUpgradeMinorVersion) {
+    if (template.version !== undefined) return { kind: 'pinned', version: template.version };
+    return { kind: 'unresolved', train: trainName, constraint: '(none)', cause: 'no-match', reason: 'Auto-upgrade is off but no version is pinned; set spec.version.' };
+  }
+  const installed = input.installedVersion === undefined ? null : semver.parse(input.installedVersion);
+  const major = installed?.major;
+  const constraint = major === undefined ? '*' : `${major}.x`;
+  const within = major === undefined ? 'newest' : `newest within ${major}.x`;
+  if (catalog === undefined) {
+    return { kind: 'unresolved', train: trainName, constraint, cause: 'offline', reason: `Offline: the ${within} version of train ${JSON.stringify(trainName)} is resolved when the chart index is read.` };
+  }
+  const versions = catalog.get(chartKey(chart));
+  if (versions === undefined || versions.unavailableReason !== undefined) {
+    const why = versions?.unavailableReason ?? `The versions of chart ${JSON.stringify(chart.name)} from ${JSON.stringify(chart.repository)} were not loaded.`;
+    return { kind: 'unresolved', train: trainName, constraint, cause: 'unavailable', reason: why };
+  }
+  // versions are newest first, so the first match is the answer.
+  for (const version of versions.versions) {
+    if (!train.includePrereleases && semver.prerelease(version) !== null) continue;
+    if (major !== undefined && semver.major(version) !== major) continue;
+    return { kind: 'resolved', version, train: trainName, constraint };
+  }
+  const kinds = train.includePrereleases ? 'version' : 'release version (prereleases are excluded from this train)';
+  const scope = major === undefined ? '' : ` within ${major}.x; pin a version to move to another major`;
+  return {
+    kind: 'unresolved',
+    train: trainName,
+    constraint,
+    cause: 'no-match',
+    reason: `Chart ${JSON.stringify(chart.name)} from ${JSON.stringify(chart.repository)} lists no ${kinds}${scope}.`,
+  };
+}
+
+/** The version to compare and digest: the concrete version, or `<train>@<constraint>` when unresolved. */
+export function versionLabel(resolution: VersionResolution): string {
+  return resolution.kind === 'unresolved' ? `${resolution.train}@${resolution.constraint}` : resolution.version;
+}
