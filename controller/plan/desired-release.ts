@@ -37,6 +37,8 @@ export interface DesiredRelease {
   /** configurationSettings nested per DESIGN.md §1 (`a.b: 1` → `{a: {b: 1}}`). */
   values: Record<string, unknown>;
   protectedSettingsRef?: ProtectedSettingsRef;
+  /** HMAC digest of the protected settings, when the caller supplied one (never the data). */
+  protectedSettingsDigest?: string;
   driftDetection: DriftDetection;
   origin: ReleaseOrigin;
   /**
