@@ -28,7 +28,7 @@ export function classifyIndexVersions(index: ChartIndex, chartName: string): Cha
     }
     const check = checkStrictSemver(version);
     if (check.ok) valid.add(version);
-    else if (!ignored.has(version)) ignored.set(version, { version, reason: `It is not a strict SemVer 2.0.0 version: ${check.reason}.` });
+    else if (!ignored.has(version)) ignored.set(version, { version, reason: `It is not a strict SemVer 2.0.0 version: ${check.reason}${/[.?!]$/.test(check.reason) ? '' : '.'}` });
   }
   return {
     versions: [...valid].sort(semver.rcompare),

@@ -281,12 +281,13 @@ function blastRadiusOf(plan: ClusterPlan, releasesBefore: number, threshold: num
   if (uninstalls === 0) return undefined;
   if (uninstalls / releasesBefore <= threshold) return undefined;
   const percent = Math.round((uninstalls / releasesBefore) * 100);
+  const share = uninstalls === releasesBefore ? `all ${releasesBefore}` : `${uninstalls} of the ${releasesBefore}`;
   return {
     cluster: plan.cluster,
     uninstalls,
     releasesBefore,
     threshold,
-    message: `This plan uninstalls ${uninstalls} of the ${releasesBefore} release${releasesBefore === 1 ? '' : 's'} on cluster ${q(plan.cluster)} (${percent}%), more than the blast-radius threshold of ${Math.round(threshold * 100)}%.`,
+    message: `This plan uninstalls ${share} release${releasesBefore === 1 ? '' : 's'} on cluster ${q(plan.cluster)} (${percent}%), more than the blast-radius threshold of ${Math.round(threshold * 100)}%.`,
   };
 }
 
@@ -351,7 +352,7 @@ export function describeTarget(version: VersionResolution): string {
     case 'resolved':
       return `${version.version}, newest of train ${q(version.train)}${version.constraint === '*' ? '' : ` within ${version.constraint}`}`;
     case 'unresolved':
-      return `newest of train ${q(version.train)}${version.constraint === '*' ? '' : ` within ${version.constraint}`}, not resolved${version.cause === 'offline' ? ' (offline)' : ''}`;
+      return `newest of train ${q(version.train)}${version.constraint === '*' ? '' : ` within ${version.constraint}`}, unresolved${version.cause === 'offline' ? ' while offline' : ''}`;
   }
 }
 

@@ -1,0 +1,87 @@
+import type { VersionResolution } from '../plan/desired-release.js';
+import type { ComplianceChange, ComplianceSide, ReleaseChange, ReleaseChangeAction } from '../plan/plan.js';
+
+/** How a kind of change reads: Terraform-like symbol, a label, and whether it needs attention. */
+export interface ChangeStyle {
+  symbol: '+' | '-' | '~' | '!' | '-/+';
+  label: string;
+  /** Tone for colour and emphasis. */
+  tone: 'add' | 'remove' | 'change' | 'attention';
+}
+
+const STYLES: Record<ReleaseChangeAction, ChangeStyle> = {
+  install: { symbol: '+', label: 'install', tone: 'add' },
+  uninstall: { symbol: '-', label: 'uninstall', tone: 'remove' },
+  upgrade: { symbol: '~', label: 'upgrade', tone: 'change' },
+  'major-upgrade': { symbol: '!', label: 'major upgrade', tone: 'attention' },
+  downgrade: { symbol: '!', label: 'downgrade', tone: 'attention' },
+  'version-changed': { symbol: '~', label: 'version', tone: 'change' },
+  'chart-changed': { symbol: '~', label: 'chart', tone: 'change' },
+  'namespace-moved': { symbol: '-/+', label: 'namespace moved', tone: 'attention' },
+  'settings-changed': { symbol: '~', label: 'settings', tone: 'change' },
+  'protected-settings-changed': { symbol: '~', label: 'protected settings', tone: 'change' },
+  'drift-detection-changed': { symbol: '~', label: 'drift detection', tone: 'change' },
+};
+
+export function changeStyle(change: ReleaseChange): ChangeStyle {
+  const style = STYLES[change.action];
+  // A replaced release (type change) or an unresolvable version needs a second look whatever the action.
+  return change.flags.length > 0 && style.tone !== 'attention' ? { ...style, tone: 'attention' } : style;
+}
+
+/** The flags the action's own label does not already say (a major upgrade is not also "major-upgrade"). */
+export function extraFlags(change: ReleaseChange): string[] {
+  return change.flags.filter((flag) => flag !== change.action && !(flag === 'reinstall' && change.action === 'namespace-moved'));
+}
+
+/** The short "what" after the extension name: versions, namespaces, Secret names. Never setting values. */
+export function changeDetail(change: ReleaseChange): string {
+  const { from, to } = change;
+  switch (change.action) {
+    case 'install':
+      return `${formatVersion(to!.version)} in ${to!.namespace}`;
+    case 'uninstall':
+      return `${formatVersion(from!.version)} from ${from!.namespace}`;
+    case 'upgrade':
+    case 'major-upgrade':
+    case 'downgrade':
+    case 'version-changed':
+      return `${formatVersion(from!.version)} → ${formatVersion(to!.version)}`;
+    case 'chart-changed':
+      return `${from!.chart.repository} ${from!.chart.name} → ${to!.chart.repository} ${to!.chart.name}`;
+    case 'namespace-moved':
+      return `${from!.namespace} → ${to!.namespace} (reinstall)`;
+    case 'settings-changed': {
+      const n = change.settings?.length ?? 0;
+      return `${n} key${n === 1 ? '' : 's'}`;
+    }
+    case 'protected-settings-changed':
+      return `${secret(from!.protectedSettingsSecret)} → ${secret(to!.protectedSettingsSecret)}`;
+    case 'drift-detection-changed':
+      return `${from!.driftDetection} → ${to!.driftDetection}`;
+  }
+}
+
+/** `1.2.0`, or for an unresolved version the train and constraint: `stable 1.x (unresolved)`. */
+export function formatVersion(version: VersionResolution): string {
+  if (version.kind !== 'unresolved') return version.version;
+  return `${version.train} ${version.constraint === '*' ? 'newest' : version.constraint} (unresolved)`;
+}
+
+export function formatComplianceSide(side: ComplianceSide | undefined): string {
+  if (side === undefined) return 'not selected';
+  return `${side.compliant ? 'compliant' : 'non-compliant'} (${side.reason})`;
+}
+
+export function complianceDetail(change: ComplianceChange): string {
+  return `${formatComplianceSide(change.from)} → ${formatComplianceSide(change.to)}`;
+}
+
+/** A setting value as it appears in a diff: JSON, so `"80"` and `80` differ visibly. */
+export function formatSettingValue(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
+}
+
+function secret(name: string | undefined): string {
+  return name === undefined ? '(none)' : `Secret ${name}`;
+}
