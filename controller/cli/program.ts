@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { CLUSTEREXT_VERSION } from '../version.js';
 import { registerLocalCommand } from './commands/local.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { registerCrdsCommand } from './commands/crds.js';
 
 /**
  * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .version(CLUSTEREXT_VERSION, '-v, --version', 'print the clusterext version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
+  registerValidateCommand(program);
+  registerCrdsCommand(program);
   registerLocalCommand(program);
   return program;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSemverRange, checkStrictSemver, STRICT_SEMVER_PATTERN } from './strict-semver.js';
+import { checkSemverRange, checkStrictSemver, describeSemverProblem, STRICT_SEMVER_PATTERN } from './strict-semver.js';
 
 const VALID = [
   '0.0.0',
@@ -72,5 +72,18 @@ describe('checkSemverRange', () => {
 
   it('rejects an empty range, which npm would read as "*"', () => {
     expect(checkSemverRange('  ')).toEqual({ ok: false, reason: 'it is empty; omit kubernetesVersion to allow every version' });
+  });
+});
+
+describe('describeSemverProblem', () => {
+  it('names the subject and the value and ends with the suggestion', () => {
+    const check = checkStrictSemver('1.0.029903');
+    if (check.ok) throw new Error('expected invalid');
+    expect(describeSemverProblem('spec.version', '1.0.029903', check)).toBe(
+      'spec.version "1.0.029903" is not a strict SemVer 2.0.0 version: patch "029903" has a leading zero; did you mean 1.0.29903?',
+    );
+    const noSuggestion = checkStrictSemver('1.2.3.4');
+    if (noSuggestion.ok) throw new Error('expected invalid');
+    expect(describeSemverProblem('Chart version', '1.2.3.4', noSuggestion)).toMatch(/^Chart version "1\.2\.3\.4" is not a strict SemVer 2\.0\.0 version: it has 4 .*\(major\.minor\.patch\)\.$/);
   });
 });

@@ -26,9 +26,13 @@ export function checkStrictSemver(version: string): SemverCheck {
     : { ok: false, reason };
 }
 
-/** A whole-sentence explanation, `version "x" …`, for diagnostics and ignored chart versions. */
-export function describeSemverProblem(version: string, check: Extract<SemverCheck, { ok: false }>): string {
-  return `Version ${JSON.stringify(version)} is not a strict SemVer 2.0.0 version: ${check.reason}.`;
+/**
+ * A whole sentence for diagnostics and ignored chart versions:
+ * `spec.version "1.0.029903" is not a strict SemVer 2.0.0 version: patch "029903" has a leading zero; did you mean 1.0.29903?`
+ */
+export function describeSemverProblem(subject: string, version: string, check: Extract<SemverCheck, { ok: false }>): string {
+  const end = /[.?]$/.test(check.reason) ? '' : '.';
+  return `${subject} ${JSON.stringify(version)} is not a strict SemVer 2.0.0 version: ${check.reason}${end}`;
 }
 
 /** The first thing wrong with `version`, or undefined when it is exactly SemVer 2.0.0. */

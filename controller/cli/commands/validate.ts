@@ -1,0 +1,66 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
+import { hasErrors } from '../../manifest/diagnostic.js';
+import type { Fleet } from '../../manifest/fleet.js';
+import { findRepositoryRoot } from '../../manifest/git-tree-reader.js';
+import { loadFleetFromDirectory, loadFleetFromGit, type FleetLoadResult } from '../../manifest/load-fleet.js';
+import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../../render/diagnostics.js';
+
+interface ValidateOptions {
+  rev?: string;
+  format: DiagnosticFormat;
+}
+
+/** `clusterext validate [PATH] [--rev REV] [--format …]`: exit 0 when valid, 1 on any error. */
+export function registerValidateCommand(program: Command): void {
+  program
+    .command('validate')
+    .description('check every manifest under PATH (default: .) and report all problems at once; exit 1 on any error')
+    .argument('[path]', 'the folder holding the fleet manifests', '.')
+    .option('--rev <rev>', 'read PATH at this git revision (branch, tag or sha) of its repository, without checking it out')
+    .addOption(new Option('--format <format>', 'output format').choices([...DIAGNOSTIC_FORMATS]).default('human'))
+    .action(async (fleetPath: string, options: ValidateOptions) => {
+      const result = await load(fleetPath, options.rev);
+      const color = options.format === 'human' && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const pathPrefix = displayPrefix(fleetPath);
+      let output = renderDiagnostics(result.diagnostics, options.format, { color, pathPrefix });
+      if (options.format === 'human' && result.fleet) output += `${describeFleet(result.fleet, result.commit)}\n`;
+      process.stdout.write(output);
+      if (hasErrors(result.diagnostics)) throw new ExitError(1);
+    });
+}
+
+async function load(fleetPath: string, rev: string | undefined): Promise<FleetLoadResult & { commit?: string }> {
+  if (rev === undefined) return loadFleetFromDirectory(fleetPath);
+  const repoDir = await findRepositoryRoot(fleetPath);
+  if (!repoDir) {
+    throw new ClusterextError('NotAGitRepository', `"${fleetPath}" is not inside a git repository, so --rev cannot be used; drop --rev to validate the files as they are.`, {
+      path: fleetPath,
+    });
+  }
+  const inside = path.relative(repoDir, path.resolve(fleetPath)).split(path.sep).join('/');
+  if (inside.startsWith('..')) {
+    throw new ClusterextError('FleetPathNotFound', `"${fleetPath}" is outside the repository at "${repoDir}".`, { path: fleetPath });
+  }
+  return loadFleetFromGit({ repoDir, rev, path: inside });
+}
+
+/** `samples/fleet/` for `samples/fleet`, '' for `.`: paths in human output are relative to where the command ran. */
+function displayPrefix(fleetPath: string): string {
+  const isFile = statSync(fleetPath, { throwIfNoEntry: false })?.isFile() ?? false;
+  const normalized = path.normalize(isFile ? path.dirname(fleetPath) : fleetPath).split(path.sep).join('/');
+  if (normalized === '.' || normalized === './') return '';
+  return normalized.endsWith('/') ? normalized : `${normalized}/`;
+}
+
+function describeFleet(fleet: Fleet, commit: string | undefined): string {
+  const parts = [
+    `${fleet.extensionTypes.length} extension type${fleet.extensionTypes.length === 1 ? '' : 's'}`,
+    `${fleet.clusters.length} cluster${fleet.clusters.length === 1 ? '' : 's'}`,
+    `${fleet.extensions.length} extension${fleet.extensions.length === 1 ? '' : 's'}`,
+    `${fleet.policies.length} polic${fleet.policies.length === 1 ? 'y' : 'ies'}`,
+  ];
+  return `  ${parts.join(', ')}${commit ? ` at ${commit.slice(0, 12)}` : ''}.`;
+}

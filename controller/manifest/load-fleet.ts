@@ -1,0 +1,120 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ClusterextError } from '../errors/clusterext-error.js';
+import { buildFleet } from './build-fleet.js';
+import { classifyDocument, type ManifestDocument } from './classify-document.js';
+import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.js';
+import type { Fleet } from './fleet.js';
+import { checkFleetRules } from './fleet-rules.js';
+import { createGitTreeReader, type GitTreeReader } from './git-tree-reader.js';
+import { parseYamlDocuments } from './yaml-documents.js';
+
+export interface FleetFile {
+  /** Relative to the fleet path, forward slashes. */
+  path: string;
+  content: string;
+}
+
+/** `fleet` is undefined exactly when some diagnostic is an error. Diagnostics are sorted. */
+export interface FleetLoadResult {
+  fleet: Fleet | undefined;
+  diagnostics: Diagnostic[];
+}
+
+const MANIFEST_FILE = /\.ya?ml$/i;
+
+/** True for the files the loaders read: `.yaml` and `.yml`. */
+export function isManifestFile(filePath: string): boolean {
+  return MANIFEST_FILE.test(filePath);
+}
+
+/**
+ * Validates a fleet from file contents: YAML, schemas, cross-field and cross-object rules, every
+ * problem at once. Pure: the loaders below only read files and call this.
+ */
+export function validateFleetFiles(files: readonly FleetFile[]): FleetLoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const manifests: ManifestDocument[] = [];
+  const sorted = files.map((f) => ({ ...f, path: f.path.replace(/\\/g, '/') })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const file of sorted) {
+    const parsed = parseYamlDocuments(file.path, file.content);
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.documents) {
+      const { manifest, diagnostics: found } = classifyDocument(doc);
+      diagnostics.push(...found);
+      if (manifest) manifests.push(manifest);
+    }
+  }
+  if (manifests.length === 0 && !hasErrors(diagnostics)) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'NoManifests',
+      message:
+        sorted.length === 0
+          ? 'No .yaml or .yml files were found; check the path (an empty fleet is never applied, as it would remove every extension).'
+          : 'The files hold no clusterext manifests; check the path (an empty fleet is never applied, as it would remove every extension).',
+      file: '.',
+      line: 1,
+      column: 1,
+      pointer: '',
+    });
+  }
+  diagnostics.push(...checkFleetRules(manifests));
+  diagnostics.sort(compareDiagnostics);
+  return { fleet: hasErrors(diagnostics) ? undefined : buildFleet(manifests), diagnostics };
+}
+
+/** Loads every `.yaml`/`.yml` file under `dir` (or the one file `dir` names); dot-folders are skipped. */
+export async function loadFleetFromDirectory(dir: string): Promise<FleetLoadResult> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new ClusterextError('FleetPathNotFound', `The path "${dir}" does not exist; give the folder that holds the fleet manifests.`, { path: dir });
+  if (info.isFile()) {
+    return validateFleetFiles([{ path: path.basename(dir), content: await readFile(dir, 'utf8') }]);
+  }
+  const files: FleetFile[] = [];
+  for (const relative of await listManifestFiles(dir, '')) {
+    files.push({ path: relative, content: await readFile(path.join(dir, relative), 'utf8') });
+  }
+  return validateFleetFiles(files);
+}
+
+async function listManifestFiles(root: string, relative: string): Promise<string[]> {
+  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const child = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listManifestFiles(root, child)));
+    else if (entry.isFile() && isManifestFile(entry.name)) out.push(child);
+  }
+  return out;
+}
+
+export interface GitLoadOptions {
+  repoDir: string;
+  /** A branch, a tag or a (possibly abbreviated) commit sha. */
+  rev: string;
+  /** The fleet folder inside the repository; default the root. */
+  path?: string;
+}
+
+/** Loads the fleet at a git revision of a local repository, reading objects without a checkout. */
+export async function loadFleetFromGit(options: GitLoadOptions): Promise<FleetLoadResult & { commit: string }> {
+  const reader = createGitTreeReader({ repoDir: options.repoDir });
+  const commit = await reader.resolveCommit(options.rev);
+  const files = await readFleetFilesAtCommit(reader, commit, options.path ?? '');
+  return { ...validateFleetFiles(files), commit };
+}
+
+/** The manifest files under `dir` at `commit`, with paths relative to `dir`. */
+export async function readFleetFilesAtCommit(reader: GitTreeReader, commit: string, dir: string): Promise<FleetFile[]> {
+  const root = dir.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/');
+  const paths = await reader.listFiles(commit, root);
+  const files: FleetFile[] = [];
+  for (const repoPath of paths) {
+    const relative = repoPath === root ? path.posix.basename(repoPath) : root ? repoPath.slice(root.length + 1) : repoPath;
+    if (!isManifestFile(relative) || relative.split('/').some((s) => s.startsWith('.'))) continue;
+    files.push({ path: relative, content: await reader.readFile(commit, repoPath) });
+  }
+  return files;
+}
