@@ -1,0 +1,158 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ClusterextError } from '../../errors/clusterext-error.js';
+import { ensureControlPlaneBinaries } from '../../local/control-plane-binaries.js';
+import { describeFleet, fleetStatePath, readFleetState, writeFleetState, type FleetState } from '../../local/fleet-state.js';
+import { startLocalFleet } from '../../local/local-fleet.js';
+import { toolPath } from '../../local/tool-path.js';
+
+const DEFAULT_DIR = join(tmpdir(), 'clusterext-local');
+
+/**
+ * `clusterext local up|down|prepare`: the embedded local fleet (real kube-apiservers on one etcd,
+ * a git server and a chart repository on loopback), much like `kind create cluster`.
+ */
+export function registerLocalCommand(program: Command): void {
+  const local = program
+    .command('local')
+    .description('run a local fleet of real Kubernetes API servers, a git server and a Helm chart repository on loopback')
+    .addHelpText(
+      'after',
+      `
+The local fleet is what "npm start", the integration tests and the bench run on. Each cluster is a
+real kube-apiserver (all sharing one etcd); there is no scheduler, controller-manager or kubelet, so
+Helm releases install their objects but no pod ever runs, and a deleted namespace stays Terminating.
+
+Examples:
+  clusterext local prepare            build or locate kube-apiserver and etcd (once; takes minutes)
+  clusterext local up --clusters 2    start two clusters and keep them running until Ctrl-C
+  clusterext local down               stop the fleet started by "local up" from another shell`,
+    );
+
+  local
+    .command('prepare')
+    .description('build (from the Go module proxy) or locate kube-apiserver and etcd, and check helm and kubectl')
+    .option('--no-build', 'only check; fail if a binary is missing instead of building it')
+    .addHelpText(
+      'after',
+      `
+Binaries come from $KUBEBUILDER_ASSETS when it holds kube-apiserver and etcd, else from the cache
+($CLUSTEREXT_CACHE_DIR, else $XDG_CACHE_HOME/clusterext, else ~/.cache/clusterext), keyed by version
+and built there when missing. A cold build needs Go 1.24+, several minutes and about 2 GB of memory.`,
+    )
+    .action(async (options: { build: boolean }) => {
+      const binaries = await ensureControlPlaneBinaries({ build: options.build, log: (line) => process.stderr.write(`  ${line}\n`) });
+      const rows = [
+        ['kube-apiserver', binaries.kubeApiserver],
+        ['etcd', binaries.etcd],
+        ['helm', toolPath('helm')],
+        ['kubectl', toolPath('kubectl')],
+      ];
+      process.stdout.write(`Test bed binaries (${binaries.source}):\n${rows.map(([name, path]) => `  ${name!.padEnd(15)} ${path}`).join('\n')}\n`);
+    });
+
+  local
+    .command('up')
+    .description('start the local fleet and stay in the foreground until Ctrl-C or SIGTERM, then stop it cleanly')
+    .addOption(new Option('-c, --clusters <n>', 'how many clusters to start').default(1).argParser(parseClusterCount))
+    .option('-d, --dir <dir>', 'folder for kubeconfigs, data, logs and state.json (removed on stop)', DEFAULT_DIR)
+    .option('--no-build', 'fail instead of building kube-apiserver and etcd when they are missing')
+    .action(async (options: { clusters: number; dir: string; build: boolean }) => {
+      const dir = resolve(options.dir);
+      const previous = readFleetState(dir);
+      if (previous && isAlive(previous.pid)) {
+        throw new ClusterextError(
+          'LocalFleetRunning',
+          `A local fleet is already running in "${dir}" (process ${previous.pid}); stop it with "clusterext local down --dir ${dir}" or pick another --dir.`,
+          { dir, pid: previous.pid },
+        );
+      }
+      if (previous) rmSync(dir, { recursive: true, force: true });
+      let stopRequested = false;
+      const requested = new Promise<void>((done) => {
+        const onSignal = () => {
+          stopRequested = true;
+          done();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+      process.stderr.write(`Starting ${options.clusters} cluster(s), a git server and a chart repository in "${dir}"…\n`);
+      const fleet = await startLocalFleet({
+        clusters: options.clusters,
+        dir,
+        buildMissing: options.build,
+        log: (line) => process.stderr.write(`  ${line}\n`),
+      });
+      try {
+        const state = describeFleet(fleet, process.pid);
+        writeFleetState(state);
+        process.stdout.write(describeForPeople(state));
+        if (!stopRequested) await requested;
+        process.stderr.write('Stopping the local fleet…\n');
+      } finally {
+        await fleet.stop();
+      }
+      process.stderr.write('Stopped; no server is left running.\n');
+    });
+
+  local
+    .command('down')
+    .description('stop the local fleet that "clusterext local up" runs, using its state file')
+    .option('-d, --dir <dir>', 'the folder given to "local up"', DEFAULT_DIR)
+    .action(async (options: { dir: string }) => {
+      const dir = resolve(options.dir);
+      const state = readFleetState(dir);
+      if (!state) {
+        process.stdout.write(`No local fleet is running in "${dir}" (no ${fleetStatePath(dir)}).\n`);
+        return;
+      }
+      if (isAlive(state.pid)) {
+        process.kill(state.pid, 'SIGTERM');
+        const deadline = Date.now() + 60_000;
+        while (isAlive(state.pid) && Date.now() < deadline) await sleep(200);
+        if (isAlive(state.pid)) {
+          throw new ClusterextError('LocalFleetStuck', `The "local up" process ${state.pid} did not stop within 60 s; end it with "kill -9 ${state.pid}" (its servers end with it).`, {
+            pid: state.pid,
+          });
+        }
+      }
+      // A "local up" that was killed outright has had its servers ended by their watchdogs; only the folder may remain.
+      rmSync(dir, { recursive: true, force: true });
+      process.stdout.write(`Stopped the local fleet in "${dir}".\n`);
+    });
+}
+
+function describeForPeople(state: FleetState): string {
+  const lines = [`The local fleet is up (${state.clusters.length} cluster${state.clusters.length === 1 ? '' : 's'}):`, ''];
+  for (const cluster of state.clusters) {
+    lines.push(`  cluster ${cluster.name}  ${cluster.server}`);
+    lines.push(`    kubectl --kubeconfig ${cluster.kubeconfigPath} get namespaces`);
+  }
+  lines.push('');
+  lines.push(`  git server      ${state.git.url}/<name>.git`);
+  lines.push(`    basic auth: user "${state.git.username}", password in ${fleetStatePath(state.dir)} (git.password)`);
+  lines.push(`  chart repo      ${state.charts.url}`);
+  lines.push(`    helm repo add clusterext-local ${state.charts.url}`);
+  lines.push('');
+  lines.push(`Stop with Ctrl-C, or from another shell: clusterext local down --dir ${state.dir}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function parseClusterCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('expected a whole number from 1 to 16.');
+  return n;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
