@@ -1,0 +1,71 @@
+import type { ObservedRelease } from '../reconcile/observed-release.js';
+import { expectOk, type KubeRest } from '../runtime/kube-rest.js';
+import { customLabels, decodeReleaseSecret, toReleaseStatus, type HelmSecret } from './release-record.js';
+
+export interface ReleaseKey {
+  namespace: string;
+  name: string;
+}
+
+export interface ReadReleaseOptions {
+  /**
+   * Paths (e.g. `[['db', 'password']]`) of the protected settings. Only when given is `config`
+   * returned, with the value at each path replaced by [REDACTED]: the stored values include the
+   * protected ones, and a reader that does not know which they are must not see any.
+   */
+  redactPaths?: readonly (readonly string[])[];
+}
+
+export const REDACTED_VALUE = '[REDACTED]';
+
+/**
+ * The latest revision of a Helm release, read from Helm's storage Secrets with one list request
+ * (no helm process), or undefined when Helm has no record of the release. Only the latest revision
+ * is decoded; the rollback target comes from the status labels of the others.
+ */
+export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options: ReadReleaseOptions = {}): Promise<ObservedRelease | undefined> {
+  const selector = encodeURIComponent(`owner=helm,name=${key.name}`);
+  const list = expectOk(
+    await kube.request<{ items: HelmSecret[] }>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/secrets?labelSelector=${selector}` }),
+    `Listing the Helm records of release "${key.namespace}/${key.name}"`,
+  );
+  const revisions = list.items
+    .filter((s) => s.type === undefined || s.type === 'helm.sh/release.v1')
+    .map((secret) => ({ secret, revision: Number(secret.metadata.labels?.version) }))
+    .filter((r) => Number.isInteger(r.revision) && r.revision > 0)
+    .sort((a, b) => b.revision - a.revision);
+  const latest = revisions[0];
+  if (latest === undefined) return undefined;
+
+  const record = decodeReleaseSecret(latest.secret);
+  const meta = record.chart?.metadata ?? {};
+  const previous = revisions.slice(1).find((r) => ['deployed', 'superseded'].includes(r.secret.metadata.labels?.status ?? ''));
+  const observed: ObservedRelease = {
+    name: record.name ?? key.name,
+    namespace: record.namespace ?? key.namespace,
+    revision: latest.revision,
+    status: toReleaseStatus(record.info?.status),
+    chartName: meta.name ?? '',
+    chartVersion: meta.version ?? '',
+    labels: { ...record.labels, ...customLabels(latest.secret.metadata.labels) },
+  };
+  if (meta.appVersion) observed.appVersion = meta.appVersion;
+  if (record.info?.last_deployed) observed.lastDeployed = record.info.last_deployed;
+  if (previous) observed.previousDeployedRevision = previous.revision;
+  if (options.redactPaths) observed.config = redact(record.config ?? {}, options.redactPaths);
+  return observed;
+}
+
+function redact(config: Record<string, unknown>, paths: readonly (readonly string[])[]): Record<string, unknown> {
+  const copy = structuredClone(config);
+  for (const path of paths) {
+    let node: unknown = copy;
+    for (const [i, segment] of path.entries()) {
+      if (typeof node !== 'object' || node === null || !(segment in node)) break;
+      const holder = node as Record<string, unknown>;
+      if (i === path.length - 1) holder[segment] = REDACTED_VALUE;
+      else node = holder[segment];
+    }
+  }
+  return copy;
+}

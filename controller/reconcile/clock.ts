@@ -1,0 +1,7 @@
+/**
+ * The only way the reconcile and status stages learn the time. Entry points pass
+ * `{ now: () => new Date() }`; tests pass a fixed or stepping clock.
+ */
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,204 @@
+import { ClusterextError } from '../errors/clusterext-error.js';
+import type { DesiredRelease } from '../plan/desired-release.js';
+import type { ConditionReason } from '../status/condition.js';
+import { buildExtensionStatus, isStatusEqual, type ExtensionStatus } from '../status/extension-status.js';
+import { DEFAULT_PENDING_TIMEOUT_MS } from '../status/provisioning-state.js';
+import { act, type ActPorts } from './act.js';
+import type { RequirementsResult } from './check-requirements.js';
+import type { Clock } from './clock.js';
+import type { ClusterFacts } from './cluster-facts.js';
+import { decideAction, type ReleaseAction } from './decide-action.js';
+import type { ObservedRelease } from './observed-release.js';
+import type { HelmTarget, ReleaseStoragePort, WaitStrategy } from './release-ports.js';
+import { summarizeOutcome } from './release-outcome.js';
+import { determineReleaseState, type ReleaseState } from './release-state.js';
+import { DEFAULT_RETRY_POLICY, retryStateFor, type RetryPolicy, type RetryState } from './retry-policy.js';
+
+export interface ReconcilePolicy {
+  retry: RetryPolicy;
+  /** A pending-* revision older than this is unlocked (marked failed); younger ones are waited for. */
+  lockTimeoutMs: number;
+  /** How soon to look again at an unreachable cluster or a locked release. */
+  recheckAfterMs: number;
+  /** helm's `--timeout` for each operation. */
+  helmTimeoutMs: number;
+  pendingTimeoutMs: number;
+  wait?: WaitStrategy;
+}
+
+export const DEFAULT_RECONCILE_POLICY: ReconcilePolicy = {
+  retry: DEFAULT_RETRY_POLICY,
+  // Longer than helmTimeoutMs, so a helm process that is still within its own timeout is never
+  // interrupted by an unlock.
+  lockTimeoutMs: 10 * 60_000,
+  recheckAfterMs: 60_000,
+  helmTimeoutMs: 5 * 60_000,
+  pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MS,
+};
+
+export interface ReconcileReleaseInput {
+  desired: DesiredRelease;
+  /** The Extension left git or its CR is being deleted. */
+  uninstallRequested?: boolean;
+  /** Read once per cluster and sync by the caller (`readClusterFacts`). */
+  cluster: ClusterFacts;
+  /** From `checkRequirements`; pass `{met: true}` when the cluster is unreachable. */
+  requirements: RequirementsResult;
+  previousStatus?: ExtensionStatus;
+  /** metadata.generation of the Extension CR. */
+  generation: number;
+  /** The source (git) revision the desired release comes from. */
+  sourceRevision: string;
+  protectedValues?: Record<string, unknown>;
+  target: HelmTarget;
+  policy?: Partial<ReconcilePolicy>;
+  drift?: { drifted: boolean; summary: string };
+}
+
+export interface ReconcileReleasePorts extends ActPorts {
+  storage: ReleaseStoragePort;
+  clock: Clock;
+}
+
+export interface ReleaseEvent {
+  type: 'Normal' | 'Warning';
+  reason: ConditionReason;
+  message: string;
+}
+
+export interface ReconcileReleaseResult {
+  /** `unchanged`: no helm operation ran and the status needs no write. */
+  result: 'unchanged' | 'changed';
+  action: ReleaseAction;
+  before: ReleaseState;
+  after: ReleaseState;
+  /** The latest release revision after the action. */
+  observed?: ObservedRelease;
+  status: ExtensionStatus;
+  /** False when `status` equals `previousStatus`: skip the write. */
+  writeStatus: boolean;
+  events: ReleaseEvent[];
+  /** When to reconcile again; undefined means only on the next change or periodic resync. */
+  requeueAfterMs?: number;
+}
+
+/**
+ * One pass for one release: observe → decide → act (at most one helm operation) → observe again,
+ * and the status and events that follow. A release that is deployed from the desired configDigest
+ * costs one storage read and nothing else: no helm process, no status write.
+ */
+export async function reconcileRelease(input: ReconcileReleaseInput, ports: ReconcileReleasePorts): Promise<ReconcileReleaseResult> {
+  const policy: ReconcilePolicy = { ...DEFAULT_RECONCILE_POLICY, ...input.policy };
+  const { desired } = input;
+  const now = ports.clock.now();
+  let retry = retryStateFor(input.previousStatus, desired.configDigest);
+
+  let cluster = input.cluster;
+  const first = await observe(cluster, ports.storage);
+  cluster = first.cluster;
+  const stateInput = { desired, uninstallRequested: input.uninstallRequested ?? false, requirements: input.requirements, lockTimeoutMs: policy.lockTimeoutMs };
+  const before = determineReleaseState({ ...stateInput, cluster, observed: first.observed, now });
+  const action = decideAction(before, { retry, policy: policy.retry, now, recheckAfterMs: policy.recheckAfterMs });
+
+  let observed = first.observed;
+  let after = before;
+  let error: ClusterextError | undefined;
+  let performed = false;
+  if (action.action !== 'none' && action.action !== 'wait') {
+    try {
+      performed = (
+        await act(
+          action,
+          { desired, target: input.target, timeoutMs: policy.helmTimeoutMs, ...(input.protectedValues ? { protectedValues: input.protectedValues } : {}), ...(policy.wait ? { wait: policy.wait } : {}) },
+          ports,
+        )
+      ).performed;
+      if (action.action === 'install' || action.action === 'upgrade') retry = { failures: 0 };
+    } catch (err) {
+      performed = true;
+      error = asClusterextError(err);
+      retry = { failures: retry.failures + 1, lastFailureTime: now.toISOString() };
+    }
+    const second = await observe(cluster, ports.storage);
+    cluster = second.cluster;
+    observed = second.observed;
+    after = determineReleaseState({ ...stateInput, cluster, observed, now });
+  }
+  const next = decideAction(after, { retry, policy: policy.retry, now, recheckAfterMs: policy.recheckAfterMs });
+
+  const release = { name: desired.releaseName, namespace: desired.namespace };
+  const outcome = summarizeOutcome({ cluster: desired.cluster, release, performed: action, ...(error ? { error } : {}), after, next, failures: retry.failures, policy: policy.retry });
+  const status = buildExtensionStatus({
+    ...(input.previousStatus ? { previous: input.previousStatus } : {}),
+    now,
+    generation: input.generation,
+    cluster: desired.cluster,
+    sourceRevision: input.sourceRevision,
+    ...(desired.version.kind !== 'unresolved' ? { desiredVersion: desired.version.version } : {}),
+    desiredConfigDigest: desired.configDigest,
+    ...(observed && observed.status !== 'uninstalled' && cluster.reachable ? { release: releaseStatusOf(observed) } : previousRelease(input.previousStatus, cluster)),
+    inSync: after.kind === 'in-sync',
+    attempted: performed,
+    ...retryFields(retry),
+    outcome,
+    ...(input.drift ? { drift: input.drift } : {}),
+    pendingTimeoutMs: policy.pendingTimeoutMs,
+  });
+  const writeStatus = !isStatusEqual(input.previousStatus, status);
+
+  const events: ReleaseEvent[] = [];
+  if (performed) {
+    events.push({ type: error ? 'Warning' : 'Normal', reason: outcome.reason, message: outcome.message });
+  } else if (writeStatus && outcome.phase === 'stalled') {
+    events.push({ type: 'Warning', reason: outcome.reason, message: outcome.message });
+  }
+
+  return {
+    result: performed || writeStatus ? 'changed' : 'unchanged',
+    action,
+    before,
+    after,
+    ...(observed ? { observed } : {}),
+    status,
+    writeStatus,
+    events,
+    ...requeueFor(next),
+  };
+}
+
+async function observe(cluster: ClusterFacts, storage: ReleaseStoragePort): Promise<{ cluster: ClusterFacts; observed?: ObservedRelease }> {
+  if (!cluster.reachable) return { cluster };
+  try {
+    const observed = await storage.readLatest();
+    return observed ? { cluster, observed } : { cluster };
+  } catch (err) {
+    // The cluster was reachable when its facts were read but is not now: report it as such rather
+    // than fail the whole sync.
+    return { cluster: { reachable: false, reason: 'Unknown', message: asClusterextError(err).message } };
+  }
+}
+
+function releaseStatusOf(o: ObservedRelease) {
+  return { name: o.name, namespace: o.namespace, revision: o.revision, status: o.status, chartVersion: o.chartVersion };
+}
+
+/** While the cluster cannot be read, the last known release stays on the status. */
+function previousRelease(previous: ExtensionStatus | undefined, cluster: ClusterFacts) {
+  if (cluster.reachable || !previous?.release || previous.installedVersion === undefined) return {};
+  return { release: { ...previous.release, chartVersion: previous.installedVersion } };
+}
+
+function retryFields(retry: RetryState): { failures: number; lastFailureTime?: string } {
+  return { failures: retry.failures, ...(retry.lastFailureTime ? { lastFailureTime: retry.lastFailureTime } : {}) };
+}
+
+function requeueFor(next: ReleaseAction): { requeueAfterMs?: number } {
+  if (next.action === 'none') return {};
+  if (next.action === 'wait') return { requeueAfterMs: next.requeueAfterMs };
+  return { requeueAfterMs: 0 };
+}
+
+function asClusterextError(err: unknown): ClusterextError {
+  if (err instanceof ClusterextError) return err;
+  return new ClusterextError('ReconcileFailed', err instanceof Error ? err.message : String(err));
+}

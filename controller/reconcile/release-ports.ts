@@ -1,0 +1,57 @@
+import type { ChartRef } from '../manifest/fleet.js';
+import type { ObservedRelease } from './observed-release.js';
+
+/** Where helm connects: a kubeconfig (its content; written to a private file per call). */
+export interface HelmTarget {
+  kubeconfig: string;
+  kubeContext?: string;
+  /** `--kube-as-user`, for namespace-scoped instances. */
+  impersonateUser?: string;
+}
+
+/** Helm 4 wait strategies; `hookOnly` (helm's default) waits for hooks only. */
+export type WaitStrategy = 'watcher' | 'hookOnly' | 'legacy';
+
+export interface UpgradeInstallRequest extends HelmTarget {
+  release: string;
+  namespace: string;
+  createNamespace: boolean;
+  chart: ChartRef;
+  version: string;
+  values: Record<string, unknown>;
+  /** Nested like `values` and merged over them; only ever written to the private values file. */
+  protectedValues?: Record<string, unknown>;
+  labels: Record<string, string>;
+  timeoutMs: number;
+  wait?: WaitStrategy;
+}
+
+export interface RollbackRequest extends HelmTarget {
+  release: string;
+  namespace: string;
+  toRevision: number;
+  timeoutMs: number;
+  wait?: WaitStrategy;
+}
+
+export interface UninstallRequest extends HelmTarget {
+  release: string;
+  namespace: string;
+  timeoutMs: number;
+  wait?: WaitStrategy;
+}
+
+/** The helm operations the reconciler may run; the helm adapter implements it. Failures throw. */
+export interface HelmPort {
+  upgradeInstall(req: UpgradeInstallRequest): Promise<void>;
+  rollback(req: RollbackRequest): Promise<void>;
+  uninstall(req: UninstallRequest): Promise<void>;
+}
+
+/** Reads and repairs Helm's release storage directly (the cluster adapter implements it). */
+export interface ReleaseStoragePort {
+  /** The latest revision of the release, or undefined when Helm has none. */
+  readLatest(): Promise<ObservedRelease | undefined>;
+  /** Sets a pending revision's status to failed so it can be rolled back or uninstalled. */
+  markFailed(revision: number): Promise<void>;
+}
