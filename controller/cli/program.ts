@@ -3,6 +3,7 @@ import { CLUSTEREXT_VERSION } from '../version.js';
 import { registerLocalCommand } from './commands/local.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerCrdsCommand } from './commands/crds.js';
+import { registerPlanCommand } from './commands/plan.js';
 
 /**
  * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
   registerValidateCommand(program);
+  registerPlanCommand(program);
   registerCrdsCommand(program);
   registerLocalCommand(program);
   return program;

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { hasErrors } from '../manifest/diagnostic.js';
+import { compareDiagnostics, hasErrors, type Diagnostic } from '../manifest/diagnostic.js';
 import type { Fleet } from '../manifest/fleet.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
 import type { DesiredRelease, VersionResolution } from './desired-release.js';
@@ -36,6 +36,8 @@ export interface ComputePlanInput {
   headRevision?: string;
   /** Warnings from the caller (invalid base, unreachable indexes), shown first. */
   warnings?: readonly string[];
+  /** The head's validation diagnostics (warnings), listed with the plan's own. */
+  headDiagnostics?: readonly Diagnostic[];
 }
 
 /**
@@ -94,7 +96,7 @@ export function computePlan(input: ComputePlanInput): Plan {
     summary: summarize(sorted, base.releases.length, head.releases.length),
     ignoredVersions: head.ignoredVersions,
     warnings,
-    diagnostics: head.diagnostics,
+    diagnostics: [...(input.headDiagnostics ?? []), ...head.diagnostics].sort(compareDiagnostics),
   };
 }
 
