@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  buildEtcd,
+  buildKubeApiserver,
+  clusterextCacheDir,
+  ensureControlPlaneBinaries,
+  ETCD_VERSION,
+  KUBERNETES_VERSION,
+} from '../../../controller/local/control-plane-binaries.js';
+import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
+import { runCommand } from '../../../controller/local/run-command.js';
+import { sampleChartPath } from '../../../controller/local/sample-chart-path.js';
+import { toolPath } from '../../../controller/local/tool-path.js';
+import { median, type BenchSection, type Figure } from '../figure.js';
+
+const RUNS = 3;
+
+/**
+ * The test bed's own costs: starting clusters, their memory, one helm call against them, and the Go
+ * builds that produce the binaries. The cold build takes minutes, so it runs only with
+ * BENCH_COLD_BUILD=1; otherwise the figures recorded by the last such run are printed, labelled so.
+ */
+const section: BenchSection = {
+  name: 'testbed',
+  async run() {
+    const binaries = await ensureControlPlaneBinaries({ build: true });
+    const figures: Figure[] = [];
+    figures.push(...(await startFigures(binaries, 1)));
+    figures.push(...(await startFigures(binaries, 4, { memory: true })));
+    figures.push(...(await helmFigures(binaries)));
+    figures.push(...(await coldBuildFigures()));
+    return figures;
+  },
+};
+export default section;
+
+type Binaries = { kubeApiserver: string; etcd: string };
+
+async function startFigures(binaries: Binaries, clusters: number, options: { memory?: boolean } = {}): Promise<Figure[]> {
+  const times: number[] = [];
+  const figures: Figure[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const fleet = await startLocalFleet({ clusters, binaries });
+    times.push(performance.now() - started);
+    try {
+      if (options.memory && run === RUNS - 1) {
+        const apiservers = fleet.clusters.map((c) => rssMiB(c.apiserverPid()));
+        figures.push({ name: 'RSS of one idle kube-apiserver', value: median(apiservers), unit: 'MiB', note: `median of ${clusters}` });
+        figures.push({ name: `RSS of the etcd shared by ${clusters} clusters`, value: rssMiB(fleet.etcd.pid()), unit: 'MiB' });
+      }
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return [
+    {
+      name: `start ${clusters} cluster${clusters > 1 ? 's' : ''} + git + chart repo (cached binaries)`,
+      value: median(times) / 1000,
+      unit: 's',
+      note: `median of ${RUNS}`,
+    },
+    ...figures,
+  ];
+}
+
+async function helmFigures(binaries: Binaries): Promise<Figure[]> {
+  const fleet: LocalFleet = await startLocalFleet({ clusters: 1, binaries });
+  try {
+    const cluster = fleet.clusters[0]!;
+    await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
+    const home = join(fleet.dir, 'helm-home');
+    const env = { ...process.env, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
+    const helm = (args: string[]) => runCommand(toolPath('helm'), [...args, '--kubeconfig', cluster.kubeconfigPath, '--namespace', 'bench'], { env });
+    const install = (release: string) =>
+      helm(['upgrade', '--install', release, 'config-values', '--repo', fleet.charts.url, '--version', '1.0.0', '--create-namespace', '--set', 'data.greeting=bench']);
+
+    const installs = [];
+    for (let i = 0; i < RUNS; i++) installs.push(await install(`bench-${i}`));
+    const noChange = [];
+    for (let i = 0; i < RUNS; i++) noChange.push(await install('bench-0'));
+    const status = [];
+    for (let i = 0; i < RUNS; i++) status.push(await helm(['status', 'bench-0']));
+
+    const kc = new KubeConfig();
+    kc.loadFromString(cluster.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.readNamespacedSecret({ name: 'sh.helm.release.v1.bench-0.v1', namespace: 'bench' }); // warm the connection
+    const reads: { wallMs: number; cpuMs: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await core.readNamespacedSecret({ name: `sh.helm.release.v1.bench-0.v${RUNS + 1}`, namespace: 'bench' });
+      const used = process.cpuUsage(cpu);
+      reads.push({ wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 });
+    }
+    const pair = (name: string, runs: { wallMs: number; cpuMs: number }[], note: string): Figure[] => [
+      { name: `${name}: wall`, value: median(runs.map((r) => r.wallMs)), unit: 'ms', note },
+      { name: `${name}: CPU`, value: median(runs.map((r) => r.cpuMs)), unit: 'ms', note },
+    ];
+    return [
+      ...pair('helm upgrade --install (new release, chart from repo)', installs, `median of ${RUNS}`),
+      ...pair('helm upgrade --install, no change', noChange, `median of ${RUNS}`),
+      ...pair('helm status', status, `median of ${RUNS}`),
+      ...pair('read the release Secret through the API', reads, 'median of 5, in-process client'),
+    ];
+  } finally {
+    await fleet.stop();
+  }
+}
+
+interface ColdBuildRecord {
+  measuredAt: string;
+  etcd: { wallMs: number; cpuMs: number };
+  kubeApiserver: { wallMs: number; cpuMs: number };
+}
+
+async function coldBuildFigures(): Promise<Figure[]> {
+  const recordPath = join(clusterextCacheDir(), 'bench', `cold-go-build-${KUBERNETES_VERSION}-${ETCD_VERSION}.json`);
+  let label: string;
+  let record: ColdBuildRecord | undefined;
+  if (process.env.BENCH_COLD_BUILD === '1') {
+    record = await measureColdBuild();
+    mkdirSync(join(clusterextCacheDir(), 'bench'), { recursive: true });
+    writeFileSync(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+    label = 'measured now: empty GOCACHE and GOMODCACHE';
+  } else if (existsSync(recordPath)) {
+    record = JSON.parse(readFileSync(recordPath, 'utf8')) as ColdBuildRecord;
+    label = `RECORDED ${record.measuredAt.slice(0, 16)}, not measured now (BENCH_COLD_BUILD=1 to measure)`;
+  } else {
+    return [{ name: 'cold Go builds', value: Number.NaN, unit: 's', note: 'never measured on this machine; run with BENCH_COLD_BUILD=1 (takes minutes)' }];
+  }
+  return [
+    { name: `cold go build etcd ${ETCD_VERSION}: wall`, value: record.etcd.wallMs / 1000, unit: 's', note: label },
+    { name: `cold go build etcd ${ETCD_VERSION}: CPU`, value: record.etcd.cpuMs / 1000, unit: 's', note: label },
+    { name: `cold go build kube-apiserver ${KUBERNETES_VERSION}: wall`, value: record.kubeApiserver.wallMs / 1000, unit: 's', note: label },
+    { name: `cold go build kube-apiserver ${KUBERNETES_VERSION}: CPU`, value: record.kubeApiserver.cpuMs / 1000, unit: 's', note: label },
+  ];
+}
+
+/** Both builds from nothing: a fresh GOCACHE and GOMODCACHE (modules come from the proxy again). */
+async function measureColdBuild(): Promise<ColdBuildRecord> {
+  const scratch = mkdtempSync(join(tmpdir(), 'clusterext-cold-build-'));
+  const env = { GOCACHE: join(scratch, 'gocache'), GOMODCACHE: join(scratch, 'gomodcache') };
+  try {
+    const etcd = await buildEtcd(join(scratch, 'bin', 'etcd'), join(scratch, 'work'), { env });
+    const kubeApiserver = await buildKubeApiserver(join(scratch, 'bin', 'kube-apiserver'), join(scratch, 'work'), { env });
+    return { measuredAt: new Date().toISOString(), etcd, kubeApiserver };
+  } finally {
+    // The module cache is read-only by design; go itself knows how to remove it.
+    await runCommand('go', ['clean', '-modcache'], { env: { ...process.env, ...env }, allowFailure: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
