@@ -66,7 +66,7 @@ export function classifyDocument(doc: YamlDocument): { manifest: ManifestDocumen
       ...at('/kind'),
       severity: 'error',
       code: 'UnknownKind',
-      message: `kind ${JSON.stringify(kind)} is not a clusterext kind; ${guess ? `did you mean "${guess}"? ` : ''}the kinds are ${MANIFEST_KINDS.join(', ')}.`,
+      message: `kind ${JSON.stringify(kind)} is not a clusterext kind; ${guess ? `did you mean "${guess}"? The kinds are` : 'the kinds are'} ${MANIFEST_KINDS.join(', ')}.`,
     });
     return { manifest: undefined, diagnostics };
   }

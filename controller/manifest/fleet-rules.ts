@@ -226,6 +226,7 @@ function templateRules(m: ManifestDocument, base: string, t: RawTemplate, index:
           `${p('configurationSettings')}/${toJsonPointer([key]).slice(1)}`,
           'InvalidSettingValue',
           `configurationSettings "${key}" must be a string, number or boolean, not ${value === null ? 'empty (null)' : Array.isArray(value) ? 'a list' : 'a mapping'}; settings are flat, so write nested values as dotted keys ("a.b: 1").`,
+          { key: true },
         ),
       );
     }

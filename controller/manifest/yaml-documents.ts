@@ -127,7 +127,7 @@ function yamlProblems(doc: Document, file: string, content: string, positionOf: 
     const base = { file, ...at, pointer };
     switch (error.code) {
       case 'DUPLICATE_KEY': {
-        const key = content.slice(error.pos[0], error.pos[1]).trim() || 'this key';
+        const key = parseJsonPointer(pointer).at(-1) ?? content.slice(error.pos[0], error.pos[1]).trim();
         out.push({
           ...base,
           severity: 'error',
