@@ -71,8 +71,8 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
     loadFleetFromGit({ repoDir, rev: options.base, path: inside }),
     loadFleetFromGit({ repoDir, rev: options.head, path: inside }),
   ]);
-  const baseLabel = `${options.base} (${base.commit.slice(0, 7)})`;
-  const headLabel = `${options.head} (${head.commit.slice(0, 7)})`;
+  const baseLabel = revisionLabel(options.base, base.commit);
+  const headLabel = revisionLabel(options.head, head.commit);
   if (!head.fleet) failWithDiagnostics(head.diagnostics, options.format, `The head revision ${headLabel} is invalid; fix the errors above before planning it.`);
 
   const warnings: string[] = [];
@@ -134,6 +134,12 @@ async function locate(fleetPath: string, repo: string | undefined): Promise<{ re
     throw new ClusterextError('FleetPathNotFound', `"${fleetPath}" is outside the repository at "${repoDir}".`, { path: fleetPath });
   }
   return { repoDir, inside };
+}
+
+/** `main (1a2b3c4)`, or just the short sha when the revision was given as a sha. */
+function revisionLabel(rev: string, commit: string): string {
+  const short = commit.slice(0, 7);
+  return /^[0-9a-f]{4,40}$/i.test(rev) && commit.startsWith(rev.toLowerCase()) ? short : `${rev} (${short})`;
 }
 
 function uniqueCharts(charts: ChartRef[]): ChartRef[] {
