@@ -14,7 +14,9 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
     if (secret === '') continue;
     forms.add(secret);
     forms.add(JSON.stringify(secret).slice(1, -1));
-    forms.add(Buffer.from(secret, 'utf8').toString('base64').replace(/=+$/, ''));
+    const base64 = Buffer.from(secret, 'utf8').toString('base64');
+    forms.add(base64);
+    forms.add(base64.replace(/=+$/, ''));
   }
   forms.delete('');
   if (forms.size === 0) return text;

@@ -1,6 +1,6 @@
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
-import type { ConditionReason } from '../status/condition.js';
+import { findCondition, type ConditionReason } from '../status/condition.js';
 import { buildExtensionStatus, isStatusEqual, type ExtensionStatus } from '../status/extension-status.js';
 import { DEFAULT_PENDING_TIMEOUT_MS } from '../status/provisioning-state.js';
 import { act, type ActPorts } from './act.js';
@@ -127,7 +127,18 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
   const next = decideAction(after, { retry, policy: policy.retry, now, recheckAfterMs: policy.recheckAfterMs });
 
   const release = { name: desired.releaseName, namespace: desired.namespace };
-  const outcome = summarizeOutcome({ cluster: desired.cluster, release, performed: action, ...(error ? { error } : {}), after, next, failures: retry.failures, policy: policy.retry });
+  const previousSuccess = settledSuccess(input.previousStatus, desired.configDigest);
+  const outcome = summarizeOutcome({
+    cluster: desired.cluster,
+    release,
+    performed: action,
+    ...(error ? { error } : {}),
+    after,
+    next,
+    failures: retry.failures,
+    policy: policy.retry,
+    ...(previousSuccess ? { previousSuccess } : {}),
+  });
   const status = buildExtensionStatus({
     ...(input.previousStatus ? { previous: input.previousStatus } : {}),
     now,
@@ -176,6 +187,16 @@ async function observe(cluster: ClusterFacts, storage: ReleaseStoragePort): Prom
     // than fail the whole sync.
     return { cluster: { reachable: false, reason: 'Unknown', message: asClusterextError(err).message } };
   }
+}
+
+const SUCCESS_REASONS: readonly ConditionReason[] = ['InstallSucceeded', 'UpgradeSucceeded', 'ReconciliationSucceeded'];
+
+/** The success recorded by the previous status, when it was for this configuration. */
+function settledSuccess(previous: ExtensionStatus | undefined, configDigest: string): { reason: ConditionReason; message: string } | undefined {
+  if (previous?.configDigest !== configDigest) return undefined;
+  const reconciling = findCondition(previous.conditions, 'Reconciling');
+  if (reconciling?.status !== 'False' || !SUCCESS_REASONS.includes(reconciling.reason)) return undefined;
+  return { reason: reconciling.reason, message: reconciling.message };
 }
 
 function releaseStatusOf(o: ObservedRelease) {

@@ -47,6 +47,11 @@ export interface OutcomeInput {
   next: ReleaseAction;
   failures: number;
   policy: RetryPolicy;
+  /**
+   * The success the previous status recorded for this same configuration. A reconcile that finds
+   * the release still in sync keeps it word for word, so the status stays equal and is not written.
+   */
+  previousSuccess?: { reason: ConditionReason; message: string };
 }
 
 /** Maps the result of one reconcile to the reason and message its status conditions carry. */
@@ -70,6 +75,7 @@ export function summarizeOutcome(input: OutcomeInput): StatusOutcome {
       const { chartVersion, revision } = after.release;
       if (performed.action === 'install') return { phase: 'ready', reason: 'InstallSucceeded', message: formatInstallSucceeded(release, chartVersion, revision) };
       if (performed.action === 'upgrade') return { phase: 'ready', reason: 'UpgradeSucceeded', message: formatUpgradeSucceeded(release, chartVersion, revision) };
+      if (input.previousSuccess) return { phase: 'ready', ...input.previousSuccess };
       return { phase: 'ready', reason: 'ReconciliationSucceeded', message: formatInSync(release, chartVersion, revision) };
     }
     case 'removed':

@@ -1,0 +1,160 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UpgradeInstallRequest } from '../reconcile/release-ports.js';
+import type { Exec, ExecResult } from './exec.js';
+import { HelmCli } from './helm-cli.js';
+import { HelmError } from './helm-error.js';
+
+const CANARY = 'canary-do-not-leak-91';
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+  - name: c
+    cluster: {server: "https://127.0.0.1:6443"}
+users:
+  - name: u
+    user: {token: "token-0123456789abcdef0123456789abcdef"}
+contexts:
+  - name: c
+    context: {cluster: c, user: u}
+current-context: c
+`;
+
+interface Seen {
+  cmd: string;
+  args: string[];
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  files: Record<string, { mode: number; dirMode: number; content: string }>;
+}
+
+/** A fake Exec that records each call, including the private files as they exist during it. */
+function fakeExec(result: Partial<ExecResult> | (() => never) = {}): { exec: Exec; seen: Seen[] } {
+  const seen: Seen[] = [];
+  const exec: Exec = async (cmd, args, opts) => {
+    const files: Seen['files'] = {};
+    for (const flag of ['--values', '--kubeconfig']) {
+      const i = args.indexOf(flag);
+      if (i >= 0) {
+        const path = args[i + 1]!;
+        files[flag] = { mode: statSync(path).mode & 0o777, dirMode: statSync(dirname(path)).mode & 0o777, content: readFileSync(path, 'utf8') };
+      }
+    }
+    seen.push({ cmd, args, ...(opts?.env ? { env: opts.env } : {}), ...(opts?.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), files });
+    if (typeof result === 'function') result();
+    return { code: 0, stdout: '', stderr: '', ...result };
+  };
+  return { exec, seen };
+}
+
+describe('HelmCli', () => {
+  let tempRoot: string;
+  beforeEach(() => {
+    tempRoot = mkdtempSync(join(tmpdir(), 'helm-cli-test-'));
+  });
+  afterEach(() => rmSync(tempRoot, { recursive: true, force: true }));
+
+  const request = (overrides: Partial<UpgradeInstallRequest> = {}): UpgradeInstallRequest => ({
+    kubeconfig: KUBECONFIG,
+    release: 'monitor',
+    namespace: 'monitoring',
+    createNamespace: true,
+    chart: { repository: 'https://charts.example.com/stable', name: 'agent' },
+    version: '1.2.3',
+    values: { a: { b: 1, keep: 'x' } },
+    protectedValues: { a: { b: CANARY } },
+    labels: { 'clusterext.io/managed-by': 'clusterext', 'clusterext.io/config-digest': 'abc' },
+    timeoutMs: 120_000,
+    ...overrides,
+  });
+
+  it('runs one helm upgrade --install with Helm 4 flags and private files that are gone afterwards', async () => {
+    const { exec, seen } = fakeExec();
+    const helm = new HelmCli({ helmPath: '/opt/helm', exec, env: { HELM_CACHE_HOME: '/c' }, tempRoot });
+    await helm.upgradeInstall(request({ kubeContext: 'ctx', impersonateUser: 'system:serviceaccount:ns:sa', wait: 'watcher' }));
+    expect(seen).toHaveLength(1);
+    const call = seen[0]!;
+    expect(call.cmd).toBe('/opt/helm');
+    expect(call.env).toEqual({ HELM_CACHE_HOME: '/c' });
+    expect(call.timeoutMs).toBe(180_000);
+    const values = call.args[call.args.indexOf('--values') + 1]!;
+    const kubeconfig = call.args[call.args.indexOf('--kubeconfig') + 1]!;
+    expect(call.args).toEqual([
+      'upgrade', '--install', 'monitor', 'agent', '--repo', 'https://charts.example.com/stable', '--version', '1.2.3',
+      '--namespace', 'monitoring', '--create-namespace', '--values', values,
+      '--labels', 'clusterext.io/config-digest=abc,clusterext.io/managed-by=clusterext',
+      '--kubeconfig', kubeconfig, '--kube-context', 'ctx', '--kube-as-user', 'system:serviceaccount:ns:sa', '--timeout', '120s', '--wait=watcher',
+    ]);
+    expect(call.files['--values']).toEqual({ mode: 0o600, dirMode: 0o700, content: JSON.stringify({ a: { b: CANARY, keep: 'x' } }) });
+    expect(call.files['--kubeconfig']).toEqual({ mode: 0o600, dirMode: 0o700, content: KUBECONFIG });
+    expect(dirname(values)).toBe(dirname(kubeconfig));
+    expect(existsSync(dirname(values))).toBe(false);
+    expect(readdirSync(tempRoot)).toEqual([]);
+  });
+
+  it('references an oci:// chart by URL, without --repo', async () => {
+    const { exec, seen } = fakeExec();
+    await new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request({ chart: { repository: 'oci://registry.example.com/charts/', name: 'agent' }, createNamespace: false }));
+    expect(seen[0]!.args.slice(0, 6)).toEqual(['upgrade', '--install', 'monitor', 'oci://registry.example.com/charts/agent', '--version', '1.2.3']);
+    expect(seen[0]!.args).not.toContain('--repo');
+    expect(seen[0]!.args).not.toContain('--create-namespace');
+  });
+
+  it('throws a HelmError scrubbed of protected values, kubeconfig credentials and temp paths', async () => {
+    let dir = '';
+    const { exec } = fakeExec();
+    const failing: Exec = async (cmd, args, opts) => {
+      await exec(cmd, args, opts);
+      const values = args[args.indexOf('--values') + 1]!;
+      dir = dirname(values);
+      const b64 = Buffer.from(CANARY).toString('base64');
+      return {
+        code: 1,
+        stdout: `NOTES: ${CANARY}`,
+        stderr: `Error: UPGRADE FAILED: template: x: value "${CANARY}" rejected; data ${b64}; reading ${values}; token token-0123456789abcdef0123456789abcdef\n`,
+      };
+    };
+    const error = await new HelmCli({ helmPath: 'helm', exec: failing, tempRoot }).upgradeInstall(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HelmError);
+    const e = error as HelmError;
+    expect(e.data).toMatchObject({ operation: 'upgrade --install', release: 'monitor', namespace: 'monitoring', exitCode: 1, timedOut: false });
+    expect(e.data.args).toContain('<values>');
+    expect(e.data.args).toContain('<kubeconfig>');
+    const everything = `${e.message} ${JSON.stringify(e.data)}`;
+    expect(everything).not.toContain(CANARY);
+    expect(everything).not.toContain(Buffer.from(CANARY).toString('base64'));
+    expect(everything).not.toContain('token-0123456789abcdef');
+    expect(everything).not.toContain(dir);
+    expect(e.message).toContain('UPGRADE FAILED');
+    expect(e.message).toContain('<tmp>/values.json');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('removes the private files when the exec itself throws', async () => {
+    const { exec, seen } = fakeExec(() => {
+      throw new Error('spawn failed');
+    });
+    await expect(new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request())).rejects.toThrow('spawn failed');
+    expect(seen).toHaveLength(1);
+    expect(readdirSync(tempRoot)).toEqual([]);
+  });
+
+  it('reports a timeout as such', async () => {
+    const { exec } = fakeExec({ code: -1, timedOut: true });
+    await expect(new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request())).rejects.toMatchObject({ data: { timedOut: true }, message: expect.stringContaining('timed out') });
+  });
+
+  it('rolls back and uninstalls with one helm call each and no values file', async () => {
+    const { exec, seen } = fakeExec();
+    const helm = new HelmCli({ helmPath: 'helm', exec, tempRoot, historyMax: 5 });
+    await helm.rollback({ kubeconfig: KUBECONFIG, release: 'monitor', namespace: 'monitoring', toRevision: 3, timeoutMs: 60_000 });
+    await helm.uninstall({ kubeconfig: KUBECONFIG, release: 'monitor', namespace: 'monitoring', timeoutMs: 60_000 });
+    expect(seen.map((s) => s.args.slice(0, 3))).toEqual([['rollback', 'monitor', '3'], ['uninstall', 'monitor', '--namespace']]);
+    expect(seen[0]!.args).toEqual(expect.arrayContaining(['--history-max', '5', '--namespace', 'monitoring', '--timeout', '60s']));
+    expect(seen[1]!.args).toContain('--ignore-not-found');
+    expect(seen.every((s) => s.files['--values'] === undefined)).toBe(true);
+    expect(readdirSync(tempRoot)).toEqual([]);
+  });
+});

@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { FakeReleaseWorld } from '../../test/support/fake-release-world.js';
+import { DIGEST_A, DIGEST_B, REACHABLE, UNREACHABLE, desiredRelease } from '../../test/support/release-fixtures.js';
+import { findCondition } from '../status/condition.js';
+import type { ExtensionStatus } from '../status/extension-status.js';
+import type { Clock } from './clock.js';
+import { reconcileRelease, type ReconcileReleaseInput, type ReconcileReleaseResult } from './reconcile-release.js';
+
+const CANARY = 'canary-protected-value';
+const POLICY = { retry: { maxRetries: 2, baseDelayMs: 10_000, maxDelayMs: 60_000 } };
+
+/** A clock the test moves by hand. */
+function manualClock(start = '2025-01-01T00:00:00.000Z'): Clock & { advance(ms: number): void } {
+  let now = Date.parse(start);
+  return { now: () => new Date(now), advance: (ms) => (now += ms) };
+}
+
+function harness(overrides: Partial<ReconcileReleaseInput> = {}) {
+  const world = new FakeReleaseWorld('monitor', 'monitoring');
+  const clock = manualClock();
+  let status: ExtensionStatus | undefined;
+  let input: ReconcileReleaseInput = {
+    desired: desiredRelease(),
+    cluster: REACHABLE,
+    requirements: { met: true },
+    generation: 1,
+    sourceRevision: 'rev-1',
+    protectedValues: { data: { token: CANARY } },
+    target: { kubeconfig: 'kubeconfig-content' },
+    policy: POLICY,
+    ...overrides,
+  };
+  const identities: string[] = [];
+  return {
+    world,
+    clock,
+    identities,
+    get status() {
+      return status;
+    },
+    set(next: Partial<ReconcileReleaseInput>) {
+      input = { ...input, ...next };
+    },
+    /** One reconcile; the status is "written" when the result says so. */
+    async run(): Promise<ReconcileReleaseResult> {
+      const result = await reconcileRelease(
+        { ...input, ...(status ? { previousStatus: status } : {}) },
+        { helm: world.helm, storage: world.storage, clock, ...(input.desired.scope === 'namespace' ? { impersonation: async () => (identities.push('x'), 'system:serviceaccount:team:clusterext') } : {}) },
+      );
+      if (result.writeStatus) status = result.status;
+      return result;
+    },
+  };
+}
+
+const ready = (s: ExtensionStatus | undefined) => findCondition(s?.conditions ?? [], 'Ready');
+
+describe('reconcileRelease', () => {
+  it('installs an absent release with the managed-by and digest labels and the protected values', async () => {
+    const h = harness();
+    const result = await h.run();
+    expect(result.action).toMatchObject({ action: 'install', reason: 'ReleaseAbsent' });
+    expect(h.world.calls).toHaveLength(1);
+    const call = h.world.calls[0]!;
+    expect(call.op === 'upgradeInstall' && call.req).toMatchObject({
+      release: 'monitor',
+      namespace: 'monitoring',
+      createNamespace: true,
+      version: '1.2.0',
+      values: { data: { greeting: 'hi' } },
+      protectedValues: { data: { token: CANARY } },
+      labels: { 'clusterext.io/managed-by': 'clusterext', 'clusterext.io/config-digest': DIGEST_A.slice(0, 40) },
+      kubeconfig: 'kubeconfig-content',
+    });
+    expect(result.after.kind).toBe('in-sync');
+    expect(result.status).toMatchObject({
+      provisioningState: 'Succeeded',
+      installedVersion: '1.2.0',
+      desiredVersion: '1.2.0',
+      release: { name: 'monitor', namespace: 'monitoring', revision: 1, status: 'deployed' },
+      lastAppliedRevision: 'rev-1',
+      lastAttemptedRevision: 'rev-1',
+      configDigest: DIGEST_A,
+      observedGeneration: 1,
+    });
+    expect(ready(result.status)).toMatchObject({ status: 'True', reason: 'InstallSucceeded' });
+    expect(result.events).toEqual([{ type: 'Normal', reason: 'InstallSucceeded', message: expect.stringContaining('"monitoring/monitor"') }]);
+    expect(result.writeStatus).toBe(true);
+    expect(JSON.stringify(result)).not.toContain(CANARY);
+  });
+
+  it('does no needless work: an in-sync release costs one storage read, no helm call and no status write', async () => {
+    const h = harness();
+    await h.run();
+    const callsBefore = h.world.calls.length;
+    const readsBefore = h.world.reads;
+    h.clock.advance(3_600_000);
+    const result = await h.run();
+    expect(result).toMatchObject({ result: 'unchanged', writeStatus: false, events: [], action: { action: 'none', reason: 'InSync' } });
+    expect(result.requeueAfterMs).toBeUndefined();
+    expect(h.world.calls.length).toBe(callsBefore);
+    expect(h.world.reads - readsBefore).toBe(1);
+  });
+
+  it('writes the status, but runs no helm, when only the generation changed', async () => {
+    const h = harness();
+    await h.run();
+    h.set({ generation: 2 });
+    const result = await h.run();
+    expect(result.action.action).toBe('none');
+    expect(result.writeStatus).toBe(true);
+    expect(result.status.observedGeneration).toBe(2);
+    expect(h.world.calls).toHaveLength(1);
+  });
+
+  it('upgrades when the desired digest changes and records the new applied revision', async () => {
+    const h = harness();
+    await h.run();
+    h.set({ desired: desiredRelease({ configDigest: DIGEST_B, version: { kind: 'pinned', version: '1.3.0' } }), sourceRevision: 'rev-2', generation: 2 });
+    const result = await h.run();
+    expect(result.action.action).toBe('upgrade');
+    expect(result.status).toMatchObject({ installedVersion: '1.3.0', lastAppliedRevision: 'rev-2', configDigest: DIGEST_B, release: { revision: 2 } });
+    expect(ready(result.status)).toMatchObject({ status: 'True', reason: 'UpgradeSucceeded' });
+  });
+
+  it('rolls back a failed upgrade, retries with backoff and stalls when the retries are used up', async () => {
+    const h = harness();
+    await h.run();
+    h.set({ desired: desiredRelease({ configDigest: DIGEST_B, version: { kind: 'pinned', version: '1.3.0' } }), sourceRevision: 'rev-2' });
+
+    h.world.failNext = 'timed out waiting for the condition';
+    const failed = await h.run();
+    expect(failed.action.action).toBe('upgrade');
+    expect(failed.status).toMatchObject({ provisioningState: 'Failed', failures: 1, lastAttemptedConfigDigest: DIGEST_B, lastAttemptedRevision: 'rev-2', lastAppliedRevision: 'rev-1', configDigest: DIGEST_A });
+    expect(ready(failed.status)).toMatchObject({ status: 'False', reason: 'UpgradeFailed', message: expect.stringContaining('timed out waiting for the condition') });
+    expect(findCondition(failed.status.conditions, 'Reconciling')?.status).toBe('True');
+    expect(failed.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'UpgradeFailed' })]);
+    expect(failed.requeueAfterMs).toBe(0);
+
+    const rollback = await h.run();
+    expect(rollback.action).toMatchObject({ action: 'rollback', toRevision: 1 });
+    expect(h.world.latest).toMatchObject({ revision: 3, status: 'deployed', chartVersion: '1.2.0' });
+    expect(ready(rollback.status)?.reason).toBe('RollbackSucceeded');
+    expect(rollback.requeueAfterMs).toBe(10_000);
+
+    const calls = h.world.calls.length;
+    const waiting = await h.run();
+    expect(waiting.action).toMatchObject({ action: 'wait', reason: 'RetryBackoff' });
+    expect(h.world.calls.length).toBe(calls);
+
+    h.clock.advance(10_000);
+    h.world.failNext = 'still broken';
+    const second = await h.run();
+    expect(second.action.action).toBe('upgrade');
+    expect(second.status.failures).toBe(2);
+    // The last failure is still remediated: the release goes back to what worked.
+    expect((await h.run()).action.action).toBe('rollback');
+
+    const stalled = await h.run();
+    expect(stalled.action).toMatchObject({ action: 'none', reason: 'RetriesExhausted' });
+    expect(stalled.status.provisioningState).toBe('Failed');
+    expect(findCondition(stalled.status.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
+    expect(ready(stalled.status)).toMatchObject({ status: 'False', reason: 'RetriesExhausted' });
+    expect(stalled.requeueAfterMs).toBeUndefined();
+    h.clock.advance(3_600_000);
+    const callsWhenStalled = h.world.calls.length;
+    expect((await h.run()).result).toBe('unchanged');
+    expect(h.world.calls.length).toBe(callsWhenStalled);
+
+    // A new desired configuration earns a fresh set of attempts.
+    h.set({ desired: desiredRelease({ configDigest: 'c'.repeat(64), version: { kind: 'pinned', version: '1.3.1' } }), sourceRevision: 'rev-3' });
+    const fixed = await h.run();
+    expect(fixed.action.action).toBe('upgrade');
+    expect(fixed.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.3.1' });
+    expect(fixed.status.failures).toBeUndefined();
+    expect(findCondition(fixed.status.conditions, 'Stalled')?.status).toBe('False');
+  });
+
+  it('uninstalls a failed first install before installing again', async () => {
+    const h = harness();
+    h.world.failNext = 'broken chart';
+    expect((await h.run()).status).toMatchObject({ provisioningState: 'Failed', failures: 1 });
+    const remediation = await h.run();
+    expect(remediation.action).toMatchObject({ action: 'uninstall', reason: 'RemediateFailedInstall' });
+    expect(h.world.latest).toBeUndefined();
+    h.clock.advance(10_000);
+    expect((await h.run()).status).toMatchObject({ provisioningState: 'Succeeded' });
+  });
+
+  it('unlocks a release stuck in pending-upgrade, then rolls it back', async () => {
+    const h = harness();
+    await h.run();
+    h.world.seed({ status: 'pending-upgrade', labels: { 'clusterext.io/managed-by': 'clusterext' }, lastDeployed: '2025-01-01T00:00:00.000Z' });
+    const young = await h.run();
+    expect(young.action).toMatchObject({ action: 'wait', reason: 'ReleaseLocked' });
+    expect(ready(young.status)?.reason).toBe('ReleaseLocked');
+
+    h.clock.advance(11 * 60_000);
+    const unlock = await h.run();
+    expect(unlock.action).toMatchObject({ action: 'unlock', revision: 2 });
+    expect(h.world.calls.at(-1)).toEqual({ op: 'markFailed', revision: 2 });
+    expect(unlock.after.kind).toBe('failed');
+    expect(unlock.requeueAfterMs).toBe(0);
+    expect((await h.run()).action).toMatchObject({ action: 'rollback', toRevision: 1 });
+    expect((await h.run()).after.kind).toBe('in-sync');
+  });
+
+  it('reports a release it does not manage once, and never touches it', async () => {
+    const h = harness();
+    h.world.seed({ labels: {} });
+    const first = await h.run();
+    expect(first.action).toMatchObject({ action: 'none', reason: 'ReleaseNotManaged' });
+    expect(findCondition(first.status.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'ReleaseNotManaged' });
+    expect(first.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'ReleaseNotManaged' })]);
+    const again = await h.run();
+    expect(again).toMatchObject({ result: 'unchanged', events: [] });
+    h.set({ uninstallRequested: true });
+    expect((await h.run()).action.reason).toBe('ReleaseNotManaged');
+    expect(h.world.calls).toEqual([]);
+  });
+
+  it('is Pending while the cluster is unreachable, without reading it, and Failed after the pending timeout', async () => {
+    const h = harness({ cluster: UNREACHABLE });
+    const pending = await h.run();
+    expect(h.world.reads).toBe(0);
+    expect(pending.action).toMatchObject({ action: 'wait', reason: 'ClusterUnreachable' });
+    expect(pending.status).toMatchObject({ provisioningState: 'Pending', pendingSince: '2025-01-01T00:00:00.000Z' });
+    expect(ready(pending.status)).toMatchObject({ status: 'False', reason: 'ClusterUnreachable', message: expect.stringContaining('ECONNREFUSED') });
+
+    h.clock.advance(47 * 3_600_000);
+    expect((await h.run()).status.provisioningState).toBe('Pending');
+    h.clock.advance(1 * 3_600_000);
+    const timedOut = await h.run();
+    expect(timedOut.status.provisioningState).toBe('Failed');
+    expect(findCondition(timedOut.status.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'PendingTimeout' });
+
+    h.set({ cluster: REACHABLE });
+    const recovered = await h.run();
+    expect(recovered.action.action).toBe('install');
+    expect(recovered.status.provisioningState).toBe('Succeeded');
+    expect(recovered.status.pendingSince).toBeUndefined();
+  });
+
+  it('keeps a settled extension Succeeded while its cluster is unreachable', async () => {
+    const h = harness();
+    await h.run();
+    h.set({ cluster: UNREACHABLE });
+    const result = await h.run();
+    expect(result.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.2.0', release: { revision: 1 } });
+    expect(ready(result.status)?.status).toBe('False');
+  });
+
+  it('treats a storage read that fails as an unreachable cluster', async () => {
+    const h = harness();
+    h.world.storage.readLatest = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
+    };
+    const result = await h.run();
+    expect(result.before).toMatchObject({ kind: 'unreachable' });
+    expect(result.status.provisioningState).toBe('Pending');
+    expect(h.world.calls).toEqual([]);
+  });
+
+  it('uninstalls when the Extension is removed', async () => {
+    const h = harness();
+    await h.run();
+    h.set({ uninstallRequested: true });
+    const result = await h.run();
+    expect(result.action).toMatchObject({ action: 'uninstall', reason: 'ExtensionRemoved' });
+    expect(result.after.kind).toBe('removed');
+    expect(result.status.provisioningState).toBe('Deleting');
+    expect(result.events).toEqual([expect.objectContaining({ type: 'Normal', reason: 'UninstallSucceeded' })]);
+  });
+
+  it('impersonates the namespace identity for a namespace-scoped instance, only when helm runs', async () => {
+    const h = harness({ desired: desiredRelease({ scope: 'namespace', namespace: 'team' }) });
+    await h.run();
+    const call = h.world.calls[0]!;
+    expect(call.op === 'upgradeInstall' && call.req).toMatchObject({ createNamespace: false, impersonateUser: 'system:serviceaccount:team:clusterext' });
+    await h.run();
+    expect(h.identities).toHaveLength(1);
+  });
+
+  it('blocks an install on unmet requirements and says why', async () => {
+    const h = harness({ requirements: { met: false, unmet: [{ kind: 'kubernetesVersion', required: '>=1.40.0', actual: 'v1.34.4' }] } });
+    const result = await h.run();
+    expect(h.world.calls).toEqual([]);
+    expect(ready(result.status)).toMatchObject({ status: 'False', reason: 'RequirementsNotMet', message: expect.stringContaining('>=1.40.0') });
+    expect(result.status.provisioningState).toBe('Failed');
+  });
+});
