@@ -2,7 +2,7 @@ import { createReadStream, cpSync, existsSync, mkdirSync, mkdtempSync, readFileS
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parse, parseDocument, stringify } from 'yaml';
 import { runCommand } from './run-command.js';
 import { toolPath } from './tool-path.js';
@@ -56,8 +56,9 @@ export async function startChartRepository(options: ChartRepositoryOptions = {})
   const ownsDir = !options.dir;
   const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'clusterext-charts-')));
   mkdirSync(dir, { recursive: true });
-  // helm keeps caches and config in HOME; keep this repository's helm calls out of the user's.
-  const helmHome = mkdtempSync(join(tmpdir(), 'clusterext-charts-helm-'));
+  // helm keeps caches and config in HOME; keep this repository's helm calls out of the user's, and
+  // next to the served folder (not inside: `helm repo index` walks it) so a fleet's janitor removes it.
+  const helmHome = mkdtempSync(join(options.dir ? dirname(dir) : tmpdir(), 'clusterext-charts-helm-'));
   const helmEnv = {
     ...process.env,
     HELM_CACHE_HOME: join(helmHome, 'cache'),
