@@ -62,6 +62,12 @@ describe('validateDocumentSchema', () => {
     ]);
   });
 
+  it('says a value is empty rather than asking to quote nothing', () => {
+    expect(check('Extension', 'metadata: { name: e }\nspec:\n  clusterName: c\n  extensionType: t\n  scope: cluster\n  releaseTrain:\n')[0]?.message).toBe(
+      'spec.releaseTrain is empty (YAML reads a missing value, "~" or "null" as null); give it a string or remove "releaseTrain".',
+    );
+  });
+
   it('names the expected and actual type otherwise', () => {
     expect(check('ConnectedCluster', 'metadata: { name: c }\nspec:\n  kubeconfigSecretRef: [a]\n')[0]?.message).toBe('spec.kubeconfigSecretRef must be a mapping, not a list.');
   });

@@ -116,12 +116,13 @@ function describeValue(value: unknown): string {
 function wrongTypeMessage(doc: YamlDocument, path: string, expected: string, value: unknown): string {
   const where = describePointer(path);
   const wanted = expected.split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ');
-  const isScalar = typeof value === 'number' || typeof value === 'boolean' || value === null;
-  if (expected === 'string' && isScalar) {
+  const key = parseJsonPointer(path).at(-1) ?? 'value';
+  if (value === null) {
+    return `${where} is empty (YAML reads a missing value, "~" or "null" as null); give it ${wanted} or remove "${key}".`;
+  }
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
     const source = doc.sourceText(path) ?? String(value);
-    const key = parseJsonPointer(path).at(-1) ?? 'value';
-    const read = value === null ? 'as empty (null)' : `as ${describeValue(value)}`;
-    return `${where} must be a string, but YAML reads ${source || '(nothing)'} ${read}; quote it: ${key}: "${source}".`;
+    return `${where} must be a string, but YAML reads ${source} as ${describeValue(value)}; quote it: ${key}: "${source}".`;
   }
   return `${where} must be ${wanted}, not ${describeValue(value)}.`;
 }
