@@ -4,6 +4,7 @@ import { registerLocalCommand } from './commands/local.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerCrdsCommand } from './commands/crds.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerControllerCommand } from './commands/controller.js';
 
 /**
  * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false });
   registerValidateCommand(program);
   registerPlanCommand(program);
+  registerControllerCommand(program);
   registerCrdsCommand(program);
   registerLocalCommand(program);
   return program;

@@ -47,6 +47,7 @@ interface RepositoryMemory {
   repoDir?: string;
   validated?: string;
   good?: GoodRevision;
+  previousGood?: GoodRevision;
   warnings: Diagnostic[];
   rejected?: { commit: string; diagnostics: Diagnostic[] };
   fetchError?: string;
@@ -109,6 +110,7 @@ export class RepositorySync {
       const loaded = await this.tryLoad(mem.repoDir, mem.fetched, input.spec.path);
       mem.validated = mem.fetched;
       if (loaded?.fleet) {
+        mem.previousGood = mem.good;
         mem.good = { commit: loaded.commit, fleet: loaded.fleet };
         mem.warnings = loaded.diagnostics;
         mem.rejected = undefined;
@@ -124,6 +126,19 @@ export class RepositorySync {
       fetchError: mem.fetchError,
       warnings: mem.warnings,
     };
+  }
+
+  /**
+   * The revision in force turned out unusable after all (its desired state has errors): it becomes
+   * rejected and the previous good revision, if any, is back in force.
+   */
+  reject(key: string, diagnostics: Diagnostic[]): RepositorySyncOutcome | undefined {
+    const mem = this.memory.get(key);
+    if (!mem?.good) return undefined;
+    mem.rejected = { commit: mem.good.commit, diagnostics };
+    mem.good = mem.previousGood;
+    mem.previousGood = undefined;
+    return { good: mem.good, lastFetchedRevision: mem.fetched, rejected: mem.rejected, fetchError: mem.fetchError, warnings: mem.warnings };
   }
 
   forget(key: string): void {

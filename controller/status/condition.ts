@@ -29,6 +29,20 @@ export const CONDITION_REASONS = [
   'Uninstalling',
   'DriftDetected',
   'NoDriftDetected',
+  // ExtensionRepository
+  'RevisionApplied',
+  'FetchFailed',
+  'ValidationFailed',
+  'BlastRadiusExceeded',
+  // ConnectedCluster
+  'ClusterReachable',
+  // ExtensionType
+  'VersionsListed',
+  'VersionsUnavailable',
+  // ExtensionPolicy
+  'Compliant',
+  'NonCompliant',
+  'AuditOnly',
 ] as const;
 export type ConditionReason = (typeof CONDITION_REASONS)[number];
 

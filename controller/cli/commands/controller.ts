@@ -1,0 +1,136 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ClusterextError } from '../../errors/clusterext-error.js';
+import { toolPath } from '../../local/tool-path.js';
+import { parseDuration } from '../../runtime/duration.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startController } from '../../runtime/start-controller.js';
+
+interface ControllerOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  clusterName?: string;
+  concurrency: number;
+  clusterConcurrency: number;
+  maxUninstallShare: number;
+  pendingTimeout: string;
+  resyncInterval: string;
+  chartIndexTtl: string;
+  maxRetries: number;
+  helmTimeout: string;
+  installCrds: boolean;
+  leaderElect: boolean;
+  healthAddr?: string;
+  cacheDir: string;
+  logLevel: string;
+}
+
+/**
+ * `clusterext controller`: the long-running reconciler (DESIGN.md §3), in hub or agent mode.
+ * Stops cleanly on SIGINT / SIGTERM: the current helm call finishes, the Lease is released.
+ */
+export function registerControllerCommand(program: Command): void {
+  program
+    .command('controller')
+    .description('run the controller: follow ExtensionRepositories, reconcile every cluster\'s Helm releases, record status')
+    .option('--kubeconfig <path>', 'kubeconfig of the hub cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'context of the kubeconfig to use')
+    .option('-n, --namespace <ns>', 'namespace of the ExtensionRepositories and Secrets (kubeconfigs, protected settings, git credentials)', 'clusterext-system')
+    .option('--cluster-name <name>', 'agent mode: act only on this cluster (the one the kubeconfig points at); no credentials for other clusters needed')
+    .option('--concurrency <n>', 'helm operations at once across all clusters', positiveInt, 8)
+    .option('--cluster-concurrency <n>', 'helm operations at once on one cluster', positiveInt, 4)
+    .option('--max-uninstall-share <fraction>', 'blast-radius guard: the largest share of releases one revision may uninstall at once (0-1)', share, 0.5)
+    .option('--pending-timeout <duration>', 'how long an Extension on an unreachable cluster stays Pending before it is Failed', '48h')
+    .option('--resync-interval <duration>', 'the longest time between two passes over every release', '1m')
+    .option('--chart-index-ttl <duration>', 'how long chart repository indexes are reused before they are read again', '1m')
+    .option('--max-retries <n>', 'failed attempts of one configuration before the Extension is Stalled', positiveInt, 5)
+    .option('--helm-timeout <duration>', "helm's --timeout for each install, upgrade, rollback and uninstall", '5m')
+    .option('--no-install-crds', 'do not install or update the clusterext CRDs at start')
+    .option('--leader-elect', 'take part in leader election on a Lease, so only one replica acts', false)
+    .option('--health-addr <host:port>', 'serve /healthz, /readyz and /metrics here, e.g. :8081')
+    .option('--metrics-addr <host:port>', 'alias of --health-addr (one server serves both)')
+    .option('--cache-dir <dir>', 'where fetched git repositories are kept', join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'clusterext', 'controller'))
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .addHelpText(
+      'after',
+      `
+Hub mode (default): one controller reaches every ConnectedCluster through the kubeconfig in the Secret
+its spec.kubeconfigSecretRef names. Agent mode (--cluster-name): one controller per cluster, acting on
+its own cluster only.
+
+Start following a repository by creating an ExtensionRepository in the namespace:
+  kubectl -n clusterext-system create secret generic fleet-git --from-literal=username=… --from-literal=password=…
+  kubectl apply -f - <<EOF
+  apiVersion: clusterext.io/v1alpha1
+  kind: ExtensionRepository
+  metadata: {name: fleet, namespace: clusterext-system}
+  spec: {url: https://git.example.com/platform/fleet.git, branch: main, path: fleet, interval: 1m, secretRef: {name: fleet-git}}
+  EOF
+  kubectl -n clusterext-system get extensions
+  kubectl -n clusterext-system wait --for=condition=Ready extension/prod-eu.monitoring
+
+Examples:
+  clusterext controller --kubeconfig hub.yaml
+  clusterext controller --cluster-name prod-eu --leader-elect --health-addr :8081`,
+    )
+    .action(async (options: ControllerOptions & { metricsAddr?: string }) => {
+      const logger = createLogger({ level: options.logLevel });
+      const hubKubeconfig = new KubeConfig();
+      try {
+        if (options.kubeconfig) hubKubeconfig.loadFromFile(options.kubeconfig);
+        else hubKubeconfig.loadFromDefault();
+        if (options.context) hubKubeconfig.setCurrentContext(options.context);
+      } catch {
+        throw new ClusterextError('KubeconfigInvalid', `The hub kubeconfig${options.kubeconfig ? ` "${options.kubeconfig}"` : ''} could not be loaded; pass --kubeconfig or set KUBECONFIG.`);
+      }
+      const pendingTimeoutMs = parseDuration(options.pendingTimeout, '--pending-timeout');
+      const healthAddr = options.healthAddr ?? options.metricsAddr;
+      const running = await startController({
+        hubKubeconfig,
+        namespace: options.namespace,
+        ...(options.clusterName ? { clusterName: options.clusterName } : {}),
+        cacheDir: options.cacheDir,
+        helmPath: toolPath('helm'),
+        installCrds: options.installCrds,
+        leaderElect: options.leaderElect,
+        ...(healthAddr ? { healthAddr } : {}),
+        fleet: {
+          concurrency: options.concurrency,
+          clusterConcurrency: options.clusterConcurrency,
+          maxUninstallShare: options.maxUninstallShare,
+          contactIntervalMs: 5 * 60_000,
+          reconcilePolicy: {
+            pendingTimeoutMs,
+            helmTimeoutMs: parseDuration(options.helmTimeout, '--helm-timeout'),
+            retry: { maxRetries: options.maxRetries, baseDelayMs: 10_000, maxDelayMs: 5 * 60_000 },
+          },
+        },
+        chartIndexTtlMs: parseDuration(options.chartIndexTtl, '--chart-index-ttl'),
+        resyncIntervalMs: parseDuration(options.resyncInterval, '--resync-interval'),
+        logger,
+      });
+      logger.info({ namespace: options.namespace, mode: options.clusterName ? `agent:${options.clusterName}` : 'hub' }, 'controller started');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      logger.info({}, 'stopping');
+      await running.stop();
+    });
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more.');
+  return n;
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('give a fraction from 0 to 1, e.g. 0.5.');
+  return n;
+}

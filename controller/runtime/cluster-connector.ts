@@ -1,0 +1,72 @@
+import { createKubeClient } from '../cluster/kube-client.js';
+import { readClusterFacts } from '../cluster/read-cluster-facts.js';
+import type { ConnectedClusterManifest } from '../manifest/fleet.js';
+import type { ClusterFacts } from '../reconcile/cluster-facts.js';
+import type { KubeRest } from './kube-rest.js';
+import { readSecretKey, type SecretReader } from './secret-reader.js';
+
+/** One managed cluster as the controller reaches it for a sync. */
+export interface ClusterConnection {
+  name: string;
+  /** Kubeconfig content for helm (written to a private 0600 file per call); never logged. */
+  kubeconfig: string;
+  kube: KubeRest;
+  facts: ClusterFacts;
+}
+
+export interface ClusterConnector {
+  /** Undefined when this controller does not act on that cluster (agent mode, another cluster). */
+  connect(cluster: ConnectedClusterManifest): Promise<ClusterConnection | undefined>;
+  close(): void;
+}
+
+/**
+ * Hub mode: each ConnectedCluster is reached through the kubeconfig in the Secret its
+ * `kubeconfigSecretRef` names. Agent mode (`agentCluster` set): only that cluster is acted on,
+ * through the controller's own kubeconfig; every other cluster is left to its own agent.
+ * Clients are kept per kubeconfig content, so a rotated Secret takes effect on the next sync.
+ */
+export function createClusterConnector(options: { secrets: SecretReader; agent?: { clusterName: string; kubeconfig: string } }): ClusterConnector {
+  const clients = new Map<string, { kubeconfig: string; kube: KubeRest }>();
+  const clientFor = (name: string, kubeconfig: string): KubeRest => {
+    const cached = clients.get(name);
+    if (cached && cached.kubeconfig === kubeconfig) return cached.kube;
+    cached?.kube.close();
+    const kube = createKubeClient(kubeconfig);
+    clients.set(name, { kubeconfig, kube });
+    return kube;
+  };
+  return {
+    async connect(cluster) {
+      const name = cluster.metadata.name;
+      let kubeconfig: string;
+      if (options.agent) {
+        if (options.agent.clusterName !== name) return undefined;
+        kubeconfig = options.agent.kubeconfig;
+      } else {
+        const ref = cluster.spec.kubeconfigSecretRef;
+        if (!ref) {
+          const facts: ClusterFacts = { reachable: false, reason: 'Unknown', message: `ConnectedCluster "${name}" has no spec.kubeconfigSecretRef; a hub controller needs one to reach it (or run an agent in that cluster).` };
+          return { name, kubeconfig: '', kube: undefined as unknown as KubeRest, facts };
+        }
+        try {
+          kubeconfig = await readSecretKey(options.secrets, ref, `ConnectedCluster "${name}"`);
+        } catch (err) {
+          const facts: ClusterFacts = { reachable: false, reason: 'Unauthorized', message: err instanceof Error ? err.message : String(err) };
+          return { name, kubeconfig: '', kube: undefined as unknown as KubeRest, facts };
+        }
+      }
+      let kube: KubeRest;
+      try {
+        kube = clientFor(name, kubeconfig);
+      } catch (err) {
+        return { name, kubeconfig: '', kube: undefined as unknown as KubeRest, facts: { reachable: false, reason: 'Unknown', message: err instanceof Error ? err.message : String(err) } };
+      }
+      return { name, kubeconfig, kube, facts: await readClusterFacts(kube) };
+    },
+    close() {
+      for (const { kube } of clients.values()) kube.close();
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { loadFleetFromGit } from '../manifest/load-fleet.js';
+import type { Fleet } from '../manifest/fleet.js';
+import type { ChartCatalog } from '../plan/chart-catalog.js';
+import { chartsOfFleet } from '../plan/desired-state.js';
+import type { HelmPort } from '../reconcile/release-ports.js';
+import { loadChartCatalog, type ChartIndexReader } from '../source/chart-index.js';
+import { fetchGitSource } from '../source/git-source.js';
+import { canonicalJson } from '../plan/config-digest.js';
+import type { Clock } from './clock.js';
+import { createClusterConnector, type ClusterConnector } from './cluster-connector.js';
+import { CrStore } from './cr-store.js';
+import { createEventRecorder, type EventRecorder } from './event-recorder.js';
+import { syncFleet, type FleetSyncOptions, type FleetSyncResult, type RepositoryCr } from './fleet-sync.js';
+import { expectOk, type KubeRest } from './kube-rest.js';
+import type { Logger } from './logger.js';
+import type { ControllerMetrics } from './metrics.js';
+import { buildRepositoryStatus, type ExtensionRepositoryStatus } from './repository-status.js';
+import { RepositorySync } from './repository-sync.js';
+import { createSecretReader, type SecretReader } from './secret-reader.js';
+
+export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
+
+export interface ControllerManagerOptions {
+  hub: KubeRest;
+  namespace: string;
+  cacheDir: string;
+  /** Agent mode: act on this cluster only, through the hub kubeconfig. */
+  agent?: { clusterName: string; kubeconfig: string };
+  helm: HelmPort;
+  chartIndex: ChartIndexReader;
+  clock: Clock;
+  logger: Logger;
+  metrics?: ControllerMetrics;
+  fleet: FleetSyncOptions;
+  /** How long chart indexes are reused before they are read again. */
+  chartIndexTtlMs: number;
+  /** Upper bound between passes; repositories also have their own fetch interval. */
+  resyncIntervalMs: number;
+}
+
+export interface PassSummary {
+  repositories: number;
+  releases: number;
+  ready: number;
+  helmActions: number;
+  statusWrites: number;
+  apiRequests: number;
+  requeueAfterMs?: number;
+}
+
+/**
+ * Runs the flow of DESIGN.md §3 for every ExtensionRepository in the controller's namespace, one
+ * pass at a time. A pass never throws for bad input or an unreachable cluster: those end up in
+ * status. Only the entry point wires the real adapters in.
+ */
+export class ControllerManager {
+  private readonly store: CrStore;
+  private readonly secrets: SecretReader;
+  private readonly events: EventRecorder;
+  private readonly connector: ClusterConnector;
+  private readonly repositories: RepositorySync;
+  private hmacKey: Uint8Array | undefined;
+  private catalogCache: { key: string; at: number; value: { catalog: ChartCatalog; warnings: string[] } } | undefined;
+  private firstPassDone = false;
+
+  constructor(private readonly options: ControllerManagerOptions) {
+    this.store = new CrStore(options.hub, options.namespace);
+    this.secrets = createSecretReader(options.hub, options.namespace);
+    this.events = createEventRecorder(options.hub, () => new Date(options.clock.now()));
+    this.connector = createClusterConnector({ secrets: this.secrets, ...(options.agent ? { agent: options.agent } : {}) });
+    this.repositories = new RepositorySync(
+      {
+        fetch: (o) => fetchGitSource(o),
+        load: (o) => loadFleetFromGit(o),
+        readCredentials: async (name) => {
+          const data = await this.secrets.read(name);
+          if (!data) throw new Error(`The git credentials Secret "${name}" does not exist in namespace "${options.namespace}".`);
+          return { ...(data.username !== undefined ? { username: data.username } : {}), ...(data.password !== undefined ? { password: data.password } : {}), ...(data.bearerToken !== undefined ? { bearerToken: data.bearerToken } : {}) };
+        },
+        clock: options.clock,
+      },
+      `${options.cacheDir}/repositories`,
+    );
+  }
+
+  get ready(): boolean {
+    return this.firstPassDone;
+  }
+
+  /** One pass over every repository. */
+  async runOnce(): Promise<PassSummary> {
+    const requestsBefore = this.options.hub.requestCount;
+    const summary: PassSummary = { repositories: 0, releases: 0, ready: 0, helmActions: 0, statusWrites: 0, apiRequests: 0 };
+    const hmacKey = await this.digestKey();
+    const repos = await this.store.list<RepositoryCr['spec'], ExtensionRepositoryStatus>('ExtensionRepository');
+    for (const repo of repos) {
+      summary.repositories += 1;
+      const result = await this.syncRepository(repo as RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey);
+      summary.releases += result.releases;
+      summary.ready += result.ready;
+      summary.helmActions += result.helmActions;
+      summary.statusWrites += result.statusWrites;
+      if (result.requeueAfterMs !== undefined) summary.requeueAfterMs = Math.min(summary.requeueAfterMs ?? Infinity, result.requeueAfterMs);
+    }
+    summary.apiRequests = this.options.hub.requestCount - requestsBefore;
+    this.firstPassDone = true;
+    return summary;
+  }
+
+  /** Passes until `signal` aborts: at the resync interval, sooner when a release asked to be requeued. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let wait = this.options.resyncIntervalMs;
+      try {
+        const summary = await this.runOnce();
+        this.options.logger.info({ ...summary }, 'pass finished');
+        if (summary.requeueAfterMs !== undefined) wait = Math.max(1000, Math.min(wait, summary.requeueAfterMs));
+      } catch (err) {
+        this.options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'pass failed; retrying');
+        wait = Math.min(wait, 10_000);
+      }
+      await this.options.clock.sleep(wait, signal);
+    }
+  }
+
+  close(): void {
+    this.connector.close();
+  }
+
+  private async syncRepository(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey: Uint8Array): Promise<FleetSyncResult> {
+    const key = `${repo.metadata.namespace}/${repo.metadata.name}`;
+    const log = this.options.logger.child({ repository: repo.metadata.name });
+    const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
+    let outcome;
+    try {
+      outcome = await this.repositories.sync({ key, generation: repo.metadata.generation, spec: repo.spec, lastAppliedRevision: repo.status?.lastAppliedRevision });
+    } catch (err) {
+      outcome = { good: undefined, lastFetchedRevision: undefined, rejected: undefined, fetchError: err instanceof Error ? err.message : String(err), warnings: [] };
+    }
+    let result = empty;
+    let held: string | undefined;
+    let rejected = outcome.rejected;
+    let good = outcome.good;
+    if (good) {
+      result = await syncFleet(repo, good, this.fleetDeps(hmacKey, log));
+      if (result.rejected) {
+        const demoted = this.repositories.reject(key, result.rejected);
+        rejected = demoted?.rejected;
+        good = demoted?.good;
+        // Apply the previous good revision instead, if there is one in memory.
+        result = good ? await syncFleet(repo, good, this.fleetDeps(hmacKey, log)) : empty;
+      }
+      held = result.held;
+    }
+    if (rejected) log.warn({ revision: rejected.commit, errors: rejected.diagnostics.length }, 'revision rejected');
+    if (held) log.warn({}, held);
+    const status = buildRepositoryStatus({
+      previous: repo.status,
+      generation: repo.metadata.generation ?? 1,
+      now: new Date(this.options.clock.now()),
+      lastFetchedRevision: outcome.lastFetchedRevision,
+      appliedRevision: good && !held ? good.commit : undefined,
+      fetchError: outcome.fetchError,
+      rejected,
+      held,
+      summary: { releases: result.releases, ready: result.ready },
+    });
+    if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
+      await this.store.patchStatus('ExtensionRepository', repo.metadata.name, status);
+      this.options.metrics?.statusWrites.inc({ kind: 'ExtensionRepository' });
+      result = { ...result, statusWrites: result.statusWrites + 1 };
+    }
+    if (good && !held) this.options.metrics?.repositoryRevision.set({ repository: repo.metadata.name, revision: good.commit }, 1);
+    return result;
+  }
+
+  private fleetDeps(hmacKey: Uint8Array, logger: Logger) {
+    return {
+      store: this.store,
+      secrets: this.secrets,
+      connector: this.connector,
+      loadCatalog: (fleet: Fleet) => this.loadCatalog(fleet),
+      helm: this.options.helm,
+      clock: { now: () => new Date(this.options.clock.now()) },
+      events: this.events,
+      logger,
+      hmacKey,
+      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+      options: this.options.fleet,
+    };
+  }
+
+  private async loadCatalog(fleet: Fleet): Promise<{ catalog: ChartCatalog; warnings: string[] }> {
+    const charts = chartsOfFleet(fleet);
+    const key = canonicalJson(charts);
+    const now = this.options.clock.now();
+    if (this.catalogCache && this.catalogCache.key === key && now - this.catalogCache.at < this.options.chartIndexTtlMs) return this.catalogCache.value;
+    const value = await loadChartCatalog({ charts, reader: this.options.chartIndex });
+    this.catalogCache = { key, at: now, value };
+    return value;
+  }
+
+  /**
+   * The HMAC key for protected-settings digests, kept in a Secret of the controller's namespace so
+   * every replica (and a restarted controller) computes the same digests. Created on first start.
+   */
+  private async digestKey(): Promise<Uint8Array> {
+    if (this.hmacKey) return this.hmacKey;
+    const existing = await this.secrets.read(DIGEST_KEY_SECRET);
+    if (existing?.key) {
+      this.hmacKey = Buffer.from(existing.key, 'utf8');
+      return this.hmacKey;
+    }
+    const key = randomBytes(32).toString('hex');
+    const res = await this.options.hub.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}/secrets`,
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: DIGEST_KEY_SECRET, namespace: this.options.namespace }, type: 'Opaque', stringData: { key } },
+    });
+    if (res.status === 409) return this.digestKey();
+    expectOk(res, `Creating Secret "${DIGEST_KEY_SECRET}"`);
+    this.hmacKey = Buffer.from(key, 'utf8');
+    return this.hmacKey;
+  }
+}

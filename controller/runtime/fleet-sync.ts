@@ -1,0 +1,424 @@
+import pLimit from 'p-limit';
+import { createReleaseStorage } from '../cluster/release-storage.js';
+import { ensureNamespaceIdentity } from '../cluster/ensure-namespace-identity.js';
+import type { Diagnostic } from '../manifest/diagnostic.js';
+import type { ExtensionSpec, Fleet } from '../manifest/fleet.js';
+import type { ChartCatalog } from '../plan/chart-catalog.js';
+import { canonicalJson } from '../plan/config-digest.js';
+import type { DesiredRelease } from '../plan/desired-release.js';
+import { computeDesiredState, releaseKey, type DesiredState } from '../plan/desired-state.js';
+import { expandPolicies } from '../plan/expand-policies.js';
+import { applyProtectedSettings } from '../reconcile/apply-protected-settings.js';
+import { checkRequirements, type InstalledExtension, type RequirementsResult } from '../reconcile/check-requirements.js';
+import type { ClusterFacts } from '../reconcile/cluster-facts.js';
+import { reconcileRelease, type ReconcilePolicy, type ReconcileReleaseResult } from '../reconcile/reconcile-release.js';
+import type { HelmPort } from '../reconcile/release-ports.js';
+import type { ExtensionStatus } from '../status/extension-status.js';
+import { findCondition } from '../status/condition.js';
+import { checkBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
+import type { ClusterConnection, ClusterConnector } from './cluster-connector.js';
+import type { CrStore, CustomResource } from './cr-store.js';
+import type { EventRecorder } from './event-recorder.js';
+import type { Logger } from './logger.js';
+import type { ControllerMetrics } from './metrics.js';
+import { buildMirroredResources, extensionCrName, REPOSITORY_LABEL, REVISION_LABEL, UNINSTALL_FINALIZER, type MirroredResource } from './mirrored-resources.js';
+import type { ExtensionRepositorySpec, GoodRevision } from './repository-sync.js';
+import { buildClusterStatus, buildExtensionTypeStatuses, buildPolicyStatuses, type ConnectedClusterStatus, type ExtensionPolicyStatus, type ExtensionTypeStatus } from './resource-statuses.js';
+import type { SecretReader } from './secret-reader.js';
+
+export interface FleetSyncOptions {
+  /** helm operations at once across all clusters. */
+  concurrency: number;
+  /** helm operations at once on one cluster. */
+  clusterConcurrency: number;
+  /** Blast-radius guard: the largest share of managed releases one revision may uninstall at once. */
+  maxUninstallShare: number;
+  reconcilePolicy: Partial<ReconcilePolicy>;
+  /** How often lastContactTime of a reachable ConnectedCluster is refreshed. */
+  contactIntervalMs: number;
+}
+
+export interface FleetSyncDeps {
+  store: CrStore;
+  secrets: SecretReader;
+  connector: ClusterConnector;
+  /** The chart versions of the fleet's charts (cached by the caller). */
+  loadCatalog(fleet: Fleet): Promise<{ catalog: ChartCatalog; warnings: string[] }>;
+  helm: HelmPort;
+  clock: { now(): Date };
+  events: EventRecorder;
+  logger: Logger;
+  /** Key of the HMAC over protected settings. */
+  hmacKey: Uint8Array;
+  metrics?: ControllerMetrics;
+  options: FleetSyncOptions;
+}
+
+export type RepositoryCr = CustomResource<ExtensionRepositorySpec, Record<string, unknown>>;
+type ExtensionCr = CustomResource<ExtensionSpec, ExtensionStatus>;
+
+export interface FleetSyncResult {
+  /** Error diagnostics of the desired state: the revision must be treated as rejected. */
+  rejected?: Diagnostic[];
+  /** Set when the blast-radius guard holds the revision. */
+  held?: string;
+  warnings: string[];
+  requeueAfterMs?: number;
+  releases: number;
+  ready: number;
+  helmActions: number;
+  statusWrites: number;
+}
+
+/**
+ * Applies one good revision of one repository to the fleet (DESIGN.md §3): versions resolved,
+ * CRs mirrored, removed Extensions uninstalled (behind the blast-radius guard and a finalizer),
+ * and every release observed → decided → acted on → observed again, within concurrency limits.
+ * A release that is already deployed from the desired configDigest costs one read of Helm's
+ * storage: no helm process, no status write.
+ */
+export async function syncFleet(repository: RepositoryCr, good: GoodRevision, deps: FleetSyncDeps): Promise<FleetSyncResult> {
+  const repoName = repository.metadata.name;
+  const revision = good.commit;
+  const now = deps.clock.now();
+  const result: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
+  const selector = `${REPOSITORY_LABEL}=${repoName}`;
+
+  const [existingExtensions, connections, { catalog, warnings }] = await Promise.all([
+    deps.store.list<ExtensionSpec, ExtensionStatus>('Extension', selector),
+    connectAll(good.fleet, deps.connector),
+    deps.loadCatalog(good.fleet),
+  ]);
+  result.warnings.push(...warnings);
+  const ownClusters = new Set([...connections.keys()]);
+
+  const installedVersions = new Map<string, string>();
+  for (const cr of existingExtensions) {
+    if (cr.status?.installedVersion) installedVersions.set(releaseKey(cr.spec.clusterName, extensionNameOf(cr)), cr.status.installedVersion);
+  }
+  const desired = computeDesiredState({ fleet: good.fleet, catalog, installedVersions });
+  const errors = desired.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) return { ...result, rejected: errors };
+
+  const instances = expandPolicies(good.fleet).instances.filter((i) => ownClusters.has(i.cluster));
+  const mirrored = buildMirroredResources({ fleet: good.fleet, instances, repository: repoName, revision });
+  const wanted = new Set(mirrored.filter((m) => m.kind === 'Extension').map((m) => m.name));
+  const live = existingExtensions.filter((cr) => !cr.metadata.deletionTimestamp);
+  // In agent mode the CRs in this cluster are only this cluster's, so every one not wanted is a removal.
+  const removals = live.filter((cr) => !wanted.has(cr.metadata.name));
+
+  const verdict = checkBlastRadius({
+    uninstalls: removals.length,
+    managed: live.length,
+    maxShare: deps.options.maxUninstallShare,
+    revision,
+    allowedRevision: repository.metadata.annotations?.[ALLOW_UNINSTALL_ANNOTATION],
+  });
+  if (verdict.held) return { ...result, held: verdict.message };
+
+  const extensionCrs = await mirror(mirrored, existingExtensions, revision, deps);
+  for (const cr of removals) {
+    await deps.store.delete('Extension', cr.metadata.name);
+    const deleting = await deps.store.get<ExtensionSpec, ExtensionStatus>('Extension', cr.metadata.name);
+    if (deleting) extensionCrs.set(deleting.metadata.name, deleting);
+  }
+  for (const cr of existingExtensions) if (cr.metadata.deletionTimestamp) extensionCrs.set(cr.metadata.name, cr);
+
+  // Per-release work, bounded globally and per cluster.
+  const global = pLimit(deps.options.concurrency);
+  const perCluster = new Map<string, ReturnType<typeof pLimit>>();
+  const limitFor = (cluster: string) => {
+    let l = perCluster.get(cluster);
+    if (!l) perCluster.set(cluster, (l = pLimit(deps.options.clusterConcurrency)));
+    return l;
+  };
+  const byKey = new Map(desired.releases.map((r) => [extensionCrName(r.cluster, r.extension), r]));
+  const installedByCluster = installedExtensionsByCluster(existingExtensions, good.fleet);
+  const outcomes = await Promise.all(
+    [...extensionCrs.values()].map((cr) =>
+      limitFor(cr.spec.clusterName)(() =>
+        global(() => reconcileOne({ cr, desired: byKey.get(cr.metadata.name), connections, good, installedByCluster, deps, revision })),
+      ),
+    ),
+  );
+  for (const o of outcomes) {
+    if (!o) continue;
+    result.releases += 1;
+    if (o.ready) result.ready += 1;
+    if (o.helm) result.helmActions += 1;
+    if (o.statusWritten) result.statusWrites += 1;
+    if (o.requeueAfterMs !== undefined) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, o.requeueAfterMs);
+  }
+
+  result.statusWrites += await writeOtherStatuses({ fleet: good.fleet, connections, catalog, desired, deps, now, repoName });
+  return result;
+}
+
+async function connectAll(fleet: Fleet, connector: ClusterConnector): Promise<Map<string, ClusterConnection>> {
+  const limit = pLimit(8);
+  const all = await Promise.all(fleet.clusters.map((c) => limit(() => connector.connect(c))));
+  return new Map(all.filter((c): c is ClusterConnection => c !== undefined).map((c) => [c.name, c]));
+}
+
+function extensionNameOf(cr: ExtensionCr): string {
+  return cr.metadata.name.slice(cr.spec.clusterName.length + 1);
+}
+
+/**
+ * Server-side applies the mirrored CRs whose revision label differs (or that do not exist yet), and
+ * deletes mirrored types, clusters and policies that left git. Returns the Extension CRs as stored.
+ */
+async function mirror(resources: MirroredResource[], existingExtensions: ExtensionCr[], revision: string, deps: FleetSyncDeps): Promise<Map<string, ExtensionCr>> {
+  const extensionCrs = new Map<string, ExtensionCr>();
+  const existing = new Map<string, CustomResource<unknown, unknown>>(existingExtensions.map((cr) => [`Extension/${cr.metadata.name}`, cr as CustomResource<unknown, unknown>]));
+  const repo = resources[0]?.labels[REPOSITORY_LABEL];
+  if (repo !== undefined) {
+    for (const kind of ['ExtensionType', 'ConnectedCluster', 'ExtensionPolicy'] as const) {
+      const listed = await deps.store.list<unknown, unknown>(kind, `${REPOSITORY_LABEL}=${repo}`);
+      const names = new Set(resources.filter((r) => r.kind === kind).map((r) => r.name));
+      for (const cr of listed) {
+        existing.set(`${kind}/${cr.metadata.name}`, cr);
+        if (!names.has(cr.metadata.name)) await deps.store.delete(kind, cr.metadata.name);
+      }
+    }
+  }
+  const limit = pLimit(8);
+  await Promise.all(
+    resources.map((r) =>
+      limit(async () => {
+        const current = existing.get(`${r.kind}/${r.name}`);
+        const upToDate = current && current.metadata.labels?.[REVISION_LABEL] === revision && !current.metadata.deletionTimestamp;
+        const stored = upToDate
+          ? current
+          : await deps.store.apply(r.kind, r.name, {
+              metadata: { labels: r.labels, annotations: r.annotations, ...(r.finalizers ? { finalizers: r.finalizers } : {}) },
+              spec: r.spec,
+            });
+        if (r.kind === 'Extension') extensionCrs.set(r.name, stored as ExtensionCr);
+      }),
+    ),
+  );
+  return extensionCrs;
+}
+
+function installedExtensionsByCluster(crs: readonly ExtensionCr[], fleet: Fleet): Map<string, InstalledExtension[]> {
+  const types = new Map(fleet.extensionTypes.map((t) => [t.metadata.name, t]));
+  const out = new Map<string, InstalledExtension[]>();
+  for (const cr of crs) {
+    if (!cr.status?.release || cr.status.release.status === 'uninstalled') continue;
+    const list = out.get(cr.spec.clusterName) ?? [];
+    list.push({ extension: extensionNameOf(cr), extensionType: cr.spec.extensionType, conflictsWith: types.get(cr.spec.extensionType)?.spec.conflictsWith ?? [] });
+    out.set(cr.spec.clusterName, list);
+  }
+  return out;
+}
+
+interface OneOutcome {
+  ready: boolean;
+  helm: boolean;
+  statusWritten: boolean;
+  requeueAfterMs?: number;
+}
+
+async function reconcileOne(input: {
+  cr: ExtensionCr;
+  desired: DesiredRelease | undefined;
+  connections: ReadonlyMap<string, ClusterConnection>;
+  good: GoodRevision;
+  installedByCluster: ReadonlyMap<string, InstalledExtension[]>;
+  deps: FleetSyncDeps;
+  revision: string;
+}): Promise<OneOutcome | undefined> {
+  const { cr, deps } = input;
+  const deleting = cr.metadata.deletionTimestamp !== undefined;
+  const connection = input.connections.get(cr.spec.clusterName);
+  const log = deps.logger.child({ extension: cr.metadata.name, cluster: cr.spec.clusterName });
+  if (!connection) {
+    // The cluster left the fleet (or is another agent's): its releases are left in place, as
+    // removing a cluster from management must not uninstall everything on it.
+    if (deleting && !input.good.fleet.clusters.some((c) => c.metadata.name === cr.spec.clusterName)) {
+      await deps.store.setFinalizers('Extension', cr.metadata.name, []);
+      await deps.events.record(cr, { type: 'Warning', reason: 'ClusterUnreachable', message: `Cluster "${cr.spec.clusterName}" is no longer in the fleet; release "${extensionNameOf(cr)}" was left in place on it.` });
+    }
+    return undefined;
+  }
+  let desired = input.desired ?? releaseForRemoval(cr);
+  if (!desired) {
+    await deps.store.setFinalizers('Extension', cr.metadata.name, []);
+    return undefined;
+  }
+  const started = Date.now();
+  let protectedValues: Record<string, unknown> | undefined;
+  let redactPaths: string[][] | undefined;
+  if (desired.protectedSettingsRef && !deleting) {
+    const data = await deps.secrets.read(desired.protectedSettingsRef.secretName);
+    if (!data) {
+      return failBeforeReconcile(cr, deps, `The protected settings Secret "${desired.protectedSettingsRef.secretName}" of Extension "${desired.extension}" does not exist in the controller's namespace; create it, or remove configurationProtectedSettingsRef.`);
+    }
+    try {
+      const applied = applyProtectedSettings(desired, data, deps.hmacKey);
+      desired = applied.desired;
+      protectedValues = applied.protectedValues;
+      redactPaths = applied.redactPaths;
+    } catch (err) {
+      return failBeforeReconcile(cr, deps, err instanceof Error ? err.message : String(err));
+    }
+  }
+  const facts: ClusterFacts = connection.facts;
+  const requirements: RequirementsResult =
+    facts.reachable && !deleting
+      ? checkRequirements({
+          extensionType: desired.extensionType,
+          spec: input.good.fleet.extensionTypes.find((t) => t.metadata.name === desired!.extensionType)?.spec ?? { requirements: {}, conflictsWith: [] },
+          cluster: facts,
+          installed: (input.installedByCluster.get(desired.cluster) ?? []).filter((i) => i.extension !== desired!.extension),
+        })
+      : { met: true };
+  const storage = createReleaseStorage(connection.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {});
+  let r: ReconcileReleaseResult;
+  try {
+    r = await reconcileRelease(
+      {
+        desired,
+        uninstallRequested: deleting,
+        cluster: facts,
+        requirements,
+        ...(cr.status?.conditions ? { previousStatus: cr.status } : {}),
+        generation: cr.metadata.generation ?? 1,
+        sourceRevision: input.revision,
+        ...(protectedValues ? { protectedValues } : {}),
+        target: { kubeconfig: connection.kubeconfig },
+        policy: deps.options.reconcilePolicy,
+      },
+      {
+        helm: deps.helm,
+        storage,
+        clock: deps.clock,
+        ...(desired.scope === 'namespace' ? { impersonation: () => ensureNamespaceIdentity(connection.kube, desired!.namespace, 'clusterext') } : {}),
+      },
+    );
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
+    return failBeforeReconcile(cr, deps, err instanceof Error ? err.message : String(err));
+  }
+  const helm = r.action.action !== 'none' && r.action.action !== 'wait';
+  if (helm) deps.metrics?.helmActions.inc({ action: r.action.action, outcome: r.events.some((e) => e.type === 'Warning') ? 'failed' : 'succeeded' });
+  deps.metrics?.reconciles.inc({ cluster: desired.cluster, result: r.result });
+  deps.metrics?.reconcileDuration.observe({ cluster: desired.cluster }, (Date.now() - started) / 1000);
+  for (const event of r.events) {
+    log.info({ action: r.action.action, reason: event.reason }, event.message);
+    await deps.events.record(cr, event);
+  }
+  let statusWritten = false;
+  if (deleting && (r.after.kind === 'absent' || r.after.kind === 'removed')) {
+    await deps.store.setFinalizers('Extension', cr.metadata.name, (cr.metadata.finalizers ?? []).filter((f) => f !== UNINSTALL_FINALIZER));
+  } else if (r.writeStatus) {
+    await deps.store.patchStatus('Extension', cr.metadata.name, r.status);
+    deps.metrics?.statusWrites.inc({ kind: 'Extension' });
+    statusWritten = true;
+  }
+  const ready = findCondition(r.status.conditions, 'Ready')?.status === 'True';
+  return { ready, helm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+}
+
+/** A desired release for an Extension whose manifest is gone: enough to find and uninstall it. */
+function releaseForRemoval(cr: ExtensionCr): DesiredRelease | undefined {
+  const release = cr.status?.release;
+  const namespace = release?.namespace ?? cr.spec.targetNamespace ?? cr.spec.releaseNamespace;
+  if (!namespace) return undefined;
+  const name = extensionNameOf(cr);
+  return {
+    cluster: cr.spec.clusterName,
+    extension: name,
+    releaseName: release?.name ?? name,
+    namespace,
+    scope: cr.spec.scope,
+    extensionType: cr.spec.extensionType,
+    chart: { repository: '', name: '' },
+    version: { kind: 'pinned', version: cr.status?.installedVersion ?? '0.0.0' },
+    autoUpgradeMinorVersion: cr.spec.autoUpgradeMinorVersion,
+    releaseTrain: cr.spec.releaseTrain,
+    values: {},
+    driftDetection: cr.spec.driftDetection,
+    origin: { kind: 'explicit' },
+    configDigest: '',
+  };
+}
+
+async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message: string): Promise<OneOutcome> {
+  const nowIso = deps.clock.now().toISOString();
+  const generation = cr.metadata.generation ?? 1;
+  const previous = cr.status;
+  const same = previous?.conditions?.find((c) => c.type === 'Stalled' && c.status === 'True' && c.message === message);
+  if (!same) {
+    const status: ExtensionStatus = {
+      ...(previous ?? {}),
+      provisioningState: 'Failed',
+      observedGeneration: generation,
+      conditions: [
+        { type: 'Ready', status: 'False', observedGeneration: generation, lastTransitionTime: nowIso, reason: 'InstallFailed', message },
+        { type: 'Reconciling', status: 'False', observedGeneration: generation, lastTransitionTime: nowIso, reason: 'InstallFailed', message },
+        { type: 'Stalled', status: 'True', observedGeneration: generation, lastTransitionTime: nowIso, reason: 'InstallFailed', message },
+      ],
+    };
+    await deps.store.patchStatus('Extension', cr.metadata.name, status);
+    await deps.events.record(cr, { type: 'Warning', reason: 'InstallFailed', message });
+  }
+  return { ready: false, helm: false, statusWritten: !same };
+}
+
+async function writeOtherStatuses(input: {
+  fleet: Fleet;
+  connections: ReadonlyMap<string, ClusterConnection>;
+  catalog: ChartCatalog;
+  desired: DesiredState;
+  deps: FleetSyncDeps;
+  now: Date;
+  repoName: string;
+}): Promise<number> {
+  const { deps, now } = input;
+  const selector = `${REPOSITORY_LABEL}=${input.repoName}`;
+  const [clusters, types, policies] = await Promise.all([
+    deps.store.list<unknown, ConnectedClusterStatus>('ConnectedCluster', selector),
+    deps.store.list<unknown, ExtensionTypeStatus>('ExtensionType', selector),
+    deps.store.list<unknown, ExtensionPolicyStatus>('ExtensionPolicy', selector),
+  ]);
+  let writes = 0;
+  const write = async (kind: 'ConnectedCluster' | 'ExtensionType' | 'ExtensionPolicy', name: string, previous: unknown, next: unknown) => {
+    if (previous !== undefined && canonicalJson(previous) === canonicalJson(next)) return;
+    await deps.store.patchStatus(kind, name, next);
+    deps.metrics?.statusWrites.inc({ kind });
+    writes += 1;
+  };
+  for (const cr of clusters) {
+    const connection = input.connections.get(cr.metadata.name);
+    if (!connection) continue;
+    const status = buildClusterStatus({ facts: connection.facts, ...(cr.status ? { previous: cr.status } : {}), generation: cr.metadata.generation ?? 1, now, contactIntervalMs: deps.options.contactIntervalMs });
+    await write('ConnectedCluster', cr.metadata.name, cr.status, status);
+  }
+  const typeStatuses = buildExtensionTypeStatuses({
+    fleet: input.fleet,
+    catalog: input.catalog,
+    ignored: input.desired.ignoredVersions,
+    previous: new Map(types.map((t) => [t.metadata.name, t.status])),
+    generations: new Map(types.map((t) => [t.metadata.name, t.metadata.generation ?? 1])),
+    now,
+  });
+  for (const cr of types) {
+    const status = typeStatuses.get(cr.metadata.name);
+    if (status) await write('ExtensionType', cr.metadata.name, cr.status, status);
+  }
+  const policyStatuses = buildPolicyStatuses({
+    fleet: input.fleet,
+    compliance: input.desired.compliance,
+    previous: new Map(policies.map((p) => [p.metadata.name, p.status])),
+    generations: new Map(policies.map((p) => [p.metadata.name, p.metadata.generation ?? 1])),
+    now,
+  });
+  for (const cr of policies) {
+    const status = policyStatuses.get(cr.metadata.name);
+    if (status) await write('ExtensionPolicy', cr.metadata.name, cr.status, status);
+  }
+  return writes;
+}
+

@@ -1,0 +1,72 @@
+import { compareDiagnostics, type Diagnostic } from '../manifest/diagnostic.js';
+import { setCondition, type Condition } from '../status/condition.js';
+import { deriveReadyCondition } from '../status/ready-condition.js';
+
+/** How many diagnostics of a rejected revision the status carries; the counts say how many in all. */
+export const STATUS_DIAGNOSTICS_LIMIT = 20;
+
+export interface ExtensionRepositoryStatus {
+  lastFetchedRevision?: string;
+  lastAppliedRevision?: string;
+  diagnostics?: Diagnostic[];
+  errorCount?: number;
+  warningCount?: number;
+  observedGeneration: number;
+  conditions: Condition[];
+}
+
+export interface RepositoryStatusInput {
+  previous: ExtensionRepositoryStatus | undefined;
+  generation: number;
+  now: Date;
+  lastFetchedRevision: string | undefined;
+  appliedRevision: string | undefined;
+  fetchError: string | undefined;
+  rejected: { commit: string; diagnostics: Diagnostic[] } | undefined;
+  held: string | undefined;
+  /** Releases Ready / in all, for the message of a successful apply. */
+  summary?: { releases: number; ready: number };
+}
+
+/**
+ * The status of an ExtensionRepository after a pass. A fetch failure makes Ready False (and is
+ * retried at the interval); a rejected revision and a held one make it Stalled, because nothing
+ * changes until someone pushes a fix or allows the revision. The last applied revision always
+ * stays on the status, so it is visible what is in force.
+ */
+export function buildRepositoryStatus(input: RepositoryStatusInput): ExtensionRepositoryStatus {
+  const { generation } = input;
+  const nowIso = input.now.toISOString();
+  let conditions = input.previous?.conditions ?? [];
+  const diagnostics = input.rejected ? [...input.rejected.diagnostics].sort(compareDiagnostics) : [];
+  const applied = input.appliedRevision ?? input.previous?.lastAppliedRevision;
+  if (input.fetchError) {
+    conditions = setCondition(conditions, { type: 'Reconciling', status: 'True', observedGeneration: generation, reason: 'FetchFailed', message: `${input.fetchError} The last good revision${applied ? ` ${applied.slice(0, 12)}` : ''} stays in force.` }, nowIso);
+    conditions = setCondition(conditions, { type: 'Stalled', status: 'False', observedGeneration: generation, reason: 'FetchFailed', message: 'Fetching is retried at the interval.' }, nowIso);
+  } else if (input.rejected) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0];
+    const where = first ? ` First: ${first.file}:${first.line}:${first.column} ${first.code}: ${first.message}` : '';
+    const message = `Revision ${input.rejected.commit.slice(0, 12)} is invalid (${errors.length} error(s)) and was not applied; ${applied ? `revision ${applied.slice(0, 12)} stays in force` : 'nothing has been applied yet'}.${where}`;
+    conditions = setCondition(conditions, { type: 'Reconciling', status: 'False', observedGeneration: generation, reason: 'ValidationFailed', message }, nowIso);
+    conditions = setCondition(conditions, { type: 'Stalled', status: 'True', observedGeneration: generation, reason: 'ValidationFailed', message }, nowIso);
+  } else if (input.held) {
+    conditions = setCondition(conditions, { type: 'Reconciling', status: 'False', observedGeneration: generation, reason: 'BlastRadiusExceeded', message: input.held }, nowIso);
+    conditions = setCondition(conditions, { type: 'Stalled', status: 'True', observedGeneration: generation, reason: 'BlastRadiusExceeded', message: input.held }, nowIso);
+  } else if (applied) {
+    const summary = input.summary ? ` ${input.summary.ready} of ${input.summary.releases} release(s) Ready.` : '';
+    const message = `Revision ${applied.slice(0, 12)} applied.${summary}`;
+    conditions = setCondition(conditions, { type: 'Reconciling', status: 'False', observedGeneration: generation, reason: 'RevisionApplied', message }, nowIso);
+    conditions = setCondition(conditions, { type: 'Stalled', status: 'False', observedGeneration: generation, reason: 'RevisionApplied', message }, nowIso);
+  }
+  conditions = setCondition(conditions, deriveReadyCondition(conditions, generation), nowIso);
+  return {
+    ...(input.lastFetchedRevision ?? input.previous?.lastFetchedRevision ? { lastFetchedRevision: input.lastFetchedRevision ?? input.previous?.lastFetchedRevision } : {}),
+    ...(applied ? { lastAppliedRevision: applied } : {}),
+    diagnostics: diagnostics.slice(0, STATUS_DIAGNOSTICS_LIMIT),
+    errorCount: diagnostics.filter((d) => d.severity === 'error').length,
+    warningCount: diagnostics.filter((d) => d.severity === 'warning').length,
+    observedGeneration: generation,
+    conditions,
+  };
+}
