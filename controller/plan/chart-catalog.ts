@@ -34,5 +34,5 @@ export function chartKey(chart: ChartRef): string {
 
 /** The repository URL as compared and fetched: without trailing slashes. */
 export function normalizeRepositoryUrl(repository: string): string {
-  return repository.replace(/\/+$/, '');
+  return repository.endsWith('/') ? repository.replace(/\/+$/, '') : repository;
 }

@@ -106,10 +106,10 @@ export function computePlan(input: ComputePlanInput): Plan {
  */
 function computeHeadState(input: ComputePlanInput, base: DesiredState): DesiredState {
   const installed = new Map<string, string>();
-  const baseCharts = new Map<string, string>();
+  const baseCharts = new Map<string, DesiredRelease['chart']>();
   for (const release of base.releases) {
     const key = releaseKey(release.cluster, release.extension);
-    baseCharts.set(key, chartKey(release.chart));
+    baseCharts.set(key, release.chart);
     if (release.version.kind !== 'unresolved') installed.set(key, release.version.version);
   }
   const compute = () => computeDesiredState({ fleet: input.head, catalog: input.catalog, installedVersions: installed, protectedDigests: input.protectedDigests?.head });
@@ -118,7 +118,7 @@ function computeHeadState(input: ComputePlanInput, base: DesiredState): DesiredS
   for (const release of head.releases) {
     const key = releaseKey(release.cluster, release.extension);
     const before = baseCharts.get(key);
-    if (before !== undefined && before !== chartKey(release.chart) && installed.delete(key)) recompute = true;
+    if (before !== undefined && !sameChart(before, release.chart) && installed.delete(key)) recompute = true;
   }
   return recompute ? compute() : head;
 }
@@ -165,7 +165,7 @@ function classifyRelease(before: DesiredRelease, after: DesiredRelease): Release
       reason: `The release namespace changes from ${q(before.namespace)} to ${q(after.namespace)}; Helm cannot move a release, so it is uninstalled from ${q(before.namespace)} and installed in ${q(after.namespace)}.`,
     });
   }
-  if (chartKey(before.chart) !== chartKey(after.chart)) {
+  if (!sameChart(before.chart, after.chart)) {
     changes.push({
       ...common,
       action: 'chart-changed',
@@ -360,6 +360,10 @@ export function describeTarget(version: VersionResolution): string {
 
 function unresolvedFlag(version: VersionResolution): ['unresolved-version'] | [] {
   return version.kind === 'unresolved' && version.cause !== 'offline' ? ['unresolved-version'] : [];
+}
+
+function sameChart(a: DesiredRelease['chart'], b: DesiredRelease['chart']): boolean {
+  return (a.name === b.name && a.repository === b.repository) || chartKey(a) === chartKey(b);
 }
 
 function q(text: string): string {

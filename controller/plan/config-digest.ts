@@ -18,24 +18,34 @@ export interface ConfigDigestInput {
  * (DESIGN.md §3), so any change here changes every digest: keep the encoding stable.
  */
 export function computeConfigDigest(input: ConfigDigestInput): string {
-  const canonical = canonicalJson({
-    chart: { name: input.chart.name, repository: normalizeRepositoryUrl(input.chart.repository) },
-    protectedDigest: input.protectedDigest ?? null,
-    values: input.values,
-    version: input.version,
-  });
+  // Spelled out rather than canonicalJson({chart, protectedDigest, values, version}): the same text
+  // (keys in sorted order), without building a wrapper object per release.
+  const canonical =
+    `{"chart":{"name":${JSON.stringify(input.chart.name)},"repository":${JSON.stringify(normalizeRepositoryUrl(input.chart.repository))}}` +
+    `,"protectedDigest":${input.protectedDigest === undefined ? 'null' : JSON.stringify(input.protectedDigest)}` +
+    `,"values":${canonicalJson(input.values)},"version":${JSON.stringify(input.version)}}`;
   return createHash('sha256').update(canonical).digest('hex');
 }
 
 /** JSON with object keys sorted at every depth; `undefined` members are left out as JSON does. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    if (record[key] === undefined) continue;
-    members.push(`${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (value[i] === undefined ? 'null' : canonicalJson(value[i]));
+    return out + ']';
   }
-  return `{${members.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  // Plain sort: keys are compared by UTF-16 code units, the same everywhere this runs.
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
+    first = false;
+  }
+  return out + '}';
 }

@@ -7,6 +7,8 @@ import type { SettingChange } from './plan.js';
  * key in an equivalent form is no change. Values are configurationSettings, which are not secret.
  */
 export function diffSettings(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): SettingChange[] {
+  // Most releases in a plan keep their settings; checking that allocates nothing.
+  if (sameValues(before, after)) return [];
   const from = flattenValues(before);
   const to = flattenValues(after);
   const changes: SettingChange[] = [];
@@ -18,6 +20,22 @@ export function diffSettings(before: Readonly<Record<string, unknown>>, after: R
     if (!from.has(key)) changes.push({ key, change: 'added', to: value });
   }
   return changes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function sameValues(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b)) return Object.is(a, b);
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key)) continue;
+    if (!Object.hasOwn(right, key) || !sameValues(left[key], right[key])) return false;
+    count++;
+  }
+  let rightCount = 0;
+  for (const key in right) if (Object.hasOwn(right, key)) rightCount++;
+  return count === rightCount;
 }
 
 /** Leaf path (as a settings key) → leaf value. */

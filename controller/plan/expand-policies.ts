@@ -66,10 +66,12 @@ export function expandPolicies(fleet: Fleet): ExpandedPolicies {
   const compliance: PolicyCompliance[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const policy of [...fleet.policies].sort((a, b) => compare(a.metadata.name, b.metadata.name))) {
+    // One template object per policy: every instance it generates shares it (and, downstream, its values).
+    const { name, ...template } = policy.spec.extension;
     for (const cluster of fleet.clusters) {
       if (!matchesLabelSelector(cluster.metadata.labels, policy.spec.clusterSelector)) continue;
       const clusterName = cluster.metadata.name;
-      const result = applyPolicy(policy, clusterName, byCluster.get(clusterName) ?? []);
+      const result = applyPolicy({ policy, name, template }, clusterName, byCluster.get(clusterName) ?? []);
       compliance.push(result.compliance);
       if (result.generated) add(result.generated);
       if (result.diagnostic) diagnostics.push(result.diagnostic);
@@ -86,8 +88,8 @@ interface PolicyOutcome {
   diagnostic?: Diagnostic;
 }
 
-function applyPolicy(policy: ExtensionPolicyManifest, cluster: string, onCluster: readonly ExtensionInstance[]): PolicyOutcome {
-  const { name, ...template } = policy.spec.extension;
+function applyPolicy(target: { policy: ExtensionPolicyManifest; name: string; template: ExtensionTemplate }, cluster: string, onCluster: readonly ExtensionInstance[]): PolicyOutcome {
+  const { policy, name, template } = target;
   const type = template.extensionType;
   const entry = { policy: policy.metadata.name, effect: policy.spec.effect, cluster };
   const ofType = onCluster.filter((instance) => instance.spec.extensionType === type);

@@ -31,30 +31,34 @@ type Tree = Record<string, unknown>;
 export function nestSettings(flat: Readonly<Record<string, SettingValue>>): NestedSettings {
   const values: Tree = {};
   const problems: SettingProblem[] = [];
-  // Which original key put a leaf, or first created an object, at each path.
-  const ownerOfPath = new Map<string, string>();
-  for (const key of Object.keys(flat).sort()) {
+  const keys = Object.keys(flat).sort();
+  const placed: { key: string; path: string[] }[] = [];
+  for (const key of keys) {
     const path = splitSettingKey(key);
     if (path.some((segment) => segment === '')) {
       problems.push({ key, message: `Setting ${JSON.stringify(key)} has an empty path segment; remove the extra dot or write a literal dot as "\\.".` });
       continue;
     }
-    const conflict = insertLeaf(values, path, flat[key]!, key, ownerOfPath);
-    if (conflict !== undefined) {
-      problems.push({
-        key,
-        conflictsWith: conflict,
-        message:
-          `Settings ${JSON.stringify(conflict)} and ${JSON.stringify(key)} conflict: one sets a value where the other nests keys ` +
-          `under it, and Helm values can hold only one of them; keep one, or write a literal dot as "\\.".`,
-      });
+    if (insertLeaf(values, path, flat[key]!)) {
+      placed.push({ key, path });
+      continue;
     }
+    // Rare: find which earlier key holds the value or the subtree in the way.
+    const conflict = placed.find((other) => isPrefix(other.path, path) || isPrefix(path, other.path))!.key;
+    problems.push({
+      key,
+      conflictsWith: conflict,
+      message:
+        `Settings ${JSON.stringify(conflict)} and ${JSON.stringify(key)} conflict: one sets a value where the other nests keys ` +
+        `under it, and Helm values can hold only one of them; keep one, or write a literal dot as "\\.".`,
+    });
   }
   return { values, problems };
 }
 
 /** Splits on unescaped dots; `\.` is a literal dot, any other backslash is kept as written. */
 export function splitSettingKey(key: string): string[] {
+  if (!key.includes('\\')) return key.split('.');
   const segments: string[] = [];
   let current = '';
   for (let i = 0; i < key.length; i++) {
@@ -78,36 +82,37 @@ export function joinSettingPath(path: readonly string[]): string {
   return path.map((segment) => segment.replaceAll('.', '\\.')).join('.');
 }
 
-/** Returns the key that conflicts, or undefined when the leaf was placed. */
-function insertLeaf(root: Tree, path: string[], value: SettingValue, key: string, ownerOfPath: Map<string, string>): string | undefined {
+/** Places the leaf; false when a value or a subtree is in the way (nothing is changed then). */
+function insertLeaf(root: Tree, path: readonly string[], value: SettingValue): boolean {
   let node = root;
-  for (let i = 0; i < path.length - 1; i++) {
+  const last = path.length - 1;
+  for (let i = 0; i < last; i++) {
     const segment = path[i]!;
-    const pathId = path.slice(0, i + 1).join('\u0000');
     if (Object.hasOwn(node, segment)) {
       const child = node[segment];
-      if (!isTree(child)) return ownerOfPath.get(pathId);
+      if (!isTree(child)) return false;
       node = child;
     } else {
       const child: Tree = {};
       setOwn(node, segment, child);
-      ownerOfPath.set(pathId, key);
       node = child;
     }
   }
-  const last = path[path.length - 1]!;
-  const pathId = path.join('\u0000');
-  if (Object.hasOwn(node, last)) return ownerOfPath.get(pathId);
-  setOwn(node, last, value);
-  ownerOfPath.set(pathId, key);
-  return undefined;
+  if (Object.hasOwn(node, path[last]!)) return false;
+  setOwn(node, path[last]!, value);
+  return true;
+}
+
+function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
 function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null;
 }
 
-/** Own data property even for keys such as `__proto__`, which plain assignment would not create. */
+/** Own data property even for `__proto__`, which plain assignment would turn into a prototype change. */
 function setOwn(target: Tree, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
