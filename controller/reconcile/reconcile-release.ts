@@ -128,6 +128,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
 
   const release = { name: desired.releaseName, namespace: desired.namespace };
   const previousSuccess = settledSuccess(input.previousStatus, desired.configDigest);
+  const previousFailure = recordedFailure(input.previousStatus, desired.configDigest);
   const outcome = summarizeOutcome({
     cluster: desired.cluster,
     release,
@@ -138,6 +139,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     failures: retry.failures,
     policy: policy.retry,
     ...(previousSuccess ? { previousSuccess } : {}),
+    ...(previousFailure ? { previousFailure } : {}),
   });
   const status = buildExtensionStatus({
     ...(input.previousStatus ? { previous: input.previousStatus } : {}),
@@ -196,6 +198,16 @@ function settledSuccess(previous: ExtensionStatus | undefined, configDigest: str
   if (previous?.configDigest !== configDigest) return undefined;
   const reconciling = findCondition(previous.conditions, 'Reconciling');
   if (reconciling?.status !== 'False' || !SUCCESS_REASONS.includes(reconciling.reason)) return undefined;
+  return { reason: reconciling.reason, message: reconciling.message };
+}
+
+const FAILURE_REASONS: readonly ConditionReason[] = ['InstallFailed', 'UpgradeFailed', 'RollbackFailed', 'UninstallFailed', 'UnlockFailed'];
+
+/** The failure the previous status recorded for this configuration, while its retry is pending. */
+function recordedFailure(previous: ExtensionStatus | undefined, configDigest: string): { reason: ConditionReason; message: string } | undefined {
+  if (previous?.lastAttemptedConfigDigest !== configDigest) return undefined;
+  const reconciling = findCondition(previous.conditions, 'Reconciling');
+  if (reconciling?.status !== 'True' || !FAILURE_REASONS.includes(reconciling.reason)) return undefined;
   return { reason: reconciling.reason, message: reconciling.message };
 }
 

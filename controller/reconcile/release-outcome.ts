@@ -52,6 +52,11 @@ export interface OutcomeInput {
    * the release still in sync keeps it word for word, so the status stays equal and is not written.
    */
   previousSuccess?: { reason: ConditionReason; message: string };
+  /**
+   * The failure the previous status recorded for this same configuration. While the retry waits,
+   * it is kept word for word: the user keeps seeing why it failed, and the status is not rewritten.
+   */
+  previousFailure?: { reason: ConditionReason; message: string };
 }
 
 /** Maps the result of one reconcile to the reason and message its status conditions carry. */
@@ -99,6 +104,9 @@ export function summarizeOutcome(input: OutcomeInput): StatusOutcome {
     case 'out-of-sync':
       if (performed.action === 'rollback') return { phase: 'progressing', reason: 'RollbackSucceeded', message: formatRollbackSucceeded(release, performed.toRevision) };
       if (performed.action === 'uninstall') return { phase: 'progressing', reason: 'UninstallSucceeded', message: formatUninstallSucceeded(release) };
+      if (next.reason === 'RetryBackoff' && input.previousFailure && (performed.action === 'wait' || performed.action === 'none')) {
+        return { phase: 'progressing', ...input.previousFailure };
+      }
       if (next.reason === 'RetryBackoff') return { phase: 'progressing', reason: 'ProgressingWithRetry', message: formatProgressing(release, next.message) };
       return { phase: 'progressing', reason: 'Progressing', message: formatProgressing(release, after.reason) };
   }

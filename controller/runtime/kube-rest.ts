@@ -38,7 +38,19 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
   const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
   let requestCount = 0;
 
+  /**
+   * 429 means the API server did not process the request (throttled, or a new resource's storage
+   * still initializing): it is retried after Retry-After, a few times, for any method.
+   */
   async function request<T>(req: KubeRestRequest): Promise<KubeRestResponse<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await once<T>(req);
+      if (res.status !== 429 || attempt >= 6) return res;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * 2 ** attempt)));
+    }
+  }
+
+  async function once<T>(req: KubeRestRequest): Promise<KubeRestResponse<T>> {
     requestCount += 1;
     const options: https.RequestOptions = {
       method: req.method,

@@ -1,0 +1,458 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
+import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
+import { HelmCli } from '../controller/helm/helm-cli.js';
+import { createNodeExec } from '../controller/helm/node-exec.js';
+import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { sampleChartPath } from '../controller/local/sample-chart-path.js';
+import { toolPath } from '../controller/local/tool-path.js';
+import { systemClock } from '../controller/runtime/clock.js';
+import { ControllerManager, type PassSummary } from '../controller/runtime/controller-manager.js';
+import { CrStore, type CustomResource } from '../controller/runtime/cr-store.js';
+import { installCrds } from '../controller/runtime/install-crds.js';
+import { createKubeRest } from '../controller/runtime/kube-rest.js';
+import type { Logger } from '../controller/runtime/logger.js';
+import { projectRoot } from '../controller/local/project-root.js';
+import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
+import type { ExtensionStatus } from '../controller/status/extension-status.js';
+import { helmEnv, startTestFleet } from './support/test-fleet.js';
+
+const NS = 'clusterext-system';
+const CANARY = 'canary-ctrl-9b7e1f-never-printed';
+
+/** A logger that keeps every line, so the test can prove the canary never reached a log. */
+function recordingLogger(lines: string[]): Logger {
+  const make = (bindings: Record<string, unknown>): Logger => ({
+    info: (obj, msg) => lines.push(JSON.stringify({ ...bindings, ...obj, msg })),
+    warn: (obj, msg) => lines.push(JSON.stringify({ ...bindings, ...obj, msg })),
+    error: (obj, msg) => lines.push(JSON.stringify({ ...bindings, ...obj, msg })),
+    debug: (obj, msg) => lines.push(JSON.stringify({ ...bindings, ...obj, msg })),
+    child: (more) => make({ ...bindings, ...more }),
+  });
+  return make({});
+}
+
+/** A chart that creates a ClusterRole: a namespace-scoped instance of it must fail, not succeed. */
+function writeClusterRoleChart(dir: string): string {
+  const chart = join(dir, 'cluster-grabber');
+  mkdirSync(join(chart, 'templates'), { recursive: true });
+  writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: cluster-grabber\nversion: 1.0.0\n');
+  writeFileSync(
+    join(chart, 'templates', 'role.yaml'),
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ .Release.Name }}-grab\nrules:\n  - apiGroups: ["*"]\n    resources: ["*"]\n    verbs: ["*"]\n',
+  );
+  return chart;
+}
+
+interface FleetText {
+  charts: string;
+  cfg1Greeting?: string;
+  cfg2Version?: string;
+  local2Labels?: string;
+  extraExtensions?: string;
+  withoutCfg2?: boolean;
+}
+
+/** The fleet repository's files for one commit. */
+function fleetFiles(t: FleetText): Record<string, string> {
+  return {
+    'fleet/types.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: config}
+spec:
+  chart: {repository: "${t.charts}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: config-system
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: team-app}
+spec:
+  chart: {repository: "${t.charts}", name: namespaced-app}
+  scopes: [namespace]
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: grabber}
+spec:
+  chart: {repository: "${t.charts}", name: cluster-grabber}
+  scopes: [namespace]
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: ops-tool}
+spec:
+  chart: {repository: "${t.charts}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: ops-system
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: arm-agent}
+spec:
+  chart: {repository: "${t.charts}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: arm-system
+  releaseTrains: {stable: {}}
+  requirements: {architectures: [arm64]}
+`,
+    'fleet/clusters.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: local-1, labels: {env: prod}}
+spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: local-2, labels: {env: dev${t.local2Labels ?? ''}}}
+spec: {kubeconfigSecretRef: {name: local-2-kubeconfig, key: kubeconfig}}
+`,
+    'fleet/policies.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionPolicy
+metadata: {name: edge-teams}
+spec:
+  clusterSelector: {matchLabels: {tier: edge}}
+  effect: DeployIfNotExists
+  extension:
+    name: edge-app
+    extensionType: team-app
+    scope: namespace
+    targetNamespace: edge
+`,
+    'fleet/extensions.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec:
+  clusterName: local-1
+  extensionType: config
+  scope: cluster
+  configurationSettings: {data.greeting: "${t.cfg1Greeting ?? 'hi'}"}
+  configurationProtectedSettingsRef: {secretName: cfg-secrets}
+${
+  t.withoutCfg2
+    ? ''
+    : `---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec:
+  clusterName: local-2
+  extensionType: config
+  scope: cluster
+  autoUpgradeMinorVersion: false
+  version: "${t.cfg2Version ?? '1.0.0'}"
+`
+}${t.extraExtensions ?? ''}`,
+  };
+}
+
+/**
+ * The controller end to end on the real components (DESIGN.md §5): two kube-apiservers on one etcd
+ * (local-1 is also the hub), the helm 4 binary, the git smart-HTTP server with basic auth and a
+ * chart repository, all on loopback. Each step pushes a commit and runs controller passes.
+ */
+describe('controller against real clusters, helm, git and a chart repository', () => {
+  let fleet: LocalFleet;
+  let hub: KubeRest;
+  let store: CrStore;
+  let manager: ControllerManager;
+  let workDir: string;
+  let cluster1: KubeRest;
+  let cluster2: KubeRest;
+  const logLines: string[] = [];
+  const helmProcesses = createNodeExec();
+  let text: FleetText;
+
+  async function push(change: Partial<FleetText>, message: string): Promise<string> {
+    text = { ...text, ...change };
+    return fleet.git.commitAndPush('fleet', { files: fleetFiles(text), message });
+  }
+
+  /** Passes until one changes nothing (no helm action, no status write), at most `max`. */
+  async function settle(max = 8): Promise<PassSummary[]> {
+    const passes: PassSummary[] = [];
+    for (let i = 0; i < max; i++) {
+      const pass = await manager.runOnce();
+      passes.push(pass);
+      if (pass.helmActions === 0 && pass.statusWrites === 0) return passes;
+    }
+    return passes;
+  }
+
+  async function extension(name: string): Promise<CustomResource<Record<string, unknown>, ExtensionStatus> | undefined> {
+    return store.get<Record<string, unknown>, ExtensionStatus>('Extension', name);
+  }
+
+  function condition(status: ExtensionStatus | undefined, type: string) {
+    return status?.conditions.find((c) => c.type === type);
+  }
+
+  async function configMapData(kube: KubeRest, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const res = await kube.request<{ data: Record<string, string> }>({ method: 'GET', path: `/api/v1/namespaces/${namespace}/configmaps/${name}` });
+    return res.status === 200 ? res.body.data : undefined;
+  }
+
+  async function repositoryStatus() {
+    return (await store.get<unknown, Record<string, unknown>>('ExtensionRepository', 'fleet'))?.status as
+      | { lastAppliedRevision?: string; lastFetchedRevision?: string; errorCount?: number; diagnostics?: { code: string; file: string; line: number }[]; conditions: { type: string; status: string; reason: string; message: string }[] }
+      | undefined;
+  }
+
+  beforeAll(async () => {
+    fleet = await startTestFleet({ clusters: 2 });
+    workDir = mkdtempSync(join(tmpdir(), 'clusterext-ctrl-test-'));
+    const kc = new KubeConfig();
+    kc.loadFromString(fleet.clusters[0]!.kubeconfig);
+    hub = createKubeRest(kc);
+    cluster1 = createKubeClient(fleet.clusters[0]!.kubeconfig);
+    cluster2 = createKubeClient(fleet.clusters[1]!.kubeconfig);
+    store = new CrStore(hub, NS);
+    for (const v of ['1.0.0', '1.1.0']) await fleet.charts.publish(sampleChartPath('config-values'), { version: v });
+    await fleet.charts.publish(sampleChartPath('namespaced-app'), { version: '1.0.0' });
+    await fleet.charts.publish(writeClusterRoleChart(workDir), { version: '1.0.0' });
+
+    text = { charts: fleet.charts.url };
+    const seed = join(workDir, 'seed');
+    mkdirSync(join(seed, 'fleet'), { recursive: true });
+    for (const [path, content] of Object.entries(fleetFiles(text))) writeFileSync(join(seed, path), content);
+    await fleet.git.createRepository('fleet', seed);
+
+    await installCrds(hub, join(projectRoot(), 'manifests', 'crds'), systemClock);
+    await hub.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } });
+    const secret = (name: string, data: Record<string, string>) =>
+      hub.request({ method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data } });
+    await secret('local-1-kubeconfig', { kubeconfig: fleet.clusters[0]!.kubeconfig });
+    await secret('local-2-kubeconfig', { kubeconfig: fleet.clusters[1]!.kubeconfig });
+    await secret('cfg-secrets', { 'data.token': CANARY });
+    await secret('git-auth', { username: fleet.git.auth.username, password: fleet.git.auth.password });
+    await store.apply('ExtensionRepository', 'fleet', { metadata: {}, spec: { url: fleet.git.repositoryUrl('fleet'), branch: 'main', path: 'fleet', interval: '1ms', secretRef: { name: 'git-auth' } } });
+
+    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+    manager = new ControllerManager({
+      hub,
+      namespace: NS,
+      cacheDir: join(workDir, 'cache'),
+      helm: new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env }),
+      chartIndex: createHttpChartIndexReader(),
+      // Passes run back to back: the repository's interval (1ms) and the chart index TTL (1ms) have
+      // always passed, so every pass fetches and sees new commits and chart versions.
+      clock: systemClock,
+      logger: recordingLogger(logLines),
+      fleet: { concurrency: 4, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000 } },
+      chartIndexTtlMs: 1,
+      resyncIntervalMs: 1000,
+    });
+  });
+
+  afterAll(async () => {
+    manager?.close();
+    hub?.close();
+    cluster1?.close();
+    cluster2?.close();
+    await fleet?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('installs each Extension on its cluster and records Ready, versions and the revision in status', async () => {
+    await settle();
+    const head = await fleet.git.headOf('fleet');
+    const one = await extension('local-1.cfg');
+    const two = await extension('local-2.cfg');
+    expect(one?.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.1.0', desiredVersion: '1.1.0', lastAppliedRevision: head, release: { name: 'cfg', namespace: 'config-system', status: 'deployed' } });
+    expect(condition(one?.status, 'Ready')?.status).toBe('True');
+    expect(two?.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.0.0' });
+    expect(await configMapData(cluster1, 'config-system', 'cfg-config')).toMatchObject({ greeting: 'hi', token: CANARY });
+    expect((await configMapData(cluster2, 'config-system', 'cfg-config'))?.greeting).toBe('hello');
+    // Not on the wrong cluster.
+    expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toMatchObject({ chartVersion: '1.0.0' });
+    const repo = await repositoryStatus();
+    expect(repo?.lastAppliedRevision).toBe(head);
+    expect(repo?.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('at steady state spawns no helm process and writes no status', async () => {
+    const spawned = helmProcesses.counter.spawned;
+    const pass = await manager.runOnce();
+    expect(pass).toMatchObject({ helmActions: 0, statusWrites: 0 });
+    expect(helmProcesses.counter.spawned).toBe(spawned);
+  });
+
+  it('upgrades when settings change', async () => {
+    await push({ cfg1Greeting: 'bonjour' }, 'greet in French');
+    await settle();
+    expect((await configMapData(cluster1, 'config-system', 'cfg-config'))?.greeting).toBe('bonjour');
+    const release = await readLatestRelease(cluster1, { namespace: 'config-system', name: 'cfg' });
+    expect(release).toMatchObject({ revision: 2, status: 'deployed' });
+  });
+
+  it('follows a pinned version up and back down', async () => {
+    await push({ cfg2Version: '1.1.0' }, 'local-2 to 1.1.0');
+    await settle();
+    expect((await extension('local-2.cfg'))?.status?.installedVersion).toBe('1.1.0');
+    await push({ cfg2Version: '1.0.0' }, 'local-2 back to 1.0.0');
+    await settle();
+    expect((await extension('local-2.cfg'))?.status?.installedVersion).toBe('1.0.0');
+    expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toMatchObject({ chartVersion: '1.0.0', revision: 3 });
+  });
+
+  it('picks up a newly published chart version within the major, not across it', async () => {
+    await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.2.0' });
+    await fleet.charts.publish(sampleChartPath('config-values'), { version: '2.0.0' });
+    await settle();
+    expect((await extension('local-1.cfg'))?.status).toMatchObject({ installedVersion: '1.2.0', desiredVersion: '1.2.0' });
+  });
+
+  it('reports a chart version that is not strict semver as ignored on the ExtensionType', async () => {
+    await fleet.charts.addRawIndexEntry({ name: 'config-values', version: '1.0.029903' });
+    await settle();
+    const type = await store.get<unknown, { ignoredVersions?: { version: string; reason: string }[] }>('ExtensionType', 'config');
+    const ignored = type?.status?.ignoredVersions?.find((v) => v.version === '1.0.029903');
+    expect(ignored?.reason).toMatch(/leading zero/);
+    expect((await extension('local-1.cfg'))?.status?.installedVersion).toBe('1.2.0');
+  });
+
+  it('deploys a policy instance when a cluster gains the label the policy selects', async () => {
+    expect(await extension('local-2.edge-app')).toBeUndefined();
+    await push({ local2Labels: ', tier: edge' }, 'local-2 joins the edge tier');
+    await settle();
+    const generated = await extension('local-2.edge-app');
+    expect(generated?.metadata.annotations?.['clusterext.io/generated-by-policy']).toBe('edge-teams');
+    expect(generated?.status).toMatchObject({ provisioningState: 'Succeeded', release: { namespace: 'edge', status: 'deployed' } });
+    expect(await extension('local-1.edge-app')).toBeUndefined();
+  });
+
+  it('changes nothing for an invalid commit and lists its diagnostics on the repository', async () => {
+    const applied = (await repositoryStatus())?.lastAppliedRevision;
+    const before = await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' });
+    const bad = await push({ cfg2Version: '1.0.029903' }, 'a version with a leading zero');
+    const passes = await settle();
+    expect(passes.every((p) => p.helmActions === 0)).toBe(true);
+    const repo = await repositoryStatus();
+    expect(repo?.lastFetchedRevision).toBe(bad);
+    expect(repo?.lastAppliedRevision).toBe(applied);
+    expect(repo?.errorCount).toBeGreaterThan(0);
+    expect(repo?.diagnostics?.[0]).toMatchObject({ code: 'InvalidSemver', file: 'extensions.yaml' });
+    expect(repo?.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ValidationFailed' });
+    expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toEqual(before);
+    await push({ cfg2Version: '1.0.0' }, 'fix the version');
+    await settle();
+    expect((await repositoryStatus())?.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('reports a release it does not manage and never touches it', async () => {
+    const helm = new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env: Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined)) });
+    await helm.upgradeInstall({ kubeconfig: fleet.clusters[0]!.kubeconfig, release: 'ops', namespace: 'ops-system', createNamespace: true, chart: { repository: fleet.charts.url, name: 'config-values' }, version: '1.0.0', values: { data: { owner: 'ops-team' } }, labels: {}, timeoutMs: 60_000 });
+    await push(
+      {
+        extraExtensions: `---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: ops}
+spec: {clusterName: local-1, extensionType: ops-tool, scope: cluster}
+`,
+      },
+      'claim the ops release',
+    );
+    await settle();
+    const ops = await extension('local-1.ops');
+    expect(condition(ops?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'ReleaseNotManaged' });
+    expect(await readLatestRelease(cluster1, { namespace: 'ops-system', name: 'ops' })).toMatchObject({ revision: 1, chartVersion: '1.0.0' });
+    expect((await configMapData(cluster1, 'ops-system', 'ops-config'))?.owner).toBe('ops-team');
+  });
+
+  it('installs nothing where requirements are not met, and says why', async () => {
+    await push(
+      {
+        extraExtensions: `---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: arm}
+spec: {clusterName: local-2, extensionType: arm-agent, scope: cluster}
+`,
+      },
+      'an arm64-only agent on a cluster without arm64 nodes',
+    );
+    await settle();
+    const arm = await extension('local-2.arm');
+    expect(condition(arm?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'RequirementsNotMet' });
+    expect(condition(arm?.status, 'Ready')?.message).toMatch(/arm64/);
+    expect(await readLatestRelease(cluster2, { namespace: 'arm-system', name: 'arm' })).toBeUndefined();
+  });
+
+  it('fails a namespace-scoped chart that creates a ClusterRole, with a clear condition', async () => {
+    await push(
+      {
+        extraExtensions: `---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: grab}
+spec: {clusterName: local-2, extensionType: grabber, scope: namespace, targetNamespace: team-a}
+`,
+      },
+      'a namespace-scoped chart that reaches for the cluster',
+    );
+    await settle(3);
+    const grab = await extension('local-2.grab');
+    expect(condition(grab?.status, 'Ready')?.status).toBe('False');
+    expect(condition(grab?.status, 'Ready')?.message).toMatch(/forbidden|cannot create/i);
+    const roles = await cluster2.request<{ items: { metadata: { name: string } }[] }>({ method: 'GET', path: '/apis/rbac.authorization.k8s.io/v1/clusterroles' });
+    expect(roles.body.items.map((r) => r.metadata.name)).not.toContain('grab-grab');
+  });
+
+  it('holds a revision that would uninstall too much at once, then uninstalls a removed Extension', async () => {
+    const held = await push({ withoutCfg2: true, extraExtensions: '', local2Labels: '' }, 'remove most extensions');
+    await settle(2);
+    const repo = await repositoryStatus();
+    expect(repo?.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'BlastRadiusExceeded' });
+    expect(repo?.conditions.find((c) => c.type === 'Ready')?.message).toContain(`clusterext.io/allow-uninstall-revision=${held}`);
+    expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toBeDefined();
+
+    await store.apply('ExtensionRepository', 'fleet', {
+      metadata: { annotations: { 'clusterext.io/allow-uninstall-revision': held } },
+      spec: { url: fleet.git.repositoryUrl('fleet'), branch: 'main', path: 'fleet', interval: '1ms', secretRef: { name: 'git-auth' } },
+    });
+    await settle();
+    expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toBeUndefined();
+    expect(await extension('local-2.cfg')).toBeUndefined();
+    expect(await extension('local-2.edge-app')).toBeUndefined();
+    expect((await extension('local-1.cfg'))?.status?.provisioningState).toBe('Succeeded');
+  });
+
+  it('keeps an unreachable cluster Pending without touching the other, then converges', async () => {
+    await push({ cfg2Version: '1.1.0', withoutCfg2: false }, 'local-2 gets cfg again');
+    await fleet.clusters[1]!.stopApiserver();
+    try {
+      await push({ cfg2Version: '1.1.0', withoutCfg2: false, cfg1Greeting: 'hallo' }, 'and local-1 speaks German');
+      await settle(2);
+      const two = await extension('local-2.cfg');
+      expect(two?.status?.provisioningState).toBe('Pending');
+      expect(condition(two?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'ClusterUnreachable' });
+      expect((await configMapData(cluster1, 'config-system', 'cfg-config'))?.greeting).toBe('hallo');
+      const cc = await store.get<unknown, { reachable: boolean }>('ConnectedCluster', 'local-2');
+      expect(cc?.status?.reachable).toBe(false);
+    } finally {
+      await fleet.clusters[1]!.startApiserver();
+    }
+    await settle();
+    const two = await extension('local-2.cfg');
+    expect(two?.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.1.0' });
+  });
+
+  it('never lets a protected value reach status, events or logs', async () => {
+    const crs = await store.list('Extension');
+    expect(JSON.stringify(crs)).not.toContain(CANARY);
+    const events = await hub.request({ method: 'GET', path: `/api/v1/namespaces/${NS}/events` });
+    expect(JSON.stringify(events.body)).not.toContain(CANARY);
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain(CANARY);
+    const repo = await store.list('ExtensionRepository');
+    expect(JSON.stringify(repo)).not.toContain(fleet.git.auth.password);
+  });
+});
