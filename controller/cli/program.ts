@@ -5,6 +5,7 @@ import { registerValidateCommand } from './commands/validate.js';
 import { registerCrdsCommand } from './commands/crds.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerControllerCommand } from './commands/controller.js';
+import { registerDemoCommand } from './commands/demo.js';
 
 /**
  * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerControllerCommand(program);
   registerCrdsCommand(program);
   registerLocalCommand(program);
+  registerDemoCommand(program);
   return program;
 }

@@ -73,7 +73,8 @@ export function startSupervisedProcess(options: SupervisedProcessOptions): Super
     async stop(graceMs = 10_000) {
       if (done) return;
       signalGroup(pid, 'SIGTERM');
-      const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+      // Unref'd: a pending grace timer must not keep Node alive for graceMs after the server has exited.
+      const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs, undefined, { ref: false }).then(() => true)]);
       if (timedOut) signalGroup(pid, 'SIGKILL');
       await exited;
       // The server may outlive the watchdog by a moment when the group was killed.
