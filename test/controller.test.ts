@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
@@ -12,16 +11,14 @@ import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import { toolPath } from '../controller/local/tool-path.js';
 import { systemClock } from '../controller/runtime/clock.js';
 import { ControllerManager, type PassSummary } from '../controller/runtime/controller-manager.js';
-import { CrStore, type CustomResource } from '../controller/runtime/cr-store.js';
-import { installCrds } from '../controller/runtime/install-crds.js';
-import { createKubeRest } from '../controller/runtime/kube-rest.js';
+import type { CrStore, CustomResource } from '../controller/runtime/cr-store.js';
 import type { Logger } from '../controller/runtime/logger.js';
-import { projectRoot } from '../controller/local/project-root.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
+import { HUB_NAMESPACE, repositorySpec, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
-const NS = 'clusterext-system';
+const NS = HUB_NAMESPACE;
 const CANARY = 'canary-ctrl-9b7e1f-never-printed';
 
 /** A logger that keeps every line, so the test can prove the canary never reached a log. */
@@ -208,12 +205,8 @@ describe('controller against real clusters, helm, git and a chart repository', (
   beforeAll(async () => {
     fleet = await startTestFleet({ clusters: 2 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-ctrl-test-'));
-    const kc = new KubeConfig();
-    kc.loadFromString(fleet.clusters[0]!.kubeconfig);
-    hub = createKubeRest(kc);
     cluster1 = createKubeClient(fleet.clusters[0]!.kubeconfig);
     cluster2 = createKubeClient(fleet.clusters[1]!.kubeconfig);
-    store = new CrStore(hub, NS);
     for (const v of ['1.0.0', '1.1.0']) await fleet.charts.publish(sampleChartPath('config-values'), { version: v });
     await fleet.charts.publish(sampleChartPath('namespaced-app'), { version: '1.0.0' });
     await fleet.charts.publish(writeClusterRoleChart(workDir), { version: '1.0.0' });
@@ -224,16 +217,7 @@ describe('controller against real clusters, helm, git and a chart repository', (
     for (const [path, content] of Object.entries(fleetFiles(text))) writeFileSync(join(seed, path), content);
     await fleet.git.createRepository('fleet', seed);
 
-    await installCrds(hub, join(projectRoot(), 'manifests', 'crds'), systemClock);
-    await hub.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } });
-    const secret = (name: string, data: Record<string, string>) =>
-      hub.request({ method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data } });
-    await secret('local-1-kubeconfig', { kubeconfig: fleet.clusters[0]!.kubeconfig });
-    await secret('local-2-kubeconfig', { kubeconfig: fleet.clusters[1]!.kubeconfig });
-    await secret('cfg-secrets', { 'data.token': CANARY });
-    await secret('git-auth', { username: fleet.git.auth.username, password: fleet.git.auth.password });
-    await store.apply('ExtensionRepository', 'fleet', { metadata: {}, spec: { url: fleet.git.repositoryUrl('fleet'), branch: 'main', path: 'fleet', interval: '1ms', secretRef: { name: 'git-auth' } } });
-
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', secrets: { 'cfg-secrets': { 'data.token': CANARY } } }));
     const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
     manager = new ControllerManager({
       hub,
@@ -416,7 +400,7 @@ spec: {clusterName: local-2, extensionType: grabber, scope: namespace, targetNam
 
     await store.apply('ExtensionRepository', 'fleet', {
       metadata: { annotations: { 'clusterext.io/allow-uninstall-revision': held } },
-      spec: { url: fleet.git.repositoryUrl('fleet'), branch: 'main', path: 'fleet', interval: '1ms', secretRef: { name: 'git-auth' } },
+      spec: repositorySpec(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms' }),
     });
     await settle();
     expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toBeUndefined();

@@ -61,7 +61,8 @@ describe('clusterext local up / down', () => {
     const { child, dir } = await up();
     expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(2);
     child.kill('SIGKILL');
-    const deadline = Date.now() + 20_000;
+    // The watchdog ends each server with SIGTERM, then SIGKILL after 10 s.
+    const deadline = Date.now() + 30_000;
     while ((processesMentioning(dir).length > 0 || existsSync(dir)) && Date.now() < deadline) await sleep(200);
     expect(processesMentioning(dir)).toEqual([]);
     expect(existsSync(dir)).toBe(false);

@@ -21,6 +21,7 @@ interface ControllerOptions {
   chartIndexTtl: string;
   maxRetries: number;
   helmTimeout: string;
+  stuckReleaseTimeout: string;
   installCrds: boolean;
   leaderElect: boolean;
   healthAddr?: string;
@@ -48,6 +49,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--chart-index-ttl <duration>', 'how long chart repository indexes are reused before they are read again', '1m')
     .option('--max-retries <n>', 'failed attempts of one configuration before the Extension is Stalled', positiveInt, 5)
     .option('--helm-timeout <duration>', "helm's --timeout for each install, upgrade, rollback and uninstall", '5m')
+    .option('--stuck-release-timeout <duration>', 'a release left pending-install/upgrade/rollback this long (e.g. by a killed controller) is recovered; keep it above --helm-timeout', '10m')
     .option('--no-install-crds', 'do not install or update the clusterext CRDs at start')
     .option('--leader-elect', 'take part in leader election on a Lease, so only one replica acts', false)
     .option('--health-addr <host:port>', 'serve /healthz, /readyz and /metrics here, e.g. :8081')
@@ -105,6 +107,7 @@ Examples:
           reconcilePolicy: {
             pendingTimeoutMs,
             helmTimeoutMs: parseDuration(options.helmTimeout, '--helm-timeout'),
+            lockTimeoutMs: parseDuration(options.stuckReleaseTimeout, '--stuck-release-timeout'),
             retry: { maxRetries: options.maxRetries, baseDelayMs: 10_000, maxDelayMs: 5 * 60_000 },
           },
         },
