@@ -108,6 +108,9 @@ function startJanitor(dir: string): { dismiss(): Promise<void> } {
         // already gone
       }
       child.stdin.destroy();
+      // Unref'd above; referenced again so Node waits for the exit (else a Node with nothing else
+      // left to do ends with the caller's await unfinished, exit code 13).
+      child.ref();
       await exited;
     },
   };

@@ -419,7 +419,7 @@ async function watchUntil(input: { store: CrStore; head: string; expected: numbe
       }
       const table = renderExtensions(extensions);
       if (extensions.length > 0 && table !== lastTable) {
-        process.stdout.write(`\n${table}\n`);
+        process.stdout.write(`\n${table}\n\n`);
         lastTable = table;
       }
       for (const line of await ignoredVersions(store)) {
