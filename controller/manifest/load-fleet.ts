@@ -5,9 +5,10 @@ import { buildFleet } from './build-fleet.js';
 import { classifyDocument, type ManifestDocument } from './classify-document.js';
 import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.js';
 import type { Fleet } from './fleet.js';
+import type { FileCheck, FleetFileCache } from './fleet-file-cache.js';
 import { checkFleetRules } from './fleet-rules.js';
 import { createGitTreeReader, type GitTreeReader } from './git-tree-reader.js';
-import { parseYamlDocuments } from './yaml-documents.js';
+import { readYamlDocuments } from './yaml-documents.js';
 
 export interface FleetFile {
   /** Relative to the fleet path, forward slashes. */
@@ -28,22 +29,23 @@ export function isManifestFile(filePath: string): boolean {
   return MANIFEST_FILE.test(filePath);
 }
 
+export interface ValidateOptions {
+  /** Reuses the checks of files unchanged since an earlier call (the other revision of a plan). */
+  cache?: FleetFileCache;
+}
+
 /**
  * Validates a fleet from file contents: YAML, schemas, cross-field and cross-object rules, every
  * problem at once. Pure: the loaders below only read files and call this.
  */
-export function validateFleetFiles(files: readonly FleetFile[]): FleetLoadResult {
+export function validateFleetFiles(files: readonly FleetFile[], options: ValidateOptions = {}): FleetLoadResult {
   const diagnostics: Diagnostic[] = [];
   const manifests: ManifestDocument[] = [];
   const sorted = files.map((f) => ({ ...f, path: f.path.replace(/\\/g, '/') })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of sorted) {
-    const parsed = parseYamlDocuments(file.path, file.content);
-    diagnostics.push(...parsed.diagnostics);
-    for (const doc of parsed.documents) {
-      const { manifest, diagnostics: found } = classifyDocument(doc);
-      diagnostics.push(...found);
-      if (manifest) manifests.push(manifest);
-    }
+    const check = options.cache ? options.cache.checkFile(file.path, file.content, () => checkFile(file)) : checkFile(file);
+    diagnostics.push(...check.diagnostics);
+    manifests.push(...check.manifests);
   }
   if (manifests.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push({
@@ -62,6 +64,19 @@ export function validateFleetFiles(files: readonly FleetFile[]): FleetLoadResult
   diagnostics.push(...checkFleetRules(manifests));
   diagnostics.sort(compareDiagnostics);
   return { fleet: hasErrors(diagnostics) ? undefined : buildFleet(manifests), diagnostics };
+}
+
+/** A file's YAML, kinds and schemas: everything that does not depend on the other files. */
+function checkFile(file: FleetFile): FileCheck {
+  const parsed = readYamlDocuments(file.path, file.content);
+  const diagnostics = [...parsed.diagnostics];
+  const manifests: ManifestDocument[] = [];
+  for (const doc of parsed.documents) {
+    const { manifest, diagnostics: found } = classifyDocument(doc);
+    diagnostics.push(...found);
+    if (manifest) manifests.push(manifest);
+  }
+  return { diagnostics, manifests };
 }
 
 /** Loads every `.yaml`/`.yml` file under `dir` (or the one file `dir` names); dot-folders are skipped. */
@@ -96,6 +111,8 @@ export interface GitLoadOptions {
   rev: string;
   /** The fleet folder inside the repository; default the root. */
   path?: string;
+  /** Shared by the loads of two revisions, it checks each unchanged file once. */
+  cache?: FleetFileCache;
 }
 
 /** Loads the fleet at a git revision of a local repository, reading objects without a checkout. */
@@ -103,7 +120,7 @@ export async function loadFleetFromGit(options: GitLoadOptions): Promise<FleetLo
   const reader = createGitTreeReader({ repoDir: options.repoDir });
   const commit = await reader.resolveCommit(options.rev);
   const files = await readFleetFilesAtCommit(reader, commit, options.path ?? '');
-  return { ...validateFleetFiles(files), commit };
+  return { ...validateFleetFiles(files, { cache: options.cache }), commit };
 }
 
 /** The manifest files under `dir` at `commit`, with paths relative to `dir`. */
