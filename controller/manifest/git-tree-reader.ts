@@ -36,8 +36,14 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
       if (!fs.existsSync(path.join(location.gitdir, 'HEAD'))) {
         throw new ClusterextError('NotAGitRepository', `"${repoDir}" is not a git repository, so --rev cannot be read from it; run inside a clone or drop --rev.`, { repoDir });
       }
-      const oid = await resolveOid(rev);
-      return peelToCommit(rev, oid);
+      // `main~2`, `HEAD^`, `v1.0^2`: a name, then ancestry steps as in git rev-parse.
+      const [, name = rev, steps = ''] = /^(.+?)((?:[~^]\d*)*)$/.exec(rev) ?? [];
+      let commit = await peelToCommit(rev, await resolveOid(name));
+      for (const [, op, count] of steps.matchAll(/([~^])(\d*)/g)) {
+        const n = count === '' ? 1 : Number(count);
+        commit = op === '~' ? await nthAncestor(rev, commit, n) : await nthParent(rev, commit, n);
+      }
+      return commit;
     },
 
     async listFiles(commit, dir) {
@@ -91,6 +97,22 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
       rev,
       repoDir,
     });
+  }
+
+  async function nthParent(rev: string, commit: string, n: number): Promise<string> {
+    if (n === 0) return commit;
+    const { commit: parsed } = await git.readCommit({ ...at, oid: commit });
+    const parent = parsed.parent[n - 1];
+    if (parent === undefined) {
+      throw new ClusterextError('GitRevisionNotFound', `The revision "${rev}" goes past the history: commit ${commit.slice(0, 12)} has ${parsed.parent.length} parent(s).`, { rev });
+    }
+    return parent;
+  }
+
+  async function nthAncestor(rev: string, commit: string, n: number): Promise<string> {
+    let current = commit;
+    for (let i = 0; i < n; i++) current = await nthParent(rev, current, 1);
+    return current;
   }
 
   async function peelToCommit(rev: string, oid: string): Promise<string> {

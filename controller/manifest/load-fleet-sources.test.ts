@@ -140,6 +140,14 @@ describe('loadFleetFromGit', () => {
     await expectError(loadFleetFromGit({ repoDir: tempDir(), rev: 'main' }), 'NotAGitRepository');
   });
 
+  it('follows ancestry suffixes as git rev-parse does (main~1, main^, HEAD^1), and says when history ends', async () => {
+    const reader = createGitTreeReader({ repoDir: repo });
+    expect(git(repo, 'rev-parse', 'main~1')).toBe(first);
+    for (const rev of ['main~1', 'main^', 'main^1', 'main~', 'v1-annotated~0']) expect(await reader.resolveCommit(rev)).toBe(first);
+    expect(await reader.resolveCommit('main^0')).toBe(second);
+    await expectError(reader.resolveCommit('main~2'), 'GitRevisionNotFound');
+  });
+
   it('reads a bare clone through the same reader', async () => {
     const bare = path.join(tempDir(), 'bare.git');
     git(repo, 'clone', '-q', '--bare', repo, bare);
