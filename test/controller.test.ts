@@ -48,6 +48,8 @@ function writeClusterRoleChart(dir: string): string {
 interface FleetText {
   charts: string;
   cfg1Greeting?: string;
+  /** More `key: value` pairs for local-1's cfg settings. */
+  cfg1Extra?: string;
   cfg2Version?: string;
   local2Labels?: string;
   extraExtensions?: string;
@@ -130,7 +132,7 @@ spec:
   clusterName: local-1
   extensionType: config
   scope: cluster
-  configurationSettings: {data.greeting: "${t.cfg1Greeting ?? 'hi'}"}
+  configurationSettings: {data.greeting: "${t.cfg1Greeting ?? 'hi'}"${t.cfg1Extra ? `, ${t.cfg1Extra}` : ''}}
   configurationProtectedSettingsRef: {secretName: cfg-secrets}
 ${
   t.withoutCfg2
@@ -229,7 +231,7 @@ describe('controller against real clusters, helm, git and a chart repository', (
       // always passed, so every pass fetches and sees new commits and chart versions.
       clock: systemClock,
       logger: recordingLogger(logLines),
-      fleet: { concurrency: 4, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000 } },
+      fleet: { concurrency: 4, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 1 } } },
       chartIndexTtlMs: 1,
       resyncIntervalMs: 1000,
     });
@@ -274,6 +276,28 @@ describe('controller against real clusters, helm, git and a chart repository', (
     expect((await configMapData(cluster1, 'config-system', 'cfg-config'))?.greeting).toBe('bonjour');
     const release = await readLatestRelease(cluster1, { namespace: 'config-system', name: 'cfg' });
     expect(release).toMatchObject({ revision: 2, status: 'deployed' });
+  });
+
+  it('rolls a failed upgrade back to the last deployed revision, stalls after the retries, and recovers on a fix', async () => {
+    const before = await readLatestRelease(cluster1, { namespace: 'config-system', name: 'cfg' });
+    // A ConfigMap key with a space: the API server rejects the upgrade.
+    await push({ cfg1Extra: '"data.bad key": oops' }, 'an invalid ConfigMap key');
+    await settle(10);
+    const stalled = await extension('local-1.cfg');
+    expect(condition(stalled?.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
+    expect(condition(stalled?.status, 'Ready')?.message).toMatch(/bad key/);
+    const after = await readLatestRelease(cluster1, { namespace: 'config-system', name: 'cfg' });
+    expect(after?.status).toBe('deployed');
+    expect(after!.revision).toBeGreaterThan(before!.revision + 1);
+    expect(await configMapData(cluster1, 'config-system', 'cfg-config')).toMatchObject({ greeting: 'bonjour' });
+    const events = await hub.request<{ items: { reason: string; involvedObject: { name: string } }[] }>({ method: 'GET', path: `/api/v1/namespaces/${NS}/events` });
+    expect(events.body.items.filter((e) => e.involvedObject.name === 'local-1.cfg').map((e) => e.reason)).toEqual(expect.arrayContaining(['UpgradeFailed', 'RollbackSucceeded']));
+
+    await push({ cfg1Extra: '' }, 'drop the invalid key');
+    await settle();
+    const fixed = await extension('local-1.cfg');
+    expect(condition(fixed?.status, 'Ready')?.status).toBe('True');
+    expect(condition(fixed?.status, 'Stalled')?.status).not.toBe('True');
   });
 
   it('follows a pinned version up and back down', async () => {

@@ -275,6 +275,7 @@ export const STATUS_SCHEMAS: Readonly<Record<CrdKind, OpenApiSchema>> = {
       lastAttemptedConfigDigest: text('The configDigest that failures refers to.'),
       failures: { type: 'integer', description: 'Consecutive failed attempts (for back-off).', minimum: 0 },
       lastFailureTime: { type: 'string', format: 'date-time' },
+      lastFailureMessage: text('The last failure, while failures count (never holds protected settings).'),
       pendingSince: { type: 'string', description: 'While Pending on an unreachable cluster: since when.', format: 'date-time' },
       observedGeneration,
       conditions,

@@ -117,7 +117,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     } catch (err) {
       performed = true;
       error = asClusterextError(err);
-      retry = { failures: retry.failures + 1, lastFailureTime: now.toISOString() };
+      retry = { failures: retry.failures + 1, lastFailureTime: now.toISOString(), lastFailureMessage: error.message };
     }
     const second = await observe(cluster, ports.storage);
     cluster = second.cluster;
@@ -140,6 +140,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     policy: policy.retry,
     ...(previousSuccess ? { previousSuccess } : {}),
     ...(previousFailure ? { previousFailure } : {}),
+    ...(retry.lastFailureMessage ? { lastFailureMessage: retry.lastFailureMessage } : {}),
   });
   const status = buildExtensionStatus({
     ...(input.previousStatus ? { previous: input.previousStatus } : {}),
@@ -221,8 +222,12 @@ function previousRelease(previous: ExtensionStatus | undefined, cluster: Cluster
   return { release: { ...previous.release, chartVersion: previous.installedVersion } };
 }
 
-function retryFields(retry: RetryState): { failures: number; lastFailureTime?: string } {
-  return { failures: retry.failures, ...(retry.lastFailureTime ? { lastFailureTime: retry.lastFailureTime } : {}) };
+function retryFields(retry: RetryState): { failures: number; lastFailureTime?: string; lastFailureMessage?: string } {
+  return {
+    failures: retry.failures,
+    ...(retry.lastFailureTime ? { lastFailureTime: retry.lastFailureTime } : {}),
+    ...(retry.lastFailureMessage ? { lastFailureMessage: retry.lastFailureMessage } : {}),
+  };
 }
 
 function requeueFor(next: ReleaseAction): { requeueAfterMs?: number } {

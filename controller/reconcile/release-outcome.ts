@@ -57,6 +57,8 @@ export interface OutcomeInput {
    * it is kept word for word: the user keeps seeing why it failed, and the status is not rewritten.
    */
   previousFailure?: { reason: ConditionReason; message: string };
+  /** The last recorded failure of this configuration, for the message when retries run out. */
+  lastFailureMessage?: string;
 }
 
 /** Maps the result of one reconcile to the reason and message its status conditions carry. */
@@ -66,7 +68,7 @@ export function summarizeOutcome(input: OutcomeInput): StatusOutcome {
     return { phase: 'unreachable', reason: 'ClusterUnreachable', message: formatClusterUnreachable(input.cluster, after.reason) };
   }
   if (next.reason === 'RetriesExhausted') {
-    return { phase: 'stalled', reason: 'RetriesExhausted', message: formatRetriesExhausted(release, input.failures, input.error?.message) };
+    return { phase: 'stalled', reason: 'RetriesExhausted', message: formatRetriesExhausted(release, input.failures, input.error?.message ?? input.lastFailureMessage) };
   }
   if (input.error && performed.action !== 'wait' && performed.action !== 'none') {
     const retry =

@@ -14,6 +14,8 @@ export interface RetryState {
   failures: number;
   /** RFC 3339. */
   lastFailureTime?: string;
+  /** The last failure's message (already free of secrets), for the Stalled condition. */
+  lastFailureMessage?: string;
 }
 
 /** Exponential backoff with a cap: base, 2·base, 4·base, … ≤ max. `failures` ≥ 1. */
@@ -29,9 +31,13 @@ export function backoffDelayMs(failures: number, policy: RetryPolicy): number {
  * attempts — the only way out of Stalled besides fixing the cluster.
  */
 export function retryStateFor(
-  recorded: { failures?: number; lastFailureTime?: string; lastAttemptedConfigDigest?: string } | undefined,
+  recorded: { failures?: number; lastFailureTime?: string; lastFailureMessage?: string; lastAttemptedConfigDigest?: string } | undefined,
   configDigest: string,
 ): RetryState {
   if (!recorded || recorded.lastAttemptedConfigDigest !== configDigest || !recorded.failures) return { failures: 0 };
-  return { failures: recorded.failures, ...(recorded.lastFailureTime ? { lastFailureTime: recorded.lastFailureTime } : {}) };
+  return {
+    failures: recorded.failures,
+    ...(recorded.lastFailureTime ? { lastFailureTime: recorded.lastFailureTime } : {}),
+    ...(recorded.lastFailureMessage ? { lastFailureMessage: recorded.lastFailureMessage } : {}),
+  };
 }

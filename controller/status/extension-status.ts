@@ -28,6 +28,8 @@ export interface ExtensionStatus {
   /** Consecutive failed attempts for `lastAttemptedConfigDigest`. */
   failures?: number;
   lastFailureTime?: string;
+  /** The last failure's message (free of secrets), kept while the failures count. */
+  lastFailureMessage?: string;
   /** While Pending on an unreachable cluster: since when. */
   pendingSince?: string;
   observedGeneration: number;
@@ -56,6 +58,7 @@ export interface ExtensionStatusInput {
   attempted: boolean;
   failures: number;
   lastFailureTime?: string;
+  lastFailureMessage?: string;
   outcome: StatusOutcome;
   /** From the drift stage; when absent the previous Drifted condition is kept as it was. */
   drift?: { drifted: boolean; summary: string };
@@ -115,6 +118,7 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
     status.failures = input.failures;
     status.lastAttemptedConfigDigest = input.desiredConfigDigest;
     if (input.lastFailureTime !== undefined) status.lastFailureTime = input.lastFailureTime;
+    if (input.lastFailureMessage !== undefined) status.lastFailureMessage = input.lastFailureMessage;
   }
   if (provisioning.pendingSince !== undefined) status.pendingSince = provisioning.pendingSince;
   return status;
