@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ClusterextError } from '../errors/clusterext-error.js';
+import { isProcessAlive } from './is-process-alive.js';
 import type { LocalFleet } from './local-fleet.js';
 
 /** What `clusterext local up` writes for `local down` and for people: how to reach each piece. */
@@ -36,4 +38,20 @@ export function writeFleetState(state: FleetState): void {
 export function readFleetState(dir: string): FleetState | undefined {
   const path = fleetStatePath(dir);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as FleetState) : undefined;
+}
+
+/**
+ * Throws `LocalFleetRunning` when a live process owns the fleet in `dir`. Returns whether a dead
+ * fleet left its state behind there (the caller may clear the folder).
+ */
+export function assertNoRunningFleet(dir: string): boolean {
+  const previous = readFleetState(dir);
+  if (previous && isProcessAlive(previous.pid)) {
+    throw new ClusterextError(
+      'LocalFleetRunning',
+      `A local fleet is already running in "${dir}" (process ${previous.pid}); stop it with "clusterext local down --dir ${dir}" or pick another --dir.`,
+      { dir, pid: previous.pid },
+    );
+  }
+  return previous !== undefined;
 }

@@ -1,3 +1,4 @@
+import { isProcessAlive } from './is-process-alive.js';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,7 +102,7 @@ async function acquireLock(lockPath: string, spec: GoBinarySpec, log?: (line: st
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number(readFileSync(lockPath, 'utf8') || '0');
-    if (!holder || !isAlive(holder)) {
+    if (!holder || !isProcessAlive(holder)) {
       // The builder died without releasing the lock (killed CI run): its partial output is useless.
       rmSync(lockPath, { force: true });
       continue;
@@ -114,14 +115,6 @@ async function acquireLock(lockPath: string, spec: GoBinarySpec, log?: (line: st
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function assertGoAvailable(): void {
   // Checked lazily by the first `go` call; this only gives a clearer message than ENOENT.

@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
-import { describeFleet, fleetStatePath, readFleetState, writeFleetState } from '../../local/fleet-state.js';
+import { assertNoRunningFleet, describeFleet, fleetStatePath, writeFleetState } from '../../local/fleet-state.js';
 import { renderKubeconfig } from '../../local/kubeconfig.js';
 import { startLocalFleet, type LocalFleet } from '../../local/local-fleet.js';
 import { projectRoot } from '../../local/project-root.js';
@@ -180,14 +180,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
 }
 
 function refuseRunningFleet(dir: string): void {
-  const previous = readFleetState(dir);
-  if (previous && isAlive(previous.pid)) {
-    throw new ClusterextError(
-      'LocalFleetRunning',
-      `A local fleet is already running in "${dir}" (process ${previous.pid}); stop it with "clusterext local down --dir ${dir}" or pick another --dir.`,
-      { dir, pid: previous.pid },
-    );
-  }
+  assertNoRunningFleet(dir);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -557,11 +550,3 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

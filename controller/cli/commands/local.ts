@@ -1,3 +1,4 @@
+import { isProcessAlive } from '../../local/is-process-alive.js';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -5,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ClusterextError } from '../../errors/clusterext-error.js';
 import { ensureControlPlaneBinaries } from '../../local/control-plane-binaries.js';
-import { describeFleet, fleetStatePath, readFleetState, writeFleetState, type FleetState } from '../../local/fleet-state.js';
+import { assertNoRunningFleet, describeFleet, fleetStatePath, readFleetState, writeFleetState, type FleetState } from '../../local/fleet-state.js';
 import { startLocalFleet } from '../../local/local-fleet.js';
 import { toolPath } from '../../local/tool-path.js';
 
@@ -62,15 +63,7 @@ and built there when missing. A cold build needs Go 1.24+, several minutes and a
     .option('--no-build', 'fail instead of building kube-apiserver and etcd when they are missing')
     .action(async (options: { clusters: number; dir: string; build: boolean }) => {
       const dir = resolve(options.dir);
-      const previous = readFleetState(dir);
-      if (previous && isAlive(previous.pid)) {
-        throw new ClusterextError(
-          'LocalFleetRunning',
-          `A local fleet is already running in "${dir}" (process ${previous.pid}); stop it with "clusterext local down --dir ${dir}" or pick another --dir.`,
-          { dir, pid: previous.pid },
-        );
-      }
-      if (previous) rmSync(dir, { recursive: true, force: true });
+      if (assertNoRunningFleet(dir)) rmSync(dir, { recursive: true, force: true });
       let stopRequested = false;
       const requested = new Promise<void>((done) => {
         const onSignal = () => {
@@ -110,11 +103,11 @@ and built there when missing. A cold build needs Go 1.24+, several minutes and a
         process.stdout.write(`No local fleet is running in "${dir}" (no ${fleetStatePath(dir)}).\n`);
         return;
       }
-      if (isAlive(state.pid)) {
+      if (isProcessAlive(state.pid)) {
         process.kill(state.pid, 'SIGTERM');
         const deadline = Date.now() + 60_000;
-        while (isAlive(state.pid) && Date.now() < deadline) await sleep(200);
-        if (isAlive(state.pid)) {
+        while (isProcessAlive(state.pid) && Date.now() < deadline) await sleep(200);
+        if (isProcessAlive(state.pid)) {
           throw new ClusterextError('LocalFleetStuck', `The "local up" process ${state.pid} did not stop within 60 s; end it with "kill -9 ${state.pid}" (its servers end with it).`, {
             pid: state.pid,
           });
@@ -148,11 +141,3 @@ function parseClusterCount(value: string): number {
   return n;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
