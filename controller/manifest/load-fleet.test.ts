@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from './diagnostic.js';
+import { FleetFileCache } from './fleet-file-cache.js';
 import { validateFleetFiles, type FleetFile } from './load-fleet.js';
+import { readYamlDocuments } from './yaml-documents.js';
 
 /** A small valid fleet as YAML text; tests add or replace documents. */
 const TYPES = `apiVersion: clusterext.io/v1alpha1
@@ -347,5 +349,39 @@ describe('validateFleetFiles: names survive broken documents', () => {
     const badCluster = 'apiVersion: clusterext.io/v1alpha1\nkind: ConnectedCluster\nmetadata: { name: edge }\nspec: { kubeconfig: x }\n';
     const { diagnostics } = validate(badCluster, extension('mon', { clusterName: 'edge' }));
     expect(codes(diagnostics)).toEqual(['UnknownField']);
+  });
+});
+
+describe('validateFleetFiles with a FleetFileCache (the two revisions of a plan)', () => {
+  const base: FleetFile[] = [
+    { path: 'types.yaml', content: TYPES },
+    { path: 'clusters.yaml', content: CLUSTERS },
+    { path: 'extra.yaml', content: extension('mon', {}) },
+  ];
+  const broken = base.map((f) => (f.path === 'extra.yaml' ? { ...f, content: extension('mon', { scope: 'galaxy' }) } : f));
+  const duplicated = [...base, { path: 'more.yaml', content: extension('mon', {}) }];
+
+  /** readYamlDocuments, counting the files it reads. */
+  function countingReader() {
+    const read: string[] = [];
+    return { read, readDocuments: (file: string, content: string) => (read.push(file), readYamlDocuments(file, content)) };
+  }
+
+  it('gives every revision the result it gets without a cache, reading each unchanged file once', () => {
+    const cache = new FleetFileCache();
+    const { read, readDocuments } = countingReader();
+    for (const files of [base, broken, duplicated, base]) {
+      expect(validateFleetFiles(files, { cache, readDocuments })).toEqual(validateFleetFiles(files));
+    }
+    // extra.yaml changes twice (broken, then back as in base); more.yaml is new; the last base reads nothing.
+    expect(read).toEqual(['clusters.yaml', 'extra.yaml', 'types.yaml', 'extra.yaml', 'extra.yaml', 'more.yaml']);
+    expect(cache.size).toBe(4);
+  });
+
+  it('reports a problem of a changed file, and rules across files, in the revision that has it', () => {
+    const cache = new FleetFileCache();
+    expect(validateFleetFiles(base, { cache }).diagnostics).toEqual([]);
+    expect(codes(validateFleetFiles(broken, { cache }).diagnostics)).toEqual(['InvalidValue']);
+    expect(codes(validateFleetFiles(duplicated, { cache }).diagnostics)).toEqual(['DuplicateName']);
   });
 });

@@ -19,17 +19,22 @@ export interface PlainYamlDocument {
  */
 const OUTSIDE_SUBSET = /[\t\uFEFF]|\r(?!\n)|^%|(?:^|[\s,[\]{}])[!&*?]|<</m;
 
-const scalar = (tag: string, test: RegExp, construct: (text: string) => unknown) =>
-  new Type(`tag:yaml.org,2002:${tag}`, { kind: 'scalar', resolve: (text: unknown) => typeof text === 'string' && test.test(text), construct });
+/** Most plain scalars are words; a look at the first character spares them the patterns. */
+const scalar = (tag: string, first: string, test: RegExp, construct: (text: string) => unknown) =>
+  new Type(`tag:yaml.org,2002:${tag}`, {
+    kind: 'scalar',
+    resolve: (text: unknown) => typeof text === 'string' && (text === '' || first.includes(text[0]!)) && test.test(text),
+    construct,
+  });
 
 /** yaml's core schema tags (yaml/dist/schema/core), in yaml's order; `intAsBigInt` is off there too. */
 const CORE_SCALARS = [
-  scalar('null', /^(?:~|[Nn]ull|NULL)?$/, () => null),
-  scalar('bool', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (text) => text[0] === 't' || text[0] === 'T'),
-  scalar('int', /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, (text) =>
+  scalar('null', '~nN', /^(?:~|[Nn]ull|NULL)?$/, () => null),
+  scalar('bool', 'tTfF', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (text) => text[0] === 't' || text[0] === 'T'),
+  scalar('int', '+-0123456789', /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, (text) =>
     text.startsWith('0o') ? parseInt(text.slice(2), 8) : text.startsWith('0x') ? parseInt(text.slice(2), 16) : parseInt(text, 10),
   ),
-  scalar('float', /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/, (text) =>
+  scalar('float', '+-.0123456789', /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/, (text) =>
     text.slice(-3).toLowerCase() === 'nan' ? NaN : /inf$/i.test(text) ? (text[0] === '-' ? -Infinity : Infinity) : parseFloat(text),
   ),
 ];

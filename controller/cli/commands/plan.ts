@@ -4,6 +4,7 @@ import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
 import { hasErrors } from '../../manifest/diagnostic.js';
 import type { ChartRef } from '../../manifest/fleet.js';
 import { findRepositoryRoot } from '../../manifest/git-tree-reader.js';
+import { FleetFileCache } from '../../manifest/fleet-file-cache.js';
 import { loadFleetFromGit } from '../../manifest/load-fleet.js';
 import { chartKey } from '../../plan/chart-catalog.js';
 import { computePlan, DEFAULT_BLAST_RADIUS_THRESHOLD } from '../../plan/compute-plan.js';
@@ -67,9 +68,11 @@ Examples:
 
 async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
   const { repoDir, inside } = await locate(fleetPath, options.repo);
+  // Base and head share most files: each unchanged file is checked once.
+  const cache = new FleetFileCache();
   const [base, head] = await Promise.all([
-    loadFleetFromGit({ repoDir, rev: options.base, path: inside }),
-    loadFleetFromGit({ repoDir, rev: options.head, path: inside }),
+    loadFleetFromGit({ repoDir, rev: options.base, path: inside, cache }),
+    loadFleetFromGit({ repoDir, rev: options.head, path: inside, cache }),
   ]);
   const baseLabel = revisionLabel(options.base, base.commit);
   const headLabel = revisionLabel(options.head, head.commit);
