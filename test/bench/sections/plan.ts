@@ -44,6 +44,7 @@ function measure(): Figure[] {
   const cpus: number[] = [];
   let instances = 0;
   let changes = 0;
+  let firstRunRssMiB = 0;
   for (let run = 0; run < RUNS; run++) {
     const start = performance.now();
     const cpuStart = process.cpuUsage();
@@ -64,6 +65,9 @@ function measure(): Figure[] {
     totals.push(end - start);
     validates.push(validated - start);
     plans.push(end - validated);
+    // The first run's peak is one plan's, as clusterext plan runs it; later runs add the garbage of
+    // earlier ones that V8 has not collected yet.
+    if (run === 0) firstRunRssMiB = process.resourceUsage().maxRSS / 1024;
     instances = plan.summary.releasesAfter;
     changes = plan.clusters.reduce((n, c) => n + c.changes.length, 0);
   }
@@ -73,7 +77,8 @@ function measure(): Figure[] {
     { name: '  CPU time (user + sys) of the same', value: median(cpus) / 1000, unit: 's', note: `median of ${RUNS}; less affected by a busy machine` },
     { name: '  of which validate (base and head)', value: median(validates) / 1000, unit: 's', note: `median of ${RUNS}` },
     { name: '  of which desired state of both + plan', value: median(plans) / 1000, unit: 's', note: `median of ${RUNS}` },
-    { name: 'peak RSS', value: maxRssMiB, unit: 'MiB', note: 'goal < 300 MiB' },
+    { name: 'peak RSS of one run', value: firstRunRssMiB, unit: 'MiB', note: 'the first run; goal < 300 MiB' },
+    { name: `peak RSS after ${RUNS} runs in one process`, value: maxRssMiB, unit: 'MiB', note: 'includes earlier runs\' uncollected garbage' },
     { name: 'instances in head', value: instances, unit: '' },
     { name: 'release changes in the plan', value: changes, unit: '' },
   ];
