@@ -63,6 +63,9 @@ export class ControllerManager {
   private hmacKey: Uint8Array | undefined;
   private catalogCache: { key: string; at: number; value: { catalog: ChartCatalog; warnings: string[] } } | undefined;
   private firstPassDone = false;
+  /** Repositories a verified webhook asked to fetch now. */
+  private readonly pushed = new Set<string>();
+  private wake = new AbortController();
 
   constructor(private readonly options: ControllerManagerOptions) {
     this.store = new CrStore(options.hub, options.namespace);
@@ -108,7 +111,21 @@ export class ControllerManager {
     return summary;
   }
 
-  /** Passes until `signal` aborts: at the resync interval, sooner when a release asked to be requeued. */
+  /** Fetch `repository` at the next pass, and start that pass now (a verified webhook). */
+  requestSync(repository: string): void {
+    this.pushed.add(repository);
+    this.wake.abort();
+  }
+
+  /** The webhook token of a repository in this namespace, from its spec.webhookSecretRef Secret (key `token`). */
+  async webhookToken(repository: string): Promise<string | undefined> {
+    const repo = await this.store.get<RepositoryCr['spec'], unknown>('ExtensionRepository', repository);
+    const ref = repo?.spec.webhookSecretRef;
+    if (!ref) return undefined;
+    return (await this.secrets.read(ref.name))?.token;
+  }
+
+  /** Passes until `signal` aborts: at the resync interval, sooner when a release asked to be requeued or a webhook arrived. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       let wait = this.options.resyncIntervalMs;
@@ -120,7 +137,8 @@ export class ControllerManager {
         this.options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'pass failed; retrying');
         wait = Math.min(wait, 10_000);
       }
-      await this.options.clock.sleep(wait, signal);
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+      if (this.pushed.size === 0) await this.options.clock.sleep(wait, AbortSignal.any([signal, this.wake.signal]));
     }
   }
 
@@ -134,7 +152,8 @@ export class ControllerManager {
     const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
     let outcome;
     try {
-      outcome = await this.repositories.sync({ key, generation: repo.metadata.generation, spec: repo.spec, lastAppliedRevision: repo.status?.lastAppliedRevision });
+      const force = this.pushed.delete(repo.metadata.name);
+      outcome = await this.repositories.sync({ key, generation: repo.metadata.generation, spec: repo.spec, lastAppliedRevision: repo.status?.lastAppliedRevision, force });
     } catch (err) {
       outcome = { good: undefined, lastFetchedRevision: undefined, rejected: undefined, fetchError: err instanceof Error ? err.message : String(err), warnings: [] };
     }

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import { ControllerManager } from './controller-manager.js';
 import type { FleetSyncOptions } from './fleet-sync.js';
 import { startHealthServer } from './health-server.js';
+import { startWebhookServer } from './webhook-server.js';
 import { installCrds } from './install-crds.js';
 import { createKubeRest, type KubeRest } from './kube-rest.js';
 import { LeaderElector } from './leader-election.js';
@@ -28,6 +29,8 @@ export interface ControllerConfig {
   crdDir?: string;
   leaderElect: boolean;
   healthAddr?: string;
+  /** Serve POST /hook/<repository> here (push notifications, signed with the repository's webhook token). */
+  webhookAddr?: string;
   fleet: FleetSyncOptions;
   chartIndexTtlMs: number;
   resyncIntervalMs: number;
@@ -40,6 +43,8 @@ export interface RunningController {
   hub: KubeRest;
   metrics: ControllerMetrics;
   helmProcesses: ProcessCounter;
+  /** Base URL of the webhook receiver, when started. */
+  webhookUrl?: string;
   /** Resolves when the loop has ended after `stop`. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -81,6 +86,9 @@ export async function startController(config: ControllerConfig): Promise<Running
     : undefined;
   const health = config.healthAddr ? await startHealthServer({ address: config.healthAddr, registry: metrics.registry, ready: () => manager.ready || (elector !== undefined && !leading) }) : undefined;
   let leading = elector === undefined;
+  const webhooks = config.webhookAddr
+    ? await startWebhookServer({ address: config.webhookAddr, tokenFor: (name) => manager.webhookToken(name), onPush: (name) => manager.requestSync(name), logger: config.logger })
+    : undefined;
 
   const done = (async () => {
     while (!abort.signal.aborted) {
@@ -123,12 +131,14 @@ export async function startController(config: ControllerConfig): Promise<Running
     hub,
     metrics,
     helmProcesses: counter,
+    ...(webhooks ? { webhookUrl: webhooks.url } : {}),
     done,
     async stop() {
       abort.abort();
       await done;
       await elector?.release().catch(() => undefined);
       await health?.close();
+      await webhooks?.close();
       manager.close();
       hub.close();
     },

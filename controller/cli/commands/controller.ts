@@ -25,6 +25,7 @@ interface ControllerOptions {
   installCrds: boolean;
   leaderElect: boolean;
   healthAddr?: string;
+  webhookAddr?: string;
   cacheDir: string;
   logLevel: string;
 }
@@ -54,6 +55,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--leader-elect', 'take part in leader election on a Lease, so only one replica acts', false)
     .option('--health-addr <host:port>', 'serve /healthz, /readyz and /metrics here, e.g. :8081')
     .option('--metrics-addr <host:port>', 'alias of --health-addr (one server serves both)')
+    .option('--webhook-addr <host:port>', 'receive push webhooks at POST /hook/<repository>, e.g. :9292 (GitHub/Gitea signature, GitLab token or bearer token from the Secret in spec.webhookSecretRef, key "token")')
     .option('--cache-dir <dir>', 'where fetched git repositories are kept', join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'clusterext', 'controller'))
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addHelpText(
@@ -99,6 +101,7 @@ Examples:
         installCrds: options.installCrds,
         leaderElect: options.leaderElect,
         ...(healthAddr ? { healthAddr } : {}),
+        ...(options.webhookAddr ? { webhookAddr: options.webhookAddr } : {}),
         fleet: {
           concurrency: options.concurrency,
           clusterConcurrency: options.clusterConcurrency,

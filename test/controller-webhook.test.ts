@@ -1,0 +1,121 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
+import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { sampleChartPath } from '../controller/local/sample-chart-path.js';
+import { toolPath } from '../controller/local/tool-path.js';
+import type { CrStore } from '../controller/runtime/cr-store.js';
+import { silentLogger } from '../controller/runtime/logger.js';
+import { startController, type RunningController } from '../controller/runtime/start-controller.js';
+import type { ExtensionStatus } from '../controller/status/extension-status.js';
+import { repositorySpec, setUpHub } from './support/hub-setup.js';
+import { helmEnv, startTestFleet } from './support/test-fleet.js';
+
+const TOKEN = 'webhook-token-for-tests-71e2';
+
+function fleetYaml(charts: string, greeting: string): string {
+  return `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: config}
+spec:
+  chart: {repository: "${charts}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: config-system
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: local-1}
+spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec: {clusterName: local-1, extensionType: config, scope: cluster, configurationSettings: {data.greeting: ${greeting}}}
+`;
+}
+
+/**
+ * Push webhooks: with an hour-long interval, only a correctly signed webhook makes the controller
+ * fetch and apply a new commit at once; an unsigned or wrongly signed one changes nothing.
+ */
+describe('controller webhook receiver', () => {
+  let fleet: LocalFleet;
+  let store: CrStore;
+  let cluster: KubeRest;
+  let running: RunningController;
+  let work: string;
+
+  async function greeting(): Promise<string | undefined> {
+    const res = await cluster.request<{ data: Record<string, string> }>({ method: 'GET', path: '/api/v1/namespaces/config-system/configmaps/cfg-config' });
+    return res.status === 200 ? res.body.data.greeting : undefined;
+  }
+
+  async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
+      await sleep(200);
+    }
+  }
+
+  beforeAll(async () => {
+    fleet = await startTestFleet({ clusters: 1 });
+    work = mkdtempSync(join(tmpdir(), 'clusterext-webhook-'));
+    await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
+    writeFileSync(join(work, 'fleet.yaml'), fleetYaml(fleet.charts.url, 'hi'));
+    await fleet.git.createRepository('fleet', work);
+    ({ store } = await setUpHub(fleet, { repository: 'fleet', path: '.', interval: '1h', secrets: { 'fleet-webhook': { token: TOKEN } } }));
+    await store.apply('ExtensionRepository', 'fleet', { metadata: {}, spec: { ...repositorySpec(fleet, { repository: 'fleet', path: '.', interval: '1h' }), webhookSecretRef: { name: 'fleet-webhook' } } });
+    cluster = createKubeClient(fleet.clusters[0]!.kubeconfig);
+    const hubKubeconfig = new KubeConfig();
+    hubKubeconfig.loadFromString(fleet.clusters[0]!.kubeconfig);
+    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+    running = await startController({
+      hubKubeconfig,
+      namespace: 'clusterext-system',
+      cacheDir: join(work, 'cache'),
+      helmPath: toolPath('helm'),
+      helmEnv: env,
+      installCrds: false,
+      leaderElect: true,
+      webhookAddr: '127.0.0.1:0',
+      fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: {} },
+      chartIndexTtlMs: 1,
+      resyncIntervalMs: 3_600_000,
+      logger: silentLogger,
+    });
+    await waitFor('the first install', async () => (await greeting()) === 'hi');
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    cluster?.close();
+    await fleet?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('rejects unsigned and wrongly signed pushes, and applies a commit at once on a signed one', async () => {
+    const commit = await fleet.git.commitAndPush('fleet', { files: { 'fleet.yaml': fleetYaml(fleet.charts.url, 'bonjour') }, message: 'greet in French' });
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: commit });
+    const post = (headers: Record<string, string>) => fetch(`${running.webhookUrl}/hook/fleet`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
+
+    expect((await post({})).status).toBe(401);
+    const forged = `sha256=${createHmac('sha256', 'not-the-token').update(body).digest('hex')}`;
+    expect((await post({ 'X-Hub-Signature-256': forged })).status).toBe(401);
+    expect((await fetch(`${running.webhookUrl}/hook/unknown-repo`, { method: 'POST', body })).status).toBe(404);
+    await sleep(2_000);
+    expect(await greeting()).toBe('hi');
+
+    const signed = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
+    expect((await post({ 'X-Hub-Signature-256': signed })).status).toBe(202);
+    await waitFor('the pushed commit to be applied', async () => (await greeting()) === 'bonjour', 30_000);
+    const cr = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg');
+    expect(cr?.status?.lastAppliedRevision).toBe(commit);
+  });
+});
