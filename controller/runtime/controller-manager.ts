@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { FleetFileCache } from '../manifest/fleet-file-cache.js';
 import { loadFleetFromGit } from '../manifest/load-fleet.js';
 import type { Fleet } from '../manifest/fleet.js';
 import type { ChartCatalog } from '../plan/chart-catalog.js';
@@ -75,7 +76,8 @@ export class ControllerManager {
     this.repositories = new RepositorySync(
       {
         fetch: (o) => fetchGitSource(o),
-        load: (o) => loadFleetFromGit(o),
+        // One file cache per repository: successive revisions share most files.
+        load: (o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir) }),
         readCredentials: async (name) => {
           const data = await this.secrets.read(name);
           if (!data) throw new Error(`The git credentials Secret "${name}" does not exist in namespace "${options.namespace}".`);
@@ -85,6 +87,14 @@ export class ControllerManager {
       },
       `${options.cacheDir}/repositories`,
     );
+  }
+
+  private readonly fileCaches = new Map<string, FleetFileCache>();
+
+  private fileCacheFor(repoDir: string): FleetFileCache {
+    let cache = this.fileCaches.get(repoDir);
+    if (!cache) this.fileCaches.set(repoDir, (cache = new FleetFileCache()));
+    return cache;
   }
 
   get ready(): boolean {
