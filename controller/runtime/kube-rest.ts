@@ -35,6 +35,7 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
   if (!cluster) throw new ClusterextError('KubeconfigInvalid', 'The kubeconfig has no current cluster; set current-context.', {});
   const base = new URL(cluster.server);
   const isHttps = base.protocol === 'https:';
+  const proxied = Boolean(cluster.proxyUrl);
   const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
   let requestCount = 0;
 
@@ -63,6 +64,10 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
       timeout: req.timeoutMs ?? 30_000,
     };
     await kubeConfig.applyToHTTPSOptions(options);
+    // applyToHTTPSOptions puts a new Agent in the options on every call, so each request would open
+    // (and handshake) a new TLS connection; keep the keep-alive agent instead. The TLS settings it
+    // put in the options (ca, cert, key, rejectUnauthorized) still apply. A proxy needs its agent.
+    if (!proxied) options.agent = agent;
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     if (payload) {
       options.headers = { ...options.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };
