@@ -45,7 +45,15 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
    */
   async function request<T>(req: KubeRestRequest): Promise<KubeRestResponse<T>> {
     for (let attempt = 1; ; attempt++) {
-      const res = await once<T>(req);
+      let res: KubeRestResponse<T>;
+      try {
+        res = await once<T>(req);
+      } catch (err) {
+        // A kept-alive connection the server closed just as it was reused: a read is safe to retry
+        // once on a fresh connection. Writes are not retried (they might have been applied).
+        if (attempt === 1 && req.method === 'GET' && (err as { data?: { reused?: boolean } }).data?.reused) continue;
+        throw err;
+      }
       if (res.status !== 429 || attempt >= 6) return res;
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * 2 ** attempt)));
     }
@@ -89,7 +97,15 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
         res.on('error', reject);
       });
       r.on('timeout', () => r.destroy(new Error(`request to ${base.host} timed out`)));
-      r.on('error', (err) => reject(new ClusterextError('ClusterUnreachable', `The Kubernetes API at ${base.host} is unreachable: ${err.message}.`, { server: base.host })));
+      r.on('error', (err) =>
+        reject(
+          new ClusterextError('ClusterUnreachable', `The Kubernetes API at ${base.host} is unreachable: ${err.message}.`, {
+            server: base.host,
+            // Node's own signal for "the server closed a kept-alive connection as it was reused".
+            reused: r.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET',
+          }),
+        ),
+      );
       if (payload) r.write(payload);
       r.end();
     });
