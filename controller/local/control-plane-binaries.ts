@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterextError } from '../errors/clusterext-error.js';
+import { isExecutable } from './is-executable.js';
 import { assertGoAvailable, buildGoBinary, type GoBuildRecord } from './go-binary.js';
 import { projectRoot } from './project-root.js';
 
@@ -161,11 +162,3 @@ function versionOutput(path: string): string {
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ClusterextError } from '../errors/clusterext-error.js';
+import { isExecutable } from './is-executable.js';
 import { projectRoot } from './project-root.js';
 
 export type ToolName = 'helm' | 'kubectl';
@@ -34,11 +34,3 @@ export function toolPath(name: ToolName, env: NodeJS.ProcessEnv = process.env): 
   );
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
