@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
@@ -15,7 +14,6 @@ import { systemClock } from '../controller/runtime/clock.js';
 import { ControllerManager } from '../controller/runtime/controller-manager.js';
 import { CrStore } from '../controller/runtime/cr-store.js';
 import { installCrds } from '../controller/runtime/install-crds.js';
-import { createKubeRest } from '../controller/runtime/kube-rest.js';
 import { silentLogger } from '../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
@@ -71,9 +69,7 @@ spec: {clusterName: local-2, extensionType: config, scope: cluster}
     );
     await fleet.git.createRepository('fleet', work);
     const agentCluster = fleet.clusters[1]!;
-    const kc = new KubeConfig();
-    kc.loadFromString(agentCluster.kubeconfig);
-    agentHub = createKubeRest(kc);
+    agentHub = createKubeClient(agentCluster.kubeconfig);
     other = createKubeClient(fleet.clusters[0]!.kubeconfig);
     store = new CrStore(agentHub, HUB_NAMESPACE);
     await installCrds(agentHub, join(projectRoot(), 'manifests', 'crds'), systemClock);

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
@@ -11,6 +10,7 @@ import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import { toolPath } from '../controller/local/tool-path.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import { silentLogger } from '../controller/runtime/logger.js';
+import { loadKubeconfig } from '../controller/cluster/kubeconfig.js';
 import { startController, type RunningController } from '../controller/runtime/start-controller.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { repositorySpec, setUpHub } from './support/hub-setup.js';
@@ -73,8 +73,7 @@ describe('controller webhook receiver', () => {
     ({ store } = await setUpHub(fleet, { repository: 'fleet', path: '.', interval: '1h', secrets: { 'fleet-webhook': { token: TOKEN } } }));
     await store.apply('ExtensionRepository', 'fleet', { metadata: {}, spec: { ...repositorySpec(fleet, { repository: 'fleet', path: '.', interval: '1h' }), webhookSecretRef: { name: 'fleet-webhook' } } });
     cluster = createKubeClient(fleet.clusters[0]!.kubeconfig);
-    const hubKubeconfig = new KubeConfig();
-    hubKubeconfig.loadFromString(fleet.clusters[0]!.kubeconfig);
+    const hubKubeconfig = loadKubeconfig(fleet.clusters[0]!.kubeconfig);
     const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
     running = await startController({
       hubKubeconfig,

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { RestConfig } from '../cluster/kubeconfig.js';
 import { ClusterextError } from '../errors/clusterext-error.js';
 
 export type PatchContentType = 'application/apply-patch+yaml' | 'application/merge-patch+json' | 'application/json-patch+json';
@@ -30,13 +32,11 @@ export interface KubeRest {
   close(): void;
 }
 
-export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new ClusterextError('KubeconfigInvalid', 'The kubeconfig has no current cluster; set current-context.', {});
-  const base = new URL(cluster.server);
+export function createKubeRest(config: RestConfig): KubeRest {
+  const base = new URL(config.server);
   const isHttps = base.protocol === 'https:';
-  const proxied = Boolean(cluster.proxyUrl);
-  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 16, ...(config.delegate ? {} : tlsOptions(config)) }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const authorize = config.delegate ? delegatedAuth(config.delegate, { agent, proxied: config.proxyUrl !== undefined }) : directAuth(config);
   let requestCount = 0;
 
   /**
@@ -71,11 +71,7 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
       agent,
       timeout: req.timeoutMs ?? 30_000,
     };
-    await kubeConfig.applyToHTTPSOptions(options);
-    // applyToHTTPSOptions puts a new Agent in the options on every call, so each request would open
-    // (and handshake) a new TLS connection; keep the keep-alive agent instead. The TLS settings it
-    // put in the options (ca, cert, key, rejectUnauthorized) still apply. A proxy needs its agent.
-    if (!proxied) options.agent = agent;
+    await authorize(options);
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     if (payload) {
       options.headers = { ...options.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };
@@ -116,9 +112,75 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
     get requestCount() {
       return requestCount;
     },
-    server: cluster.server,
+    server: config.server,
     close: () => agent.destroy(),
   };
+}
+
+type Authorize = (options: https.RequestOptions) => Promise<void>;
+
+/** TLS settings of the keep-alive agent; certificate files are read once, here. */
+function tlsOptions(config: RestConfig): https.AgentOptions {
+  const ca = config.ca ?? readCredentialFile(config.caFile, 'certificate-authority');
+  const cert = config.cert ?? readCredentialFile(config.certFile, 'client-certificate');
+  const key = config.key ?? readCredentialFile(config.keyFile, 'client-key');
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(config.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+    ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
+  };
+}
+
+/** Bearer token (read from its file on every request: projected tokens rotate) or basic auth. */
+function directAuth(config: RestConfig): Authorize {
+  return async (options) => {
+    const token = config.token ?? (config.tokenFile ? (await readTokenFile(config.tokenFile)) : undefined);
+    if (token) options.headers = { ...options.headers, Authorization: `Bearer ${token}` };
+    else if (config.username !== undefined) options.auth = `${config.username}:${config.password ?? ''}`;
+  };
+}
+
+/**
+ * exec and auth-provider users (EKS, GKE, AKS) and proxies: @kubernetes/client-node configures each
+ * request, as before. It is imported on first use only, so kubeconfigs that do not need it do not
+ * pay its memory (about 80 MiB).
+ */
+function delegatedAuth(delegate: NonNullable<RestConfig['delegate']>, keep: { agent: http.Agent; proxied: boolean }): Authorize {
+  let loaded: Promise<{ applyToHTTPSOptions(options: https.RequestOptions): Promise<void> }> | undefined;
+  const load = async () => {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromString(delegate.kubeconfig);
+    kc.setCurrentContext(delegate.context);
+    return kc;
+  };
+  return async (options) => {
+    loaded ??= load();
+    await (await loaded).applyToHTTPSOptions(options);
+    // applyToHTTPSOptions puts a new Agent in the options on every call, so each request would open
+    // (and handshake) a new TLS connection; keep the keep-alive agent instead. The TLS settings it
+    // put in the options (ca, cert, key, rejectUnauthorized) still apply. A proxy needs its agent.
+    if (!keep.proxied) options.agent = keep.agent;
+  };
+}
+
+async function readTokenFile(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    throw new ClusterextError('KubeconfigInvalid', `The token file "${path}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the kubeconfig's token-file.`, { path });
+  }
+}
+
+function readCredentialFile(path: string | undefined, field: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ClusterextError('KubeconfigInvalid', `The ${field} file "${path}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the kubeconfig's ${field}.`, { path, field });
+  }
 }
 
 /** Throws a `ClusterextError` carrying the API's own message when the status is not 2xx. */

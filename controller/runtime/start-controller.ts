@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { LoadedKubeconfig } from '../cluster/kubeconfig.js';
 import { HelmCli } from '../helm/helm-cli.js';
 import { createNodeExec, type ProcessCounter } from '../helm/node-exec.js';
 import { projectRoot } from '../local/project-root.js';
@@ -17,8 +17,11 @@ import type { Logger } from './logger.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 
 export interface ControllerConfig {
-  /** Kubeconfig content of the hub (the cluster the controller runs in / records CRs in). */
-  hubKubeconfig: KubeConfig;
+  /**
+   * Kubeconfig of the hub (the cluster the controller runs in / records CRs in), reduced to the
+   * context in use; in agent mode its text also reaches the agent's own cluster (and helm).
+   */
+  hubKubeconfig: LoadedKubeconfig;
   namespace: string;
   /** Agent mode. */
   clusterName?: string;
@@ -57,7 +60,7 @@ export interface RunningController {
  */
 export async function startController(config: ControllerConfig): Promise<RunningController> {
   const clock = config.clock ?? systemClock;
-  const hub = createKubeRest(config.hubKubeconfig);
+  const hub = createKubeRest(config.hubKubeconfig.rest);
   const metrics = createControllerMetrics();
   const { exec, counter } = createNodeExec();
   const helm = new HelmCli({ helmPath: config.helmPath, exec, ...(config.helmEnv ? { env: config.helmEnv } : {}) });
@@ -70,7 +73,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     hub,
     namespace: config.namespace,
     cacheDir: config.cacheDir,
-    ...(config.clusterName ? { agent: { clusterName: config.clusterName, kubeconfig: config.hubKubeconfig.exportConfig() } } : {}),
+    ...(config.clusterName ? { agent: { clusterName: config.clusterName, kubeconfig: config.hubKubeconfig.text } } : {}),
     helm,
     chartIndex: createHttpChartIndexReader(),
     clock,

@@ -3,14 +3,13 @@ import type { ClientRequest } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { HelmCli } from '../../controller/helm/helm-cli.js';
 import { createNodeExec } from '../../controller/helm/node-exec.js';
 import type { Clock } from '../../controller/runtime/clock.js';
 import { systemClock } from '../../controller/runtime/clock.js';
 import { ControllerManager, type PassSummary } from '../../controller/runtime/controller-manager.js';
 import type { FleetSyncOptions } from '../../controller/runtime/fleet-sync.js';
-import { createKubeRest } from '../../controller/runtime/kube-rest.js';
+import { createKubeClient } from '../../controller/cluster/kube-client.js';
 import { createControllerMetrics, type ControllerMetrics } from '../../controller/runtime/metrics.js';
 import type { Logger } from '../../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../../controller/source/chart-index.js';
@@ -183,9 +182,7 @@ async function main(): Promise<WorkerOutput> {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 100);
 
-  const kc = new KubeConfig();
-  kc.loadFromString(input.hubKubeconfig);
-  const hub = createKubeRest(kc);
+  const hub = createKubeClient(input.hubKubeconfig);
   const { exec, counter } = createNodeExec();
   const clock = offsetClock();
   // The metrics the controller command serves, so the bench pays for them as the controller does.

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createKubeClient } from '../../controller/cluster/kube-client.js';
 import type { LocalFleet } from '../../controller/local/local-fleet.js';
 import { projectRoot } from '../../controller/local/project-root.js';
 import { systemClock } from '../../controller/runtime/clock.js';
 import { CrStore } from '../../controller/runtime/cr-store.js';
 import { installCrds } from '../../controller/runtime/install-crds.js';
-import { createKubeRest, type KubeRest } from '../../controller/runtime/kube-rest.js';
+import type { KubeRest } from '../../controller/runtime/kube-rest.js';
 
 export const HUB_NAMESPACE = 'clusterext-system';
 
@@ -15,9 +15,7 @@ export const HUB_NAMESPACE = 'clusterext-system';
  * git credentials Secret `git-auth`, any extra Secrets, and an ExtensionRepository `fleet`.
  */
 export async function setUpHub(fleet: LocalFleet, options: { repository: string; path: string; interval: string; secrets?: Record<string, Record<string, string>> }): Promise<{ hub: KubeRest; store: CrStore }> {
-  const kc = new KubeConfig();
-  kc.loadFromString(fleet.clusters[0]!.kubeconfig);
-  const hub = createKubeRest(kc);
+  const hub = createKubeClient(fleet.clusters[0]!.kubeconfig);
   const store = new CrStore(hub, HUB_NAMESPACE);
   await installCrds(hub, join(projectRoot(), 'manifests', 'crds'), systemClock);
   await hub.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: HUB_NAMESPACE } } });

@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ClusterextError } from '../../errors/clusterext-error.js';
+import { loadDefaultKubeconfig, loadKubeconfigFile } from '../../cluster/load-kubeconfig-file.js';
 import { toolPath } from '../../local/tool-path.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -82,14 +81,8 @@ Examples:
     )
     .action(async (options: ControllerOptions & { metricsAddr?: string }) => {
       const logger = createLogger({ level: options.logLevel });
-      const hubKubeconfig = new KubeConfig();
-      try {
-        if (options.kubeconfig) hubKubeconfig.loadFromFile(options.kubeconfig);
-        else hubKubeconfig.loadFromDefault();
-        if (options.context) hubKubeconfig.setCurrentContext(options.context);
-      } catch {
-        throw new ClusterextError('KubeconfigInvalid', `The hub kubeconfig${options.kubeconfig ? ` "${options.kubeconfig}"` : ''} could not be loaded; pass --kubeconfig or set KUBECONFIG.`);
-      }
+      const context = options.context !== undefined ? { context: options.context } : {};
+      const hubKubeconfig = options.kubeconfig ? loadKubeconfigFile(options.kubeconfig, context) : loadDefaultKubeconfig(context);
       const pendingTimeoutMs = parseDuration(options.pendingTimeout, '--pending-timeout');
       const healthAddr = options.healthAddr ?? options.metricsAddr;
       const running = await startController({

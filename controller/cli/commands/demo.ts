@@ -1,9 +1,10 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
+import { createKubeClient } from '../../cluster/kube-client.js';
+import { loadKubeconfig } from '../../cluster/kubeconfig.js';
 import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
 import { assertNoRunningFleet, describeFleet, fleetStatePath, writeFleetState } from '../../local/fleet-state.js';
 import { renderKubeconfig } from '../../local/kubeconfig.js';
@@ -125,9 +126,8 @@ async function runDemo(options: DemoOptions): Promise<void> {
     const repositoryUrl = await pushSampleFleet(fleet, sampleDir);
     const head = await fleet.git.headOf(REPOSITORY);
     say('Preparing the hub: namespace, Secrets, fake Nodes, CRDs, ExtensionRepository…');
-    const hubKubeconfig = new KubeConfig();
-    hubKubeconfig.loadFromString(clusters[0]!.kubeconfig);
-    hub = createKubeRest(hubKubeconfig);
+    const hubKubeconfig = loadKubeconfig(clusters[0]!.kubeconfig);
+    hub = createKubeRest(hubKubeconfig.rest);
     await addFakeNodes(clusters);
     await seedHub(hub, { fleet: fleetManifests, clusters, git: fleet.git.auth });
     await installCrds(hub, join(projectRoot(), 'manifests', 'crds'), systemClock);
@@ -282,9 +282,7 @@ function filesUnder(dir: string): string[] {
  */
 async function addFakeNodes(clusters: readonly DemoCluster[]): Promise<void> {
   for (const cluster of clusters) {
-    const config = new KubeConfig();
-    config.loadFromString(cluster.kubeconfig);
-    const kube = createKubeRest(config);
+    const kube = createKubeClient(cluster.kubeconfig);
     try {
       const name = `${cluster.name}-node-1`;
       const res = await kube.request({

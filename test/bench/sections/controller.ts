@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
 import { projectRoot } from '../../../controller/local/project-root.js';
 import { sampleChartPath } from '../../../controller/local/sample-chart-path.js';
@@ -11,7 +10,7 @@ import { systemClock } from '../../../controller/runtime/clock.js';
 import { CrStore } from '../../../controller/runtime/cr-store.js';
 import type { FleetSyncOptions } from '../../../controller/runtime/fleet-sync.js';
 import { installCrds } from '../../../controller/runtime/install-crds.js';
-import { createKubeRest, type KubeRest } from '../../../controller/runtime/kube-rest.js';
+import { createKubeClient, type KubeRest } from '../../../controller/cluster/kube-client.js';
 import type { MeasuredPass, WorkerInput, WorkerOutput } from '../controller-worker.js';
 import { median, type BenchSection, type Figure } from '../figure.js';
 
@@ -86,9 +85,7 @@ interface ScenarioResult {
 
 async function runScenario(s: { mode: 'steady' | 'install'; clusters: number; perCluster: number }): Promise<ScenarioResult> {
   const fleet = await startLocalFleet({ clusters: s.clusters });
-  const kc = new KubeConfig();
-  kc.loadFromString(fleet.clusters[0]!.kubeconfig);
-  const hub = createKubeRest(kc);
+  const hub = createKubeClient(fleet.clusters[0]!.kubeconfig);
   try {
     await prepareFleet(fleet, hub, s.perCluster);
     const input: WorkerInput = {
@@ -248,9 +245,7 @@ function runWorker(inputPath: string, limitMs: number): Promise<WorkerOutput> {
 async function apiserverRequestTotal(fleet: LocalFleet): Promise<number> {
   let total = 0;
   for (const c of fleet.clusters) {
-    const kc = new KubeConfig();
-    kc.loadFromString(c.kubeconfig);
-    const kube = createKubeRest(kc);
+    const kube = createKubeClient(c.kubeconfig);
     try {
       const res = await kube.request<string>({ method: 'GET', path: '/metrics' });
       for (const line of String(res.body).split('\n')) {
