@@ -17,6 +17,8 @@ for (const file of files) {
   process.stdout.write(`\n== ${section.name}\n`);
   try {
     const figures: Figure[] = await section.run();
+    // A section reports a scenario that failed as a row named '…: FAILED'; the run fails then too.
+    if (figures.some((f) => f.name.endsWith(': FAILED'))) failed = true;
     for (const f of figures) {
       const value = Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(2);
       process.stdout.write(`  ${f.name.padEnd(58)} ${value.padStart(12)} ${f.unit.padEnd(6)} ${f.note ?? ''}\n`);
