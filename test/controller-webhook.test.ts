@@ -116,5 +116,17 @@ describe('controller webhook receiver', () => {
     await waitFor('the pushed commit to be applied', async () => (await greeting()) === 'bonjour', 30_000);
     const cr = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg');
     expect(cr?.status?.lastAppliedRevision).toBe(commit);
+    // The webhook also recorded itself on the repository, for whichever replica leads.
+    const repo = await store.get('ExtensionRepository', 'fleet');
+    expect(repo?.metadata.annotations?.['clusterext.io/requested-at']).toBeDefined();
+  });
+
+  it('acts within seconds on a fetch request recorded on the repository, as a standby replica records it', async () => {
+    const commit = await fleet.git.commitAndPush('fleet', { files: { 'fleet.yaml': fleetYaml(fleet.charts.url, 'hallo') }, message: 'greet in German' });
+    await sleep(1_000);
+    expect(await greeting()).toBe('bonjour');
+    await store.annotate('ExtensionRepository', 'fleet', { 'clusterext.io/requested-at': new Date().toISOString() });
+    await waitFor('the requested fetch to be applied', async () => (await greeting()) === 'hallo', 30_000);
+    expect((await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg'))?.status?.lastAppliedRevision).toBe(commit);
   });
 });

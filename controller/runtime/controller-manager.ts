@@ -21,6 +21,11 @@ import { RepositorySync } from './repository-sync.js';
 import { createSecretReader, type SecretReader } from './secret-reader.js';
 
 export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
+/**
+ * Set on an ExtensionRepository (by a webhook on any replica, or by hand) to ask for a fetch now:
+ * `kubectl annotate extensionrepository fleet clusterext.io/requested-at="$(date -Is)" --overwrite`.
+ */
+export const REQUESTED_AT_ANNOTATION = 'clusterext.io/requested-at';
 
 export interface ControllerManagerOptions {
   hub: KubeRest;
@@ -38,6 +43,8 @@ export interface ControllerManagerOptions {
   chartIndexTtlMs: number;
   /** Upper bound between passes; repositories also have their own fetch interval. */
   resyncIntervalMs: number;
+  /** How often, between passes, repositories are checked for a new requested-at annotation. Default 5 s. */
+  requestPollIntervalMs?: number;
 }
 
 export interface PassSummary {
@@ -67,6 +74,8 @@ export class ControllerManager {
   /** Repositories a verified webhook asked to fetch now. */
   private readonly pushed = new Set<string>();
   private wake = new AbortController();
+  /** The requested-at annotation value last acted on, per repository. */
+  private readonly handledRequests = new Map<string, string>();
 
   constructor(private readonly options: ControllerManagerOptions) {
     this.store = new CrStore(options.hub, options.namespace);
@@ -127,6 +136,14 @@ export class ControllerManager {
     this.wake.abort();
   }
 
+  /**
+   * Records the request on the repository itself, so the replica that holds the Lease acts on it
+   * even when the webhook reached a standby one.
+   */
+  async announceSync(repository: string): Promise<void> {
+    await this.store.annotate('ExtensionRepository', repository, { [REQUESTED_AT_ANNOTATION]: new Date(this.options.clock.now()).toISOString() });
+  }
+
   /** The webhook token of a repository in this namespace, from its spec.webhookSecretRef Secret (key `token`). */
   async webhookToken(repository: string): Promise<string | undefined> {
     const repo = await this.store.get<RepositoryCr['spec'], unknown>('ExtensionRepository', repository);
@@ -148,7 +165,31 @@ export class ControllerManager {
         wait = Math.min(wait, 10_000);
       }
       if (this.wake.signal.aborted) this.wake = new AbortController();
-      if (this.pushed.size === 0) await this.options.clock.sleep(wait, AbortSignal.any([signal, this.wake.signal]));
+      await this.waitForNextPass(wait, signal);
+    }
+  }
+
+  /** Sleeps up to `ms`, in slices, ending early for a local wake-up or a new requested-at annotation. */
+  private async waitForNextPass(ms: number, signal: AbortSignal): Promise<void> {
+    const slice = this.options.requestPollIntervalMs ?? 5_000;
+    const until = this.options.clock.now() + ms;
+    while (this.pushed.size === 0 && !signal.aborted && !this.wake.signal.aborted) {
+      const left = until - this.options.clock.now();
+      if (left <= 0) return;
+      await this.options.clock.sleep(Math.min(slice, left), AbortSignal.any([signal, this.wake.signal]));
+      if (left > slice && (await this.hasNewRequest())) return;
+    }
+  }
+
+  private async hasNewRequest(): Promise<boolean> {
+    try {
+      const repos = await this.store.list<unknown, unknown>('ExtensionRepository');
+      return repos.some((r) => {
+        const requested = r.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
+        return requested !== undefined && requested !== this.handledRequests.get(r.metadata.name);
+      });
+    } catch {
+      return false;
     }
   }
 
@@ -162,7 +203,10 @@ export class ControllerManager {
     const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
     let outcome;
     try {
-      const force = this.pushed.delete(repo.metadata.name);
+      const requested = repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
+      const newRequest = requested !== undefined && requested !== this.handledRequests.get(repo.metadata.name);
+      if (requested !== undefined) this.handledRequests.set(repo.metadata.name, requested);
+      const force = this.pushed.delete(repo.metadata.name) || newRequest;
       outcome = await this.repositories.sync({ key, generation: repo.metadata.generation, spec: repo.spec, lastAppliedRevision: repo.status?.lastAppliedRevision, force });
     } catch (err) {
       outcome = { good: undefined, lastFetchedRevision: undefined, rejected: undefined, fetchError: err instanceof Error ? err.message : String(err), warnings: [] };

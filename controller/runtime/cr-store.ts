@@ -79,6 +79,13 @@ export class CrStore {
     expectOk(res, `Writing the status of ${kind} "${name}"`);
   }
 
+  /** Merges `annotations` into the object's annotations. */
+  async annotate(kind: CrKind, name: string, annotations: Record<string, string>): Promise<void> {
+    const res = await this.kube.request({ method: 'PATCH', path: this.path(kind, name), body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' });
+    if (res.status === 404) return;
+    expectOk(res, `Annotating ${kind} "${name}"`);
+  }
+
   async setFinalizers(kind: CrKind, name: string, finalizers: string[], resourceVersion?: string): Promise<void> {
     const metadata: Record<string, unknown> = { finalizers };
     if (resourceVersion) metadata.resourceVersion = resourceVersion;

@@ -90,7 +90,10 @@ export async function startController(config: ControllerConfig): Promise<Running
   const health = config.healthAddr ? await startHealthServer({ address: config.healthAddr, registry: metrics.registry, ready: () => manager.ready || (elector !== undefined && !leading) }) : undefined;
   let leading = elector === undefined;
   const webhooks = config.webhookAddr
-    ? await startWebhookServer({ address: config.webhookAddr, tokenFor: (name) => manager.webhookToken(name), onPush: (name) => manager.requestSync(name), logger: config.logger })
+    ? await startWebhookServer({ address: config.webhookAddr, tokenFor: (name) => manager.webhookToken(name), onPush: (name) => {
+          manager.requestSync(name);
+          void manager.announceSync(name).catch((err: unknown) => config.logger.warn({ repository: name, err: err instanceof Error ? err.message : String(err) }, 'could not record the webhook on the repository'));
+        }, logger: config.logger })
     : undefined;
 
   const done = (async () => {
