@@ -56,6 +56,10 @@ describe('controller webhook receiver', () => {
     return res.status === 200 ? res.body.data.greeting : undefined;
   }
 
+  async function appliedRevision(): Promise<string | undefined> {
+    return (await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg'))?.status?.lastAppliedRevision;
+  }
+
   async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await probe())) {
@@ -113,9 +117,9 @@ describe('controller webhook receiver', () => {
 
     const signed = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
     expect((await post({ 'X-Hub-Signature-256': signed })).status).toBe(202);
-    await waitFor('the pushed commit to be applied', async () => (await greeting()) === 'bonjour', 30_000);
-    const cr = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg');
-    expect(cr?.status?.lastAppliedRevision).toBe(commit);
+    // Status is written right after helm returns: wait for it, then look at the cluster.
+    await waitFor('the pushed commit to be applied', async () => (await appliedRevision()) === commit, 30_000);
+    expect(await greeting()).toBe('bonjour');
     // The webhook also recorded itself on the repository, for whichever replica leads.
     const repo = await store.get('ExtensionRepository', 'fleet');
     expect(repo?.metadata.annotations?.['clusterext.io/requested-at']).toBeDefined();
@@ -126,7 +130,7 @@ describe('controller webhook receiver', () => {
     await sleep(1_000);
     expect(await greeting()).toBe('bonjour');
     await store.annotate('ExtensionRepository', 'fleet', { 'clusterext.io/requested-at': new Date().toISOString() });
-    await waitFor('the requested fetch to be applied', async () => (await greeting()) === 'hallo', 30_000);
-    expect((await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg'))?.status?.lastAppliedRevision).toBe(commit);
+    await waitFor('the requested fetch to be applied', async () => (await appliedRevision()) === commit, 30_000);
+    expect(await greeting()).toBe('hallo');
   });
 });
