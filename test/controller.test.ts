@@ -414,6 +414,32 @@ spec: {clusterName: local-2, extensionType: grabber, scope: namespace, targetNam
     expect(roles.body.items.map((r) => r.metadata.name)).not.toContain('grab-grab');
   });
 
+  it('keeps an Extension Pending on a cluster whose kubeconfig Secret is missing, and lets it go with the cluster', async () => {
+    const ghost = `---
+apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: ghost}
+spec: {kubeconfigSecretRef: {name: ghost-kubeconfig, key: kubeconfig}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec: {clusterName: ghost, extensionType: config, scope: cluster}
+`;
+    await push({ extraExtensions: ghost }, 'a cluster nobody gave us a kubeconfig for');
+    await settle(3);
+    const pending = await extension('ghost.cfg');
+    expect(pending?.status?.provisioningState).toBe('Pending');
+    expect(condition(pending?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'ClusterUnreachable' });
+    expect(condition(pending?.status, 'Ready')?.message).toContain('"ghost-kubeconfig"');
+    expect((await store.get<unknown, { reachable: boolean }>('ConnectedCluster', 'ghost'))?.status?.reachable).toBe(false);
+
+    await push({ extraExtensions: '' }, 'forget the ghost cluster');
+    await settle(3);
+    expect(await extension('ghost.cfg')).toBeUndefined();
+    expect(await store.get('ConnectedCluster', 'ghost')).toBeUndefined();
+  });
+
   it('holds a revision that would uninstall too much at once, then uninstalls a removed Extension', async () => {
     const held = await push({ withoutCfg2: true, extraExtensions: '', local2Labels: '' }, 'remove most extensions');
     await settle(2);

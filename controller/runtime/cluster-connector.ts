@@ -8,10 +8,13 @@ import { readSecretKey, type SecretReader } from './secret-reader.js';
 /** One managed cluster as the controller reaches it for a sync. */
 export interface ClusterConnection {
   name: string;
-  /** Kubeconfig content for helm (written to a private 0600 file per call); never logged. */
-  kubeconfig: string;
-  kube: KubeRest;
   facts: ClusterFacts;
+  /** Absent when no client could be built (no or unreadable kubeconfig); facts say why then. */
+  client?: {
+    /** Kubeconfig content for helm (written to a private 0600 file per call); never logged. */
+    kubeconfig: string;
+    kube: KubeRest;
+  };
 }
 
 export interface ClusterConnector {
@@ -47,22 +50,22 @@ export function createClusterConnector(options: { secrets: SecretReader; agent?:
         const ref = cluster.spec.kubeconfigSecretRef;
         if (!ref) {
           const facts: ClusterFacts = { reachable: false, reason: 'Unknown', message: `ConnectedCluster "${name}" has no spec.kubeconfigSecretRef; a hub controller needs one to reach it (or run an agent in that cluster).` };
-          return { name, kubeconfig: '', kube: undefined as unknown as KubeRest, facts };
+          return { name, facts };
         }
         try {
           kubeconfig = await readSecretKey(options.secrets, ref, `ConnectedCluster "${name}"`);
         } catch (err) {
           const facts: ClusterFacts = { reachable: false, reason: 'Unauthorized', message: err instanceof Error ? err.message : String(err) };
-          return { name, kubeconfig: '', kube: undefined as unknown as KubeRest, facts };
+          return { name, facts };
         }
       }
       let kube: KubeRest;
       try {
         kube = clientFor(name, kubeconfig);
       } catch (err) {
-        return { name, kubeconfig: '', kube: undefined as unknown as KubeRest, facts: { reachable: false, reason: 'Unknown', message: err instanceof Error ? err.message : String(err) } };
+        return { name, facts: { reachable: false, reason: 'Unknown', message: err instanceof Error ? err.message : String(err) } };
       }
-      return { name, kubeconfig, kube, facts: await readClusterFacts(kube) };
+      return { name, facts: await readClusterFacts(kube), client: { kubeconfig, kube } };
     },
     close() {
       for (const { kube } of clients.values()) kube.close();

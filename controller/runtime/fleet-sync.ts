@@ -12,7 +12,8 @@ import { applyProtectedSettings } from '../reconcile/apply-protected-settings.js
 import { checkRequirements, type InstalledExtension, type RequirementsResult } from '../reconcile/check-requirements.js';
 import type { ClusterFacts } from '../reconcile/cluster-facts.js';
 import { reconcileRelease, type ReconcilePolicy, type ReconcileReleaseResult } from '../reconcile/reconcile-release.js';
-import type { HelmPort } from '../reconcile/release-ports.js';
+import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js';
+import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
 import { findCondition } from '../status/condition.js';
 import { checkBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
@@ -274,7 +275,8 @@ async function reconcileOne(input: {
           installed: (input.installedByCluster.get(desired.cluster) ?? []).filter((i) => i.extension !== desired!.extension),
         })
       : { met: true };
-  const storage = createReleaseStorage(connection.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {});
+  const { client } = connection;
+  const storage = client ? createReleaseStorage(client.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {}) : unreachableStorage(facts);
   let r: ReconcileReleaseResult;
   try {
     r = await reconcileRelease(
@@ -287,14 +289,14 @@ async function reconcileOne(input: {
         generation: cr.metadata.generation ?? 1,
         sourceRevision: input.revision,
         ...(protectedValues ? { protectedValues } : {}),
-        target: { kubeconfig: connection.kubeconfig },
+        target: { kubeconfig: client?.kubeconfig ?? '' },
         policy: deps.options.reconcilePolicy,
       },
       {
         helm: deps.helm,
         storage,
         clock: deps.clock,
-        ...(desired.scope === 'namespace' ? { impersonation: () => ensureNamespaceIdentity(connection.kube, desired!.namespace, 'clusterext') } : {}),
+        ...(desired.scope === 'namespace' && client ? { impersonation: () => ensureNamespaceIdentity(client.kube, desired!.namespace, 'clusterext') } : {}),
       },
     );
   } catch (err) {
@@ -319,6 +321,17 @@ async function reconcileOne(input: {
   }
   const ready = findCondition(r.status.conditions, 'Ready')?.status === 'True';
   return { ready, helm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+}
+
+/**
+ * Release storage of a cluster the controller has no client for. The reconciler never reads it
+ * while the facts say unreachable; if it did, the error says why the cluster cannot be reached.
+ */
+function unreachableStorage(facts: ClusterFacts): ReleaseStoragePort {
+  const fail = async (): Promise<never> => {
+    throw new ClusterextError('ClusterUnreachable', facts.reachable ? 'The cluster has no client.' : facts.message);
+  };
+  return { readLatest: fail, markFailed: fail };
 }
 
 /** A desired release for an Extension whose manifest is gone: enough to find and uninstall it. */
