@@ -18,6 +18,7 @@ import { silentLogger } from '../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, repositorySpec } from './support/hub-setup.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
 /**
@@ -37,26 +38,11 @@ describe('controller in agent mode', () => {
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
     writeFileSync(
       join(work, 'fleet.yaml'),
-      `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: config}
-spec:
-  chart: {repository: "${fleet.charts.url}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: config-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: local-1}
-spec: {}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: local-2}
-spec: {}
----
-apiVersion: clusterext.io/v1alpha1
+      documents(
+        clusterScopedTypeYaml({ name: 'config', repository: fleet.charts.url, chart: 'config-values', namespace: 'config-system' }),
+        connectedClusterYaml('local-1', { kubeconfigSecret: false }),
+        connectedClusterYaml('local-2', { kubeconfigSecret: false }),
+        `apiVersion: clusterext.io/v1alpha1
 kind: Extension
 metadata: {name: cfg}
 spec: {clusterName: local-1, extensionType: config, scope: cluster}
@@ -66,6 +52,7 @@ kind: Extension
 metadata: {name: cfg}
 spec: {clusterName: local-2, extensionType: config, scope: cluster}
 `,
+      ),
     );
     await fleet.git.createRepository('fleet', work);
     const agentCluster = fleet.clusters[1]!;

@@ -12,6 +12,7 @@ import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
 const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
@@ -41,21 +42,10 @@ spec:
 
 function fleetFiles(charts: string, chart: string): Record<string, string> {
   return {
-    'fleet.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: agent}
-spec:
-  chart: {repository: "${charts}", name: ${chart}}
-  scopes: [cluster]
-  defaultReleaseNamespace: agent-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: local-1}
-spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
----
-apiVersion: clusterext.io/v1alpha1
+    'fleet.yaml': documents(
+      clusterScopedTypeYaml({ name: 'agent', repository: charts, chart, namespace: 'agent-system' }),
+      connectedClusterYaml('local-1', { kubeconfigSecret: true }),
+      `apiVersion: clusterext.io/v1alpha1
 kind: Extension
 metadata: {name: agent}
 spec:
@@ -64,6 +54,7 @@ spec:
   scope: cluster
   configurationProtectedSettingsRef: {secretName: agent-secrets}
 `,
+    ),
   };
 }
 

@@ -14,30 +14,21 @@ import { loadKubeconfig } from '../controller/cluster/kubeconfig.js';
 import { startController, type RunningController } from '../controller/runtime/start-controller.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { repositorySpec, setUpHub } from './support/hub-setup.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
 const TOKEN = 'webhook-token-for-tests-71e2';
 
 function fleetYaml(charts: string, greeting: string): string {
-  return `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: config}
-spec:
-  chart: {repository: "${charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: config-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: local-1}
-spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
----
-apiVersion: clusterext.io/v1alpha1
+  return documents(
+    clusterScopedTypeYaml({ name: 'config', repository: charts, chart: 'config-values', namespace: 'config-system' }),
+    connectedClusterYaml('local-1', { kubeconfigSecret: true }),
+    `apiVersion: clusterext.io/v1alpha1
 kind: Extension
 metadata: {name: cfg}
 spec: {clusterName: local-1, extensionType: config, scope: cluster, configurationSettings: {data.greeting: ${greeting}}}
-`;
+`,
+  );
 }
 
 /**

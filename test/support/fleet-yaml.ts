@@ -1,0 +1,27 @@
+/** Small manifest builders for the controller's integration tests (one YAML document each). */
+
+export function clusterScopedTypeYaml(o: { name: string; repository: string; chart: string; namespace: string }): string {
+  return `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: ${o.name}}
+spec:
+  chart: {repository: "${o.repository}", name: ${o.chart}}
+  scopes: [cluster]
+  defaultReleaseNamespace: ${o.namespace}
+  releaseTrains: {stable: {}}
+`;
+}
+
+/** With `kubeconfigSecret`, the cluster is reached through Secret `<name>-kubeconfig` (as setUpHub creates). */
+export function connectedClusterYaml(name: string, o: { kubeconfigSecret: boolean }): string {
+  const spec = o.kubeconfigSecret ? `{kubeconfigSecretRef: {name: ${name}-kubeconfig, key: kubeconfig}}` : '{}';
+  return `apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: ${name}}
+spec: ${spec}
+`;
+}
+
+export function documents(...docs: string[]): string {
+  return docs.join('---\n');
+}
