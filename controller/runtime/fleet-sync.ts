@@ -117,7 +117,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   });
   if (verdict.held) return { ...result, held: verdict.message };
 
-  const extensionCrs = await mirror(mirrored, existingExtensions, revision, deps);
+  const { extensionCrs, others } = await mirror(mirrored, existingExtensions, revision, deps);
   for (const cr of removals) {
     await deps.store.delete('Extension', cr.metadata.name);
     const deleting = await deps.store.get<ExtensionSpec, ExtensionStatus>('Extension', cr.metadata.name);
@@ -151,7 +151,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
     if (o.requeueAfterMs !== undefined) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, o.requeueAfterMs);
   }
 
-  result.statusWrites += await writeOtherStatuses({ fleet: good.fleet, connections, catalog, desired, deps, now, repoName });
+  result.statusWrites += await writeOtherStatuses({ fleet: good.fleet, crs: others, connections, catalog, desired, deps, now });
   return result;
 }
 
@@ -169,8 +169,9 @@ function extensionNameOf(cr: ExtensionCr): string {
  * Server-side applies the mirrored CRs whose revision label differs (or that do not exist yet), and
  * deletes mirrored types, clusters and policies that left git. Returns the Extension CRs as stored.
  */
-async function mirror(resources: MirroredResource[], existingExtensions: ExtensionCr[], revision: string, deps: FleetSyncDeps): Promise<Map<string, ExtensionCr>> {
+async function mirror(resources: MirroredResource[], existingExtensions: ExtensionCr[], revision: string, deps: FleetSyncDeps): Promise<Mirrored> {
   const extensionCrs = new Map<string, ExtensionCr>();
+  const others: CustomResource<unknown, unknown>[] = [];
   const existing = new Map<string, CustomResource<unknown, unknown>>(existingExtensions.map((cr) => [`Extension/${cr.metadata.name}`, cr as CustomResource<unknown, unknown>]));
   const repo = resources[0]?.labels[REPOSITORY_LABEL];
   if (repo !== undefined) {
@@ -196,10 +197,18 @@ async function mirror(resources: MirroredResource[], existingExtensions: Extensi
               spec: r.spec,
             });
         if (r.kind === 'Extension') extensionCrs.set(r.name, stored as ExtensionCr);
+        else others.push(stored as CustomResource<unknown, unknown>);
       }),
     ),
   );
-  return extensionCrs;
+  return { extensionCrs, others };
+}
+
+/** The CRs of a revision as stored after mirroring (an apply returns the whole object, status too). */
+interface Mirrored {
+  extensionCrs: Map<string, ExtensionCr>;
+  /** ExtensionTypes, ConnectedClusters and ExtensionPolicies. */
+  others: CustomResource<unknown, unknown>[];
 }
 
 function installedExtensionsByCluster(crs: readonly ExtensionCr[], fleet: Fleet): Map<string, InstalledExtension[]> {
@@ -382,20 +391,19 @@ async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message
 
 async function writeOtherStatuses(input: {
   fleet: Fleet;
+  /** The mirrored ConnectedCluster, ExtensionType and ExtensionPolicy CRs as stored this pass. */
+  crs: readonly CustomResource<unknown, unknown>[];
   connections: ReadonlyMap<string, ClusterConnection>;
   catalog: ChartCatalog;
   desired: DesiredState;
   deps: FleetSyncDeps;
   now: Date;
-  repoName: string;
 }): Promise<number> {
   const { deps, now } = input;
-  const selector = `${REPOSITORY_LABEL}=${input.repoName}`;
-  const [clusters, types, policies] = await Promise.all([
-    deps.store.list<unknown, ConnectedClusterStatus>('ConnectedCluster', selector),
-    deps.store.list<unknown, ExtensionTypeStatus>('ExtensionType', selector),
-    deps.store.list<unknown, ExtensionPolicyStatus>('ExtensionPolicy', selector),
-  ]);
+  const ofKind = <T>(kind: string) => input.crs.filter((cr) => cr.kind === kind) as CustomResource<unknown, T>[];
+  const clusters = ofKind<ConnectedClusterStatus>('ConnectedCluster');
+  const types = ofKind<ExtensionTypeStatus>('ExtensionType');
+  const policies = ofKind<ExtensionPolicyStatus>('ExtensionPolicy');
   let writes = 0;
   const write = async (kind: 'ConnectedCluster' | 'ExtensionType' | 'ExtensionPolicy', name: string, previous: unknown, next: unknown) => {
     if (previous !== undefined && canonicalJson(previous) === canonicalJson(next)) return;
