@@ -44,3 +44,21 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: [2, { z: 1, y: 2 }], a: null, c: undefined })).toBe('{"a":null,"b":[2,{"y":2,"z":1}]}');
   });
 });
+
+describe('canonicalJson on deep trees', () => {
+  it('encodes a tree far deeper than the call stack allows, exactly like JSON', () => {
+    const depth = 200_000;
+    const root: Record<string, unknown> = {};
+    let node = root;
+    for (let i = 0; i < depth; i++) node = (node.a = {}) as Record<string, unknown>;
+    node.v = 1;
+    expect(() => JSON.stringify(root)).toThrow(RangeError);
+    const text = canonicalJson(root);
+    expect(text).toBe('{"a":'.repeat(depth) + '{"v":1}' + '}'.repeat(depth));
+  });
+
+  it('matches JSON.stringify of the sorted tree on mixed input', () => {
+    const value = { z: [1, 'two', null, undefined, { y: false, x: [[]] }], a: { c: {}, b: 'q"uote' }, m: undefined };
+    expect(canonicalJson(value)).toBe('{"a":{"b":"q\\"uote","c":{}},"z":[1,"two",null,null,{"x":[[]],"y":false}]}');
+  });
+});

@@ -27,25 +27,55 @@ export function computeConfigDigest(input: ConfigDigestInput): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** JSON with object keys sorted at every depth; `undefined` members are left out as JSON does. */
+/**
+ * JSON with object keys sorted at every depth; `undefined` members are left out as JSON does.
+ * Iterative, with its own stack: the values come from settings that many people can push, and a
+ * recursive encoder would overflow the call stack on a deep enough tree and fail every pass.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (value[i] === undefined ? 'null' : canonicalJson(value[i]));
-    return out + ']';
+  let out = '';
+  // Work items, last first: a value still to encode, or text (punctuation, a key) to emit as is.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item instanceof Literal) {
+      out += item.text;
+      continue;
+    }
+    if (item === null || typeof item !== 'object') {
+      out += JSON.stringify(item) ?? 'null';
+      continue;
+    }
+    if (Array.isArray(item)) {
+      stack.push(CLOSE_ARRAY);
+      for (let i = item.length - 1; i >= 0; i--) {
+        stack.push(item[i] === undefined ? null : item[i]);
+        if (i > 0) stack.push(COMMA);
+      }
+      stack.push(OPEN_ARRAY);
+      continue;
+    }
+    const record = item as Record<string, unknown>;
+    // Plain sort: keys are compared by UTF-16 code units, the same everywhere this runs.
+    const keys = Object.keys(record).filter((key) => record[key] !== undefined);
+    if (keys.length > 1) keys.sort();
+    stack.push(CLOSE_OBJECT);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      stack.push(record[keys[i]!]);
+      stack.push(new Literal((i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':'));
+    }
+    stack.push(OPEN_OBJECT);
   }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  // Plain sort: keys are compared by UTF-16 code units, the same everywhere this runs.
-  if (keys.length > 1) keys.sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const member = record[key];
-    if (member === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
-    first = false;
-  }
-  return out + '}';
+  return out;
 }
+
+/** Text canonicalJson emits verbatim; a class so that no value from the input can pass for one. */
+class Literal {
+  constructor(readonly text: string) {}
+}
+
+const OPEN_ARRAY = new Literal('[');
+const CLOSE_ARRAY = new Literal(']');
+const OPEN_OBJECT = new Literal('{');
+const CLOSE_OBJECT = new Literal('}');
+const COMMA = new Literal(',');
