@@ -1,18 +1,20 @@
 import { matchesLabelSelector } from '../plan/label-selector.js';
+import { nestSettings } from '../plan/nest-settings.js';
 import type { ManifestDocument } from './classify-document.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { LabelSelector, Scope } from './fleet.js';
 import { toJsonPointer } from './json-pointer.js';
 import { checkSemverRange } from './strict-semver.js';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 
 /**
  * The rules a schema cannot express: between fields of one manifest and between manifests.
  * Field rules run on documents that passed their schema; name rules (duplicates, references)
  * also count documents that did not, so one broken file does not make every reference to it fail.
  */
-export function checkFleetRules(manifests: readonly ManifestDocument[]): Diagnostic[] {
+export function checkFleetRules(manifests: readonly ManifestDocument[], limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS): Diagnostic[] {
   const ordered = [...manifests].sort(bySource);
-  const index = indexFleet(ordered);
+  const index = { ...indexFleet(ordered), limits };
   const diagnostics: Diagnostic[] = [...duplicateNames(ordered)];
   for (const m of ordered) {
     if (!m.valid) continue;
@@ -58,6 +60,7 @@ interface FleetIndex {
   /** Every ExtensionType name, valid or not; the value only for valid ones. */
   types: Map<string, RawType | undefined>;
   clusters: Map<string, Record<string, string> | undefined>;
+  limits: ValidationLimits;
 }
 
 const spec = <T>(m: ManifestDocument): T => m.value.spec as T;
@@ -68,7 +71,7 @@ function bySource(a: ManifestDocument, b: ManifestDocument): number {
   return a.doc.file.localeCompare(b.doc.file) || pa.line - pb.line || a.doc.documentIndex - b.doc.documentIndex;
 }
 
-function indexFleet(manifests: readonly ManifestDocument[]): FleetIndex {
+function indexFleet(manifests: readonly ManifestDocument[]): Omit<FleetIndex, 'limits'> {
   const types = new Map<string, RawType | undefined>();
   const clusters = new Map<string, Record<string, string> | undefined>();
   for (const m of manifests) {
@@ -218,8 +221,11 @@ function templateRules(m: ManifestDocument, base: string, t: RawTemplate, index:
   if (t.scope === 'cluster' && t.targetNamespace !== undefined) {
     out.push(report(m, p('targetNamespace'), 'TargetNamespaceNotAllowed', 'targetNamespace is only allowed with scope namespace; use releaseNamespace for a cluster-scoped instance.', { key: true }));
   }
+  const settings: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(t.configurationSettings ?? {})) {
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      settings[key] = value;
+    } else {
       out.push(
         report(
           m,
@@ -231,8 +237,19 @@ function templateRules(m: ManifestDocument, base: string, t: RawTemplate, index:
       );
     }
   }
+  out.push(...settingKeyRules(m, p('configurationSettings'), settings, index.limits));
   out.push(...typeReferenceRules(m, base, t, autoUpgrade, index));
   return out;
+}
+
+/**
+ * Whether the settings nest into Helm values: checked by the very function that nests them for the
+ * desired state, so a revision `validate` accepts never fails later in `plan` or the controller.
+ */
+function settingKeyRules(m: ManifestDocument, base: string, settings: Record<string, string | number | boolean>, limits: ValidationLimits): Diagnostic[] {
+  return nestSettings(settings, { maxDepth: limits.maxSettingDepth }).problems.map((problem) =>
+    report(m, `${base}/${toJsonPointer([problem.key]).slice(1)}`, problem.reason, problem.message, { key: true }),
+  );
 }
 
 function typeReferenceRules(m: ManifestDocument, base: string, t: RawTemplate, autoUpgrade: boolean, index: FleetIndex): Diagnostic[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from './diagnostic.js';
 import { FleetFileCache } from './fleet-file-cache.js';
+import { computeDesiredState } from '../plan/desired-state.js';
 import { validateFleetFiles, type FleetFile } from './load-fleet.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
@@ -206,6 +207,9 @@ describe('validateFleetFiles: cross-field rules on an Extension', () => {
     ['an unknown cluster', { clusterName: 'nowhere' }, 'UnknownCluster', '/spec/clusterName'],
     ['a nested setting', { configurationSettings: { a: { b: 1 } } }, 'InvalidSettingValue', '/spec/configurationSettings/a'],
     ['a list setting', { configurationSettings: { 'x/y': [1] } }, 'InvalidSettingValue', '/spec/configurationSettings/x~1y'],
+    ['a setting that is a value and a parent', { configurationSettings: { x: 1, 'x.y': 2 } }, 'ConflictingSettings', '/spec/configurationSettings/x.y'],
+    ['an empty settings path segment', { configurationSettings: { 'a..b': 1 } }, 'EmptySettingSegment', '/spec/configurationSettings/a..b'],
+    ['a setting nested deeper than the limit', { configurationSettings: { [Array(33).fill('k').join('.')]: 1 } }, 'SettingTooDeep', `/spec/configurationSettings/${Array(33).fill('k').join('.')}`],
   ];
 
   it.each(cases)('%s → %s', (_title, spec, code, pointer) => {
@@ -383,5 +387,60 @@ describe('validateFleetFiles with a FleetFileCache (the two revisions of a plan)
     expect(validateFleetFiles(base, { cache }).diagnostics).toEqual([]);
     expect(codes(validateFleetFiles(broken, { cache }).diagnostics)).toEqual(['InvalidValue']);
     expect(codes(validateFleetFiles(duplicated, { cache }).diagnostics)).toEqual(['DuplicateName']);
+  });
+});
+
+describe('validateFleetFiles: settings keys, as the desired state nests them', () => {
+  it('locates a conflict in a policy template at the key, with the line of the key', () => {
+    const { diagnostics } = validate(policy('p', { extension: { name: 'mon', extensionType: 'monitoring', scope: 'cluster', configurationSettings: { 'x.y': 1, x: 'v' } } }));
+    expect(diagnostics.map((d) => [d.code, d.pointer, d.file])).toEqual([['ConflictingSettings', '/spec/extension/configurationSettings/x.y', 'extra.yaml']]);
+    expect(diagnostics[0]!.message).toContain('Settings "x" and "x.y" conflict');
+  });
+
+  it('rejects thousands of dotted segments with a short message, and takes the depth limit as an option', () => {
+    const deep = Array.from({ length: 20_000 }, (_, i) => `s${i}`).join('.');
+    const { fleet, diagnostics } = validate(extension('mon', { configurationSettings: { [deep]: 1 } }));
+    expect(fleet).toBeUndefined();
+    expect(codes(diagnostics)).toEqual(['SettingTooDeep']);
+    expect(diagnostics[0]!.line).toBe(5);
+    expect(diagnostics[0]!.message).toMatch(/nests 20000 levels deep, more than the limit of 32; .*--max-setting-depth/);
+    expect(diagnostics[0]!.message.length).toBeLessThan(400);
+
+    const files: FleetFile[] = [
+      { path: 'types.yaml', content: TYPES },
+      { path: 'clusters.yaml', content: CLUSTERS },
+      { path: 'extra.yaml', content: extension('mon', { configurationSettings: { 'a.b.c.d': 1 } }) },
+    ];
+    expect(codes(validateFleetFiles(files, { limits: { maxSettingDepth: 3 } }).diagnostics)).toEqual(['SettingTooDeep']);
+    expect(validateFleetFiles(files, { limits: { maxSettingDepth: 4 } }).fleet).toBeDefined();
+  });
+
+  // validate and the desired state (plan, controller) must agree on every settings map: one
+  // accepts exactly what the other can build a release from.
+  const variants: Record<string, Record<string, unknown>> = {
+    plain: { a: 1, 'b.c': 'x' },
+    'value and parent': { x: 1, 'x.y': 2 },
+    'parent below the top': { 'x.y': 1, 'x.y.z': 2 },
+    'literal dots': { 'a\\.b': 1, 'a.b': 2 },
+    'empty segment': { 'a.': 1 },
+    'at the depth limit': { [Array(32).fill('k').join('.')]: 1 },
+    'past the depth limit': { [Array(33).fill('k').join('.')]: 1 },
+    'prototype names': { '__proto__.x': 1, constructor: 2 },
+  };
+  it.each(Object.entries(variants))('agrees with computeDesiredState on %s', (_title, settings) => {
+    const validated = validate(extension('mon', { configurationSettings: settings }));
+    const unchecked = validateFleetFiles(
+      [
+        { path: 'types.yaml', content: TYPES },
+        { path: 'clusters.yaml', content: CLUSTERS },
+        { path: 'extra.yaml', content: extension('mon', {}) },
+      ],
+    ).fleet!;
+    // The same settings handed straight to the desired state, as a controller would see them.
+    const fleet = { ...unchecked, extensions: unchecked.extensions.map((e) => ({ ...e, spec: { ...e.spec, configurationSettings: settings as Record<string, string | number | boolean> } })) };
+    const desiredErrors = computeDesiredState({ fleet }).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+    const validateErrors = validated.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+    if (desiredErrors.length > 0) expect(validateErrors).toEqual(desiredErrors);
+    else expect(validateErrors.filter((code) => code !== 'SettingTooDeep')).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import type { Fleet } from './fleet.js';
 import type { FileCheck, FleetFileCache } from './fleet-file-cache.js';
 import { checkFleetRules } from './fleet-rules.js';
 import { createGitTreeReader, type GitTreeReader } from './git-tree-reader.js';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
 export interface FleetFile {
@@ -34,6 +35,8 @@ export interface ValidateOptions {
   cache?: FleetFileCache;
   /** How a file becomes YAML documents; default `readYamlDocuments` (`parseYamlDocuments` gives the same, slower). */
   readDocuments?: typeof readYamlDocuments;
+  /** Default DEFAULT_VALIDATION_LIMITS. */
+  limits?: ValidationLimits;
 }
 
 /**
@@ -64,7 +67,7 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
       pointer: '',
     });
   }
-  diagnostics.push(...checkFleetRules(manifests));
+  diagnostics.push(...checkFleetRules(manifests, options.limits ?? DEFAULT_VALIDATION_LIMITS));
   diagnostics.sort(compareDiagnostics);
   return { fleet: hasErrors(diagnostics) ? undefined : buildFleet(manifests), diagnostics };
 }
@@ -83,17 +86,17 @@ function checkFile(file: FleetFile, read: typeof readYamlDocuments): FileCheck {
 }
 
 /** Loads every `.yaml`/`.yml` file under `dir` (or the one file `dir` names); dot-folders are skipped. */
-export async function loadFleetFromDirectory(dir: string): Promise<FleetLoadResult> {
+export async function loadFleetFromDirectory(dir: string, options: { limits?: ValidationLimits } = {}): Promise<FleetLoadResult> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new ClusterextError('FleetPathNotFound', `The path "${dir}" does not exist; give the folder that holds the fleet manifests.`, { path: dir });
   if (info.isFile()) {
-    return validateFleetFiles([{ path: path.basename(dir), content: await readFile(dir, 'utf8') }]);
+    return validateFleetFiles([{ path: path.basename(dir), content: await readFile(dir, 'utf8') }], options);
   }
   const files: FleetFile[] = [];
   for (const relative of await listManifestFiles(dir, '')) {
     files.push({ path: relative, content: await readFile(path.join(dir, relative), 'utf8') });
   }
-  return validateFleetFiles(files);
+  return validateFleetFiles(files, options);
 }
 
 async function listManifestFiles(root: string, relative: string): Promise<string[]> {
@@ -116,6 +119,8 @@ export interface GitLoadOptions {
   path?: string;
   /** Shared by the loads of two revisions, it checks each unchanged file once. */
   cache?: FleetFileCache;
+  /** Default DEFAULT_VALIDATION_LIMITS. */
+  limits?: ValidationLimits;
 }
 
 /** Loads the fleet at a git revision of a local repository, reading objects without a checkout. */
@@ -123,7 +128,7 @@ export async function loadFleetFromGit(options: GitLoadOptions): Promise<FleetLo
   const reader = createGitTreeReader({ repoDir: options.repoDir });
   const commit = await reader.resolveCommit(options.rev);
   const files = await readFleetFilesAtCommit(reader, commit, options.path ?? '');
-  return { ...validateFleetFiles(files, { cache: options.cache }), commit };
+  return { ...validateFleetFiles(files, { cache: options.cache, ...(options.limits ? { limits: options.limits } : {}) }), commit };
 }
 
 /** The manifest files under `dir` at `commit`, with paths relative to `dir`. */

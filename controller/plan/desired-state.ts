@@ -170,7 +170,7 @@ function findProblems(instance: ExtensionInstance, context: BuildContext): Check
     nested = nestSettings(spec.configurationSettings);
     if (instance.origin.kind === 'policy') context.nested.set(spec.configurationSettings, nested);
   }
-  for (const problem of nested.problems) error('ConflictingSettings', `${subjectOf(instance)}: ${problem.message}`, `/configurationSettings/${escapePointer(problem.key)}`);
+  for (const problem of nested.problems) error(problem.reason, `${subjectOf(instance)}: ${problem.message}`, `/configurationSettings/${escapePointer(problem.key)}`);
   if (info === undefined || namespace === undefined || diagnostics.length > 0) return { diagnostics };
   return { diagnostics: [], info, namespace, nested };
 }

@@ -56,3 +56,28 @@ describe('splitSettingKey / joinSettingPath', () => {
     expect(splitSettingKey('path\\to')).toEqual(['path\\to']);
   });
 });
+
+describe('nestSettings with a depth limit', () => {
+  it('reports a key deeper than maxDepth and leaves it out of the values', () => {
+    const deep = Array.from({ length: 5000 }, (_, i) => `s${i}`).join('.');
+    const { values, problems } = nestSettings({ [deep]: 1, 'a.b': 2 }, { maxDepth: 32 });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.key).toBe(deep);
+    expect(problems[0]!.depth).toBe(5000);
+    expect(problems[0]!.message).toContain('5000 levels deep, more than the limit of 32');
+    expect(problems[0]!.message.length).toBeLessThan(400);
+    expect(values).toEqual({ a: { b: 2 } });
+  });
+
+  it('accepts a key exactly at the limit, and any depth without a limit', () => {
+    const key = Array.from({ length: 32 }, () => 'k').join('.');
+    expect(nestSettings({ [key]: 1 }, { maxDepth: 32 }).problems).toEqual([]);
+    expect(nestSettings({ [`${key}.k`]: 1 }, { maxDepth: 32 }).problems).toHaveLength(1);
+    expect(nestSettings({ [`${key}.k`]: 1 }).problems).toEqual([]);
+  });
+
+  it('counts a literal dot as part of a segment, not a level', () => {
+    const key = Array.from({ length: 40 }, () => 'k').join('\\.');
+    expect(nestSettings({ [key]: 1 }, { maxDepth: 2 }).problems).toEqual([]);
+  });
+});

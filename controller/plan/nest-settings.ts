@@ -2,12 +2,24 @@ import type { SettingValue } from '../manifest/fleet.js';
 
 /** A settings key that cannot become a values path; the release cannot be built until it is fixed. */
 export interface SettingProblem {
+  /** Why: also the diagnostic code of the problem, the same in validation and the desired state. */
+  reason: 'ConflictingSettings' | 'EmptySettingSegment' | 'SettingTooDeep';
   /** The key as written in `configurationSettings`. */
   key: string;
   /** The other key involved, for conflicts. */
   conflictsWith?: string;
+  /** How many path segments the key has, for keys beyond the depth limit. */
+  depth?: number;
   /** A whole sentence naming the keys in quotes and saying what to do. */
   message: string;
+}
+
+export interface NestSettingsOptions {
+  /**
+   * Keys with more path segments than this are problems. Validation passes its limit, so a key
+   * too deep never reaches the desired state, the values handed to helm or their digests.
+   */
+  maxDepth?: number;
 }
 
 export interface NestedSettings {
@@ -26,9 +38,12 @@ type Tree = Record<string, unknown>;
  * Helm could only keep one of them, and silently picking one would deploy something nobody wrote.
  * It is reported as a problem (the first key in sorted order is kept in `values`) and callers must
  * treat any problem as an error for that release. Empty path segments (`a..b`, `.a`, `a.`) are
- * problems too.
+ * problems too, and so are keys deeper than `maxDepth` when it is given.
+ *
+ * Validation calls this very function on every Extension and policy template, so what `validate`
+ * accepts nests here without a problem.
  */
-export function nestSettings(flat: Readonly<Record<string, SettingValue>>): NestedSettings {
+export function nestSettings(flat: Readonly<Record<string, SettingValue>>, options: NestSettingsOptions = {}): NestedSettings {
   const values: Tree = {};
   const problems: SettingProblem[] = [];
   const keys = Object.keys(flat).sort();
@@ -36,7 +51,18 @@ export function nestSettings(flat: Readonly<Record<string, SettingValue>>): Nest
   for (const key of keys) {
     const path = splitSettingKey(key);
     if (path.some((segment) => segment === '')) {
-      problems.push({ key, message: `Setting ${JSON.stringify(key)} has an empty path segment; remove the extra dot or write a literal dot as "\\.".` });
+      problems.push({ reason: 'EmptySettingSegment', key, message: `Setting ${JSON.stringify(key)} has an empty path segment; remove the extra dot or write a literal dot as "\\.".` });
+      continue;
+    }
+    if (options.maxDepth !== undefined && path.length > options.maxDepth) {
+      // The key itself may be megabytes of dots: the message quotes its start only.
+      const shown = key.length > 80 ? `${key.slice(0, 80)}…` : key;
+      problems.push({
+        reason: 'SettingTooDeep',
+        key,
+        message: `Setting ${JSON.stringify(shown)} nests ${path.length} levels deep, more than the limit of ${options.maxDepth}; flatten it, write literal dots as "\\.", or raise --max-setting-depth.`,
+        depth: path.length,
+      });
       continue;
     }
     if (insertLeaf(values, path, flat[key]!)) {
@@ -46,6 +72,7 @@ export function nestSettings(flat: Readonly<Record<string, SettingValue>>): Nest
     // Rare: find which earlier key holds the value or the subtree in the way.
     const conflict = placed.find((other) => isPrefix(other.path, path) || isPrefix(path, other.path))!.key;
     problems.push({
+      reason: 'ConflictingSettings',
       key,
       conflictsWith: conflict,
       message:

@@ -6,23 +6,27 @@ import { hasErrors } from '../../manifest/diagnostic.js';
 import type { Fleet } from '../../manifest/fleet.js';
 import { findRepositoryRoot } from '../../manifest/git-tree-reader.js';
 import { loadFleetFromDirectory, loadFleetFromGit, type FleetLoadResult } from '../../manifest/load-fleet.js';
+import type { ValidationLimits } from '../../manifest/validation-limits.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../../render/diagnostics.js';
+import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 interface ValidateOptions {
   rev?: string;
   format: DiagnosticFormat;
+  maxSettingDepth: number;
 }
 
 /** `clusterext validate [PATH] [--rev REV] [--format …]`: exit 0 when valid, 1 on any error. */
 export function registerValidateCommand(program: Command): void {
-  program
+  const command = program
     .command('validate')
     .description('check every manifest under PATH (default: .) and report all problems at once; exit 1 on any error')
     .argument('[path]', 'the folder holding the fleet manifests', '.')
     .option('--rev <rev>', 'read PATH at this git revision (branch, tag or sha) of its repository, without checking it out')
-    .addOption(new Option('--format <format>', 'output format').choices([...DIAGNOSTIC_FORMATS]).default('human'))
+    .addOption(new Option('--format <format>', 'output format').choices([...DIAGNOSTIC_FORMATS]).default('human'));
+  addValidationLimitOptions(command)
     .action(async (fleetPath: string, options: ValidateOptions) => {
-      const result = await load(fleetPath, options.rev);
+      const result = await load(fleetPath, options.rev, validationLimitsFrom(options));
       const color = options.format === 'human' && process.stdout.isTTY === true && !process.env.NO_COLOR;
       const pathPrefix = displayPrefix(fleetPath);
       let output = renderDiagnostics(result.diagnostics, options.format, { color, pathPrefix });
@@ -32,8 +36,8 @@ export function registerValidateCommand(program: Command): void {
     });
 }
 
-async function load(fleetPath: string, rev: string | undefined): Promise<FleetLoadResult & { commit?: string }> {
-  if (rev === undefined) return loadFleetFromDirectory(fleetPath);
+async function load(fleetPath: string, rev: string | undefined, limits: ValidationLimits): Promise<FleetLoadResult & { commit?: string }> {
+  if (rev === undefined) return loadFleetFromDirectory(fleetPath, { limits });
   const repoDir = await findRepositoryRoot(fleetPath);
   if (!repoDir) {
     throw new ClusterextError('NotAGitRepository', `"${fleetPath}" is not inside a git repository, so --rev cannot be used; drop --rev to validate the files as they are.`, {
@@ -44,7 +48,7 @@ async function load(fleetPath: string, rev: string | undefined): Promise<FleetLo
   if (inside.startsWith('..')) {
     throw new ClusterextError('FleetPathNotFound', `"${fleetPath}" is outside the repository at "${repoDir}".`, { path: fleetPath });
   }
-  return loadFleetFromGit({ repoDir, rev, path: inside });
+  return loadFleetFromGit({ repoDir, rev, path: inside, limits });
 }
 
 /** `samples/fleet/` for `samples/fleet`, '' for `.`: paths in human output are relative to where the command ran. */

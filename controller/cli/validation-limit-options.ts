@@ -1,0 +1,25 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_VALIDATION_LIMITS, MAX_SETTING_DEPTH_CEILING, type ValidationLimits } from '../manifest/validation-limits.js';
+
+/**
+ * The validation limits as flags, shared by `validate`, `plan` and `controller` so that the three
+ * take the same names and defaults and agree on which revisions are valid.
+ */
+export function addValidationLimitOptions(command: Command): Command {
+  return command.addOption(
+    new Option('--max-setting-depth <n>', `the most path segments one configurationSettings key may have (a.b.c has 3; at most ${MAX_SETTING_DEPTH_CEILING})`)
+      .default(DEFAULT_VALIDATION_LIMITS.maxSettingDepth)
+      .argParser(parseSettingDepth),
+  );
+}
+
+/** The limits from the parsed options of a command that called addValidationLimitOptions. */
+export function validationLimitsFrom(options: { maxSettingDepth: number }): ValidationLimits {
+  return { maxSettingDepth: options.maxSettingDepth };
+}
+
+function parseSettingDepth(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SETTING_DEPTH_CEILING) throw new InvalidArgumentError(`give a whole number from 1 to ${MAX_SETTING_DEPTH_CEILING}.`);
+  return n;
+}
