@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FleetFileCache } from '../manifest/fleet-file-cache.js';
 import { loadFleetFromGit } from '../manifest/load-fleet.js';
 import type { Fleet } from '../manifest/fleet.js';
+import type { ValidationLimits } from '../manifest/validation-limits.js';
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { chartsOfFleet } from '../plan/desired-state.js';
 import type { HelmPort } from '../reconcile/release-ports.js';
@@ -39,6 +40,8 @@ export interface ControllerManagerOptions {
   logger: Logger;
   metrics?: ControllerMetrics;
   fleet: FleetSyncOptions;
+  /** Default DEFAULT_VALIDATION_LIMITS; validate and plan should be given the same. */
+  validationLimits?: ValidationLimits;
   /** How long chart indexes are reused before they are read again. */
   chartIndexTtlMs: number;
   /** Upper bound between passes; repositories also have their own fetch interval. */
@@ -86,7 +89,7 @@ export class ControllerManager {
       {
         fetch: (o) => fetchGitSource(o),
         // One file cache per repository: successive revisions share most files.
-        load: (o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir) }),
+        load: (o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir), ...(options.validationLimits ? { limits: options.validationLimits } : {}) }),
         readCredentials: async (name) => {
           const data = await this.secrets.read(name);
           if (!data) throw new Error(`The git credentials Secret "${name}" does not exist in namespace "${options.namespace}".`);

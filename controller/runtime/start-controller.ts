@@ -4,7 +4,8 @@ import type { LoadedKubeconfig } from '../cluster/kubeconfig.js';
 import { HelmCli } from '../helm/helm-cli.js';
 import { createNodeExec, type ProcessCounter } from '../helm/node-exec.js';
 import { projectRoot } from '../local/project-root.js';
-import { createHttpChartIndexReader } from '../source/chart-index.js';
+import type { ValidationLimits } from '../manifest/validation-limits.js';
+import { createHttpChartIndexReader, type ChartIndexLimits } from '../source/chart-index.js';
 import { systemClock, type Clock } from './clock.js';
 import { ControllerManager } from './controller-manager.js';
 import type { FleetSyncOptions } from './fleet-sync.js';
@@ -36,6 +37,10 @@ export interface ControllerConfig {
   webhookAddr?: string;
   fleet: FleetSyncOptions;
   chartIndexTtlMs: number;
+  /** Default DEFAULT_CHART_INDEX_LIMITS. */
+  chartIndexLimits?: ChartIndexLimits;
+  /** Default DEFAULT_VALIDATION_LIMITS; give validate and plan the same. */
+  validationLimits?: ValidationLimits;
   resyncIntervalMs: number;
   logger: Logger;
   clock?: Clock;
@@ -75,7 +80,8 @@ export async function startController(config: ControllerConfig): Promise<Running
     cacheDir: config.cacheDir,
     ...(config.clusterName ? { agent: { clusterName: config.clusterName, kubeconfig: config.hubKubeconfig.text } } : {}),
     helm,
-    chartIndex: createHttpChartIndexReader(),
+    chartIndex: createHttpChartIndexReader(config.chartIndexLimits ?? {}),
+    ...(config.validationLimits ? { validationLimits: config.validationLimits } : {}),
     clock,
     logger: config.logger,
     metrics,

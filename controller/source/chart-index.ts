@@ -15,35 +15,119 @@ export interface ChartIndexReader {
   readIndex(repositoryUrl: string): Promise<string>;
 }
 
-export interface HttpChartIndexReaderOptions {
-  /** Default: the global fetch. */
-  fetch?: typeof fetch;
-  /** Per request; default 15 s. */
-  timeoutMs?: number;
+/** The bounds of reading one chart index; the controller's and plan's --chart-index-* flags. */
+export interface ChartIndexLimits {
+  /** The largest index accepted, in bytes; a larger one is abandoned as soon as that many have arrived. */
+  maxBytes: number;
+  /** How long the server may take to send the response headers (time to first byte). */
+  headersTimeoutMs: number;
+  /** How long reading the whole index may take, headers and body, however slowly the body trickles. */
+  timeoutMs: number;
 }
 
-/** Reads indexes over HTTP(S). `user:password@` in a repository URL becomes a Basic Authorization header. */
+/**
+ * 16 MiB holds the largest public indexes we know of, and parses within the controller's 512Mi;
+ * 15 s for headers and 60 s in all are generous for a static file.
+ */
+export const DEFAULT_CHART_INDEX_LIMITS: Readonly<ChartIndexLimits> = { maxBytes: 16 * 1024 * 1024, headersTimeoutMs: 15_000, timeoutMs: 60_000 };
+
+export interface HttpChartIndexReaderOptions extends Partial<ChartIndexLimits> {
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Reads indexes over HTTP(S). `user:password@` in a repository URL becomes a Basic Authorization
+ * header. Every read is bounded in size and time (ChartIndexLimits): chart repositories are not
+ * ours, and one that stalls or sends without end must cost one warning, not the controller.
+ */
 export function createHttpChartIndexReader(options: HttpChartIndexReaderOptions = {}): ChartIndexReader {
   const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const limits: ChartIndexLimits = {
+    maxBytes: options.maxBytes ?? DEFAULT_CHART_INDEX_LIMITS.maxBytes,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_CHART_INDEX_LIMITS.headersTimeoutMs,
+    timeoutMs: options.timeoutMs ?? DEFAULT_CHART_INDEX_LIMITS.timeoutMs,
+  };
   return {
     async readIndex(repositoryUrl) {
       const indexUrl = `${normalizeRepositoryUrl(repositoryUrl)}/index.yaml`;
       const safeUrl = redactUrl(indexUrl);
       const { url, headers } = splitCredentials(indexUrl, safeUrl);
-      let response: Response;
+      const abort = new AbortController();
+      let breach: 'headers' | 'total' | undefined;
+      const headersTimer = setTimeout(() => ((breach ??= 'headers'), abort.abort()), limits.headersTimeoutMs);
+      const totalTimer = setTimeout(() => ((breach ??= 'total'), abort.abort()), limits.timeoutMs);
       try {
-        response = await doFetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-      } catch (err) {
-        throw new ClusterextError('ChartIndexUnreachable', `The chart index "${safeUrl}" is unreachable: ${describeFetchError(err, timeoutMs)}; check the chart repository URL and that it is reachable from here.`, { url: safeUrl }, { cause: err });
+        let response: Response;
+        try {
+          response = await doFetch(url, { headers, redirect: 'follow', signal: abort.signal });
+        } catch (err) {
+          throw unreachable(safeUrl, breach ? describeBreach(breach, limits) : describeFetchError(err), err);
+        }
+        clearTimeout(headersTimer);
+        if (!response.ok) {
+          abort.abort();
+          throw new ClusterextError('ChartIndexUnavailable', `Fetching the chart index "${safeUrl}" failed with HTTP ${response.status}; check the chart repository URL and its credentials.`, { url: safeUrl, statusCode: response.status });
+        }
+        const declared = Number(response.headers.get('content-length') ?? NaN);
+        if (declared > limits.maxBytes) {
+          abort.abort();
+          throw tooLarge(safeUrl, `declares ${declared} bytes`, limits);
+        }
+        return await readBody(response, safeUrl, limits, () => breach, abort);
+      } finally {
+        clearTimeout(headersTimer);
+        clearTimeout(totalTimer);
       }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new ClusterextError('ChartIndexUnavailable', `Fetching the chart index "${safeUrl}" failed with HTTP ${response.status}; check the chart repository URL and its credentials.`, { url: safeUrl, statusCode: response.status });
-      }
-      return await response.text();
     },
   };
+}
+
+/** The body as text, abandoned once it passes maxBytes; a stall ends with the total timeout. */
+async function readBody(response: Response, safeUrl: string, limits: ChartIndexLimits, breach: () => 'headers' | 'total' | undefined, abort: AbortController): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      const why = breach();
+      if (why) throw new ClusterextError('ChartIndexTimeout', `The chart index "${safeUrl}" ${describeBreach(why, limits)} (${received} bytes had arrived); check the chart repository, or raise --chart-index-timeout.`, { url: safeUrl, received }, { cause: err });
+      throw unreachable(safeUrl, `the connection broke after ${received} bytes (${describeFetchError(err)})`, err);
+    }
+    if (chunk.done) break;
+    received += chunk.value.byteLength;
+    if (received > limits.maxBytes) {
+      abort.abort();
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(safeUrl, `sent more than ${limits.maxBytes} bytes`, limits);
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function unreachable(safeUrl: string, why: string, cause: unknown): ClusterextError {
+  return new ClusterextError('ChartIndexUnreachable', `The chart index "${safeUrl}" is unreachable: ${why}; check the chart repository URL and that it is reachable from here.`, { url: safeUrl }, { cause });
+}
+
+function tooLarge(safeUrl: string, what: string, limits: ChartIndexLimits): ClusterextError {
+  return new ClusterextError(
+    'ChartIndexTooLarge',
+    `The chart index "${safeUrl}" ${what}, more than the limit of ${limits.maxBytes} bytes, and was not read; check the chart repository, or raise --chart-index-max-bytes.`,
+    { url: safeUrl, maxBytes: limits.maxBytes },
+  );
+}
+
+function describeBreach(breach: 'headers' | 'total', limits: ChartIndexLimits): string {
+  return breach === 'headers' ? `sent no response within ${formatMs(limits.headersTimeoutMs)}` : `was not read completely within ${formatMs(limits.timeoutMs)}`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 /**
@@ -116,8 +200,11 @@ async function readRepository(repository: string, reader: ChartIndexReader): Pro
   try {
     return { index: parseChartIndex(await reader.readIndex(repository), `${repository}/index.yaml`) };
   } catch (err) {
+    // Whatever went wrong, it is this repository's problem: its charts get the reason, the
+    // other repositories (and the rest of the pass) go on.
     if (err instanceof ClusterextError) return { error: err.message, warn: true };
-    throw err;
+    const why = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+    return { error: `The chart index "${redactUrl(`${repository}/index.yaml`)}" could not be read: ${why.replace(/\/\/[^@/\s]*@/g, '//')}.`, warn: true };
   }
 }
 
@@ -138,9 +225,8 @@ function splitCredentials(indexUrl: string, safeUrl: string): { url: string; hea
   return { url: parsed.toString(), headers: { Authorization: `Basic ${token}` } };
 }
 
-function describeFetchError(err: unknown, timeoutMs: number): string {
+function describeFetchError(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
   const cause = e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
   // Network error messages carry host and port; strip any userinfo all the same.
   return cause.replace(/\/\/[^@/\s]*@/g, '//');

@@ -6,6 +6,8 @@ import { toolPath } from '../../local/tool-path.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startController } from '../../runtime/start-controller.js';
+import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
+import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 interface ControllerOptions {
   kubeconfig?: string;
@@ -27,6 +29,10 @@ interface ControllerOptions {
   webhookAddr?: string;
   cacheDir: string;
   logLevel: string;
+  maxSettingDepth: number;
+  chartIndexMaxBytes: number;
+  chartIndexHeaderTimeout: string;
+  chartIndexTimeout: string;
 }
 
 /**
@@ -34,7 +40,7 @@ interface ControllerOptions {
  * Stops cleanly on SIGINT / SIGTERM: the current helm call finishes, the Lease is released.
  */
 export function registerControllerCommand(program: Command): void {
-  program
+  const command = program
     .command('controller')
     .description('run the controller: follow ExtensionRepositories, reconcile every cluster\'s Helm releases, record status')
     .option('--kubeconfig <path>', 'kubeconfig of the hub cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
@@ -56,7 +62,8 @@ export function registerControllerCommand(program: Command): void {
     .option('--metrics-addr <host:port>', 'alias of --health-addr (one server serves both)')
     .option('--webhook-addr <host:port>', 'receive push webhooks at POST /hook/<repository>, e.g. :9292 (GitHub/Gitea signature, GitLab token or bearer token from the Secret in spec.webhookSecretRef, key "token")')
     .option('--cache-dir <dir>', 'where fetched git repositories are kept', join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'clusterext', 'controller'))
-    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info');
+  addChartIndexOptions(addValidationLimitOptions(command))
     .addHelpText(
       'after',
       `
@@ -108,6 +115,8 @@ Examples:
           },
         },
         chartIndexTtlMs: parseDuration(options.chartIndexTtl, '--chart-index-ttl'),
+        chartIndexLimits: chartIndexLimitsFrom(options),
+        validationLimits: validationLimitsFrom(options),
         resyncIntervalMs: parseDuration(options.resyncInterval, '--resync-interval'),
         logger,
       });

@@ -15,6 +15,8 @@ import { renderPlanHuman } from '../../render/render-plan-human.js';
 import { renderPlanJson } from '../../render/render-plan-json.js';
 import { renderPlanMarkdown } from '../../render/render-plan-markdown.js';
 import { createHttpChartIndexReader, loadChartCatalog } from '../../source/chart-index.js';
+import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
+import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 type PlanFormat = 'human' | 'markdown' | 'json';
 
@@ -26,6 +28,10 @@ interface PlanOptions {
   offline: boolean;
   detailedExitcode: boolean;
   blastRadius: number;
+  maxSettingDepth: number;
+  chartIndexMaxBytes: number;
+  chartIndexHeaderTimeout: string;
+  chartIndexTimeout: string;
 }
 
 /**
@@ -33,7 +39,7 @@ interface PlanOptions {
  * cluster. Exit 0, or with --detailed-exitcode 0 no changes, 1 error, 2 changes (Terraform's).
  */
 export function registerPlanCommand(program: Command): void {
-  program
+  const command = program
     .command('plan')
     .description('show what a change between two git revisions does on each cluster: installs, upgrades, uninstalls, settings, compliance')
     .argument('[path]', 'the fleet folder inside the repository, relative to --repo', '.')
@@ -47,7 +53,8 @@ export function registerPlanCommand(program: Command): void {
       new Option('--blast-radius <percent>', "warn when the plan uninstalls more than this share of a cluster's releases")
         .default(DEFAULT_BLAST_RADIUS_THRESHOLD * 100)
         .argParser(parsePercent),
-    )
+    );
+  addChartIndexOptions(addValidationLimitOptions(command))
     .addHelpText(
       'after',
       `
@@ -70,9 +77,10 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
   const { repoDir, inside } = await locate(fleetPath, options.repo);
   // Base and head share most files: each unchanged file is checked once.
   const cache = new FleetFileCache();
+  const limits = validationLimitsFrom(options);
   const [base, head] = await Promise.all([
-    loadFleetFromGit({ repoDir, rev: options.base, path: inside, cache }),
-    loadFleetFromGit({ repoDir, rev: options.head, path: inside, cache }),
+    loadFleetFromGit({ repoDir, rev: options.base, path: inside, cache, limits }),
+    loadFleetFromGit({ repoDir, rev: options.head, path: inside, cache, limits }),
   ]);
   const baseLabel = revisionLabel(options.base, base.commit);
   const headLabel = revisionLabel(options.head, head.commit);
@@ -88,7 +96,7 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
   let catalog;
   if (!options.offline) {
     const charts = uniqueCharts([...chartsOfFleet(head.fleet), ...(base.fleet ? chartsOfFleet(base.fleet) : [])]);
-    const loaded = await loadChartCatalog({ charts, reader: createHttpChartIndexReader() });
+    const loaded = await loadChartCatalog({ charts, reader: createHttpChartIndexReader(chartIndexLimitsFrom(options)) });
     catalog = loaded.catalog;
     warnings.push(...loaded.warnings);
   }
