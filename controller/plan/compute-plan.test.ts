@@ -154,7 +154,8 @@ describe('computePlan', () => {
     expect(reasonFor(fleetWith([], { policies: [deploy('Audit')] }))).toContain('only audits');
     expect(reasonFor(fleetWith([], { policies: [deploy('DeployIfNotExists', 'dev')] }))).toContain('no longer selects cluster "a"');
     expect(reasonFor(fleetWith([extension('a', 'mine', 'monitor')], { policies: [deploy('DeployIfNotExists')] }))).toContain('"mine" of type "monitor" now covers');
-    expect(reasonFor(fleet({ extensionTypes: types, clusters: [clusters[1]!], policies: [deploy('DeployIfNotExists')] }))).toContain('Cluster "a" leaves the fleet');
+    const left = changesOf(computePlan({ base, head: fleet({ extensionTypes: types, clusters: [clusters[1]!], policies: [deploy('DeployIfNotExists')] }), catalog }));
+    expect(left.map((c) => [c.action, c.reason])).toEqual([['leave', expect.stringContaining('Cluster "a" leaves the fleet; release "monitor-system/monitor" is left in place, untouched')]]);
   });
 
   it('warns at the top when a cluster loses more than the threshold share of its releases', () => {
@@ -164,7 +165,9 @@ describe('computePlan', () => {
     expect(plan.blastRadius.map((w) => [w.cluster, w.uninstalls, w.releasesBefore])).toEqual([['a', 2, 3]]);
     expect(plan.blastRadius[0]!.message).toContain('2 of the 3 releases on cluster "a" (67%)');
     expect(plan.clusters[0]!.blastRadius).toEqual(plan.blastRadius[0]);
-    expect(computePlan({ base, head, catalog, blastRadiusThreshold: 0.4 }).blastRadius.map((w) => w.cluster)).toEqual(['a', 'b']);
+    // Cluster b loses 1 of 2 at a 40 % threshold: a single uninstall is never over the guard, as in the controller.
+    expect(computePlan({ base, head, catalog, blastRadiusThreshold: 0.4 }).blastRadius.map((w) => w.cluster)).toEqual(['a']);
+    expect(computePlan({ base, head, catalog, blastRadiusThreshold: 0.4 }).clusters.find((c) => c.cluster === 'b')!.operations.map((o) => o.operation)).toEqual(['uninstall']);
   });
 
   it('lists ignored index versions, and warns about versions it cannot resolve online', () => {

@@ -5,11 +5,12 @@ import { chartKey, type ChartCatalog } from './chart-catalog.js';
 import type { DesiredRelease, VersionResolution } from './desired-release.js';
 import { computeDesiredState, releaseKey, type DesiredState } from './desired-state.js';
 import { diffSettings } from './diff-settings.js';
+import { DEFAULT_BLAST_RADIUS_THRESHOLD, findBlastRadius } from './blast-radius.js';
+import { computeReleaseOperations, currentReleaseOf } from './release-operations.js';
 import type { PolicyCompliance } from './expand-policies.js';
 import {
   PLAN_FORMAT_VERSION,
   RELEASE_CHANGE_ACTIONS,
-  type BlastRadiusWarning,
   type ClusterPlan,
   type ComplianceChange,
   type ComplianceSide,
@@ -20,7 +21,7 @@ import {
 } from './plan.js';
 import { versionLabel } from './resolve-version.js';
 
-export const DEFAULT_BLAST_RADIUS_THRESHOLD = 0.5;
+export { DEFAULT_BLAST_RADIUS_THRESHOLD };
 
 export interface ComputePlanInput {
   /** The base revision's fleet; undefined plans against an empty fleet (say why in `warnings`). */
@@ -60,30 +61,41 @@ export function computePlan(input: ComputePlanInput): Plan {
   const clusters = new Map<string, ClusterPlan>();
   const clusterPlan = (name: string): ClusterPlan => {
     let plan = clusters.get(name);
-    if (!plan) clusters.set(name, (plan = { cluster: name, changes: [], compliance: [] }));
+    if (!plan) clusters.set(name, (plan = { cluster: name, operations: [], changes: [], compliance: [] }));
     return plan;
   };
   const context = planContext({ head, headFleet: input.head, baseFleet });
   const baseByKey = new Map(base.releases.map((r) => [releaseKey(r.cluster, r.extension), r]));
-  const headByKey = new Map(head.releases.map((r) => [releaseKey(r.cluster, r.extension), r]));
-  for (const [key, before] of baseByKey) {
-    const after = headByKey.get(key);
-    const changes = after ? classifyRelease(before, after) : [uninstallChange(before, context)];
-    if (changes.length > 0) clusterPlan(before.cluster).changes.push(...changes);
-  }
-  for (const [key, after] of headByKey) {
-    if (!baseByKey.has(key)) clusterPlan(after.cluster).changes.push(installChange(after, context));
+  // The one change model: what the controller will do once head is merged over a fleet that runs base.
+  const operations = computeReleaseOperations({ desired: head.releases, current: base.releases.map(currentReleaseOf), clusters: context.headClusters });
+  for (const op of operations) {
+    const before = baseByKey.get(releaseKey(op.cluster, op.extension));
+    let changes: ReleaseChange[];
+    switch (op.operation) {
+      case 'install':
+        changes = [installChange(op.to!, context)];
+        break;
+      case 'uninstall':
+        changes = [uninstallChange(before!, context)];
+        break;
+      case 'leave':
+        changes = [{ action: 'leave', extension: op.extension, reason: op.message, flags: [], from: sideOf(before!) }];
+        break;
+      default:
+        changes = classifyRelease(before!, op.to!);
+    }
+    if (changes.length > 0) clusterPlan(op.cluster).changes.push(...changes);
+    if (op.operation !== 'none') clusterPlan(op.cluster).operations.push({ extension: op.extension, operation: op.operation, reason: op.reason, message: op.message });
   }
   for (const change of diffCompliance(base.compliance, head.compliance)) clusterPlan(change.cluster).compliance.push(change.change);
 
   const sorted = [...clusters.values()].sort((a, b) => compare(a.cluster, b.cluster));
-  const blastRadius: BlastRadiusWarning[] = [];
-  const baseCounts = countByCluster(base.releases);
+  const blastRadius = findBlastRadius(operations, threshold);
   for (const plan of sorted) {
     plan.changes.sort((a, b) => compare(a.extension, b.extension) || RELEASE_CHANGE_ACTIONS.indexOf(a.action) - RELEASE_CHANGE_ACTIONS.indexOf(b.action));
     plan.compliance.sort((a, b) => compare(a.policy, b.policy));
-    const warning = blastRadiusOf(plan, baseCounts.get(plan.cluster) ?? 0, threshold);
-    if (warning) blastRadius.push((plan.blastRadius = warning));
+    const warning = blastRadius.find((w) => w.cluster === plan.cluster);
+    if (warning) plan.blastRadius = warning;
   }
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -96,7 +108,7 @@ export function computePlan(input: ComputePlanInput): Plan {
     summary: summarize(sorted, base.releases.length, head.releases.length),
     ignoredVersions: head.ignoredVersions,
     warnings,
-    diagnostics: [...(input.headDiagnostics ?? []), ...head.diagnostics].sort(compareDiagnostics),
+    diagnostics: [...(input.headDiagnostics ?? []), ...head.diagnostics, ...head.releaseProblems].sort(compareDiagnostics),
   };
 }
 
@@ -272,35 +284,15 @@ function complianceSide(c: PolicyCompliance): ComplianceSide {
   return { effect: c.effect, compliant: c.compliant, reason: c.reason, message: c.message };
 }
 
-function countByCluster(releases: readonly DesiredRelease[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const release of releases) counts.set(release.cluster, (counts.get(release.cluster) ?? 0) + 1);
-  return counts;
-}
-
-function blastRadiusOf(plan: ClusterPlan, releasesBefore: number, threshold: number): BlastRadiusWarning | undefined {
-  const uninstalls = plan.changes.filter((c) => c.action === 'uninstall' && !c.flags.includes('reinstall')).length;
-  if (uninstalls === 0) return undefined;
-  if (uninstalls / releasesBefore <= threshold) return undefined;
-  const percent = Math.round((uninstalls / releasesBefore) * 100);
-  const share = uninstalls === releasesBefore ? `all ${releasesBefore}` : `${uninstalls} of the ${releasesBefore}`;
-  return {
-    cluster: plan.cluster,
-    uninstalls,
-    releasesBefore,
-    threshold,
-    message: `This plan uninstalls ${share} release${releasesBefore === 1 ? '' : 's'} on cluster ${q(plan.cluster)} (${percent}%), more than the blast-radius threshold of ${Math.round(threshold * 100)}%.`,
-  };
-}
-
 function summarize(clusters: readonly ClusterPlan[], releasesBefore: number, releasesAfter: number): PlanSummary {
-  const summary: PlanSummary = { install: 0, upgrade: 0, majorUpgrade: 0, downgrade: 0, uninstall: 0, reinstall: 0, settingsChanged: 0, otherChanges: 0, complianceChanges: 0, releasesBefore, releasesAfter };
+  const summary: PlanSummary = { install: 0, upgrade: 0, majorUpgrade: 0, downgrade: 0, uninstall: 0, reinstall: 0, leftInPlace: 0, settingsChanged: 0, otherChanges: 0, complianceChanges: 0, releasesBefore, releasesAfter };
   for (const cluster of clusters) {
     summary.complianceChanges += cluster.compliance.length;
     for (const change of cluster.changes) {
       switch (change.action) {
         case 'install': summary.install++; break;
         case 'uninstall': summary.uninstall++; break;
+        case 'leave': summary.leftInPlace++; break;
         case 'upgrade': summary.upgrade++; break;
         case 'major-upgrade': summary.majorUpgrade++; break;
         case 'downgrade': summary.downgrade++; break;
@@ -320,7 +312,7 @@ function summarize(clusters: readonly ClusterPlan[], releasesBefore: number, rel
 function unresolvedWarnings(releases: readonly DesiredRelease[]): string[] {
   const byReason = new Map<string, string[]>();
   for (const release of releases) {
-    if (release.version.kind !== 'unresolved' || release.version.cause === 'offline') continue;
+    if (release.version.kind !== 'unresolved' || release.version.cause === 'offline' || release.version.cause === 'not-listed') continue;
     const list = byReason.get(release.version.reason) ?? [];
     list.push(releaseKey(release.cluster, release.extension));
     byReason.set(release.version.reason, list);
@@ -354,6 +346,7 @@ export function describeTarget(version: VersionResolution): string {
     case 'resolved':
       return `${version.version}, newest of train ${q(version.train)}${version.constraint === '*' ? '' : ` within ${version.constraint}`}`;
     case 'unresolved':
+      if (version.pinned !== undefined) return `pinned ${version.pinned}, not listed by the chart index`;
       return `newest of train ${q(version.train)}${version.constraint === '*' ? '' : ` within ${version.constraint}`}, unresolved${version.cause === 'offline' ? ' while offline' : ''}`;
   }
 }

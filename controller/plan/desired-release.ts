@@ -9,14 +9,16 @@ import type { ChartRef, DriftDetection, ProtectedSettingsRef, Scope } from '../m
 export type VersionResolution =
   | { kind: 'pinned'; version: string }
   | { kind: 'resolved'; version: string; train: string; constraint: string }
-  | { kind: 'unresolved'; train: string; constraint: string; reason: string; cause?: UnresolvedCause };
+  | { kind: 'unresolved'; train: string; constraint: string; reason: string; cause?: UnresolvedCause; pinned?: string };
 
 /**
  * Why a version stayed unresolved: `offline` was asked for (not a problem), the chart's versions
- * were `unavailable` (index unreachable, chart not listed, oci:// repository), or the train has
- * `no-match` for the constraint. The last two mean the release cannot be applied as written.
+ * were `unavailable` (index unreachable, chart not listed, oci:// repository), the train has
+ * `no-match` for the constraint, or the pinned version (`pinned`) is `not-listed` by an index that
+ * was read. The last three mean the release cannot be applied as written; the last two stay so
+ * until the index or the manifest changes (the controller reports them Stalled).
  */
-export type UnresolvedCause = 'offline' | 'unavailable' | 'no-match';
+export type UnresolvedCause = 'offline' | 'unavailable' | 'no-match' | 'not-listed';
 
 export type ReleaseOrigin = { kind: 'explicit' } | { kind: 'policy'; policy: string };
 

@@ -116,10 +116,11 @@ describe('computeDesiredState', () => {
     ]);
   });
 
-  it('warns when a pinned version is not in the index', () => {
+  it('reports a pinned version the index does not list as an error of a release that stays unresolved', () => {
     const state = computeDesiredState({ fleet: fleet({ extensionTypes: [monitor], clusters, extensions: [extension('a', 'monitor', 'monitor', { autoUpgradeMinorVersion: false, version: '1.9.9' })] }), catalog });
-    expect(state.releases).toHaveLength(1);
-    expect(state.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'PinnedVersionNotInIndex', pointer: '/spec/version' })]);
+    expect(state.releases.map((r) => r.version)).toEqual([expect.objectContaining({ kind: 'unresolved', cause: 'not-listed', pinned: '1.9.9' })]);
+    expect(state.diagnostics).toEqual([]);
+    expect(state.releaseProblems).toEqual([expect.objectContaining({ severity: 'error', code: 'PinnedVersionNotInIndex', pointer: '/spec/version', file: 'clusters/a/monitor.yaml' })]);
   });
 });
 

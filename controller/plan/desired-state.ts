@@ -29,6 +29,12 @@ export interface DesiredState {
    * remaining releases: a missing release would otherwise read as an uninstall.
    */
   diagnostics: Diagnostic[];
+  /**
+   * Errors of releases that are still built, with an unresolved version (a pin the index does not
+   * list): `plan` fails on them; the controller applies the revision and reports those releases
+   * Stalled without a helm call.
+   */
+  releaseProblems: Diagnostic[];
 }
 
 export interface ComputeDesiredStateInput {
@@ -64,13 +70,14 @@ export function computeDesiredState(input: ComputeDesiredStateInput): DesiredSta
     sharedDigests: new WeakMap(),
   };
   const diagnostics: Diagnostic[] = [...expanded.diagnostics];
+  const releaseProblems: Diagnostic[] = [];
   const releases: DesiredRelease[] = [];
   for (const instance of expanded.instances) {
     const built = buildRelease(instance, context);
-    if (built.diagnostics) diagnostics.push(...built.diagnostics);
+    if (built.diagnostics) (built.release ? releaseProblems : diagnostics).push(...built.diagnostics);
     if (built.release) releases.push(built.release);
   }
-  return { releases, compliance: expanded.compliance, ignoredVersions: catalog ? collectIgnoredVersions(fleet.extensionTypes, catalog) : [], diagnostics };
+  return { releases, compliance: expanded.compliance, ignoredVersions: catalog ? collectIgnoredVersions(fleet.extensionTypes, catalog) : [], diagnostics, releaseProblems };
 }
 
 /** A type's train, worked out once per desired state: thousands of instances share a few trains. */
@@ -104,13 +111,12 @@ function buildRelease(instance: ExtensionInstance, context: BuildContext): { rel
   const installedVersion = context.installedVersions?.get(releaseKey(instance.cluster, instance.name));
   const version = resolveFor(spec, info, installedVersion, context.catalog);
   let diagnostics: Diagnostic[] | undefined;
-  if (version.kind === 'pinned' && info.listed !== undefined && !info.listed.has(version.version)) {
-    const { chart } = info;
+  if (version.kind === 'unresolved' && version.cause === 'not-listed') {
     diagnostics = [
       planDiagnostic({
-        severity: 'warning',
+        severity: 'error',
         code: 'PinnedVersionNotInIndex',
-        message: `${subjectOf(instance)} pins version ${q(version.version)}, which the index of ${q(chart.repository)} does not list as a valid version of chart ${q(chart.name)}.`,
+        message: `${subjectOf(instance)}: ${version.reason}`,
         source: instance.source,
         pointer: `${pointerOf(instance)}/version`,
       }),

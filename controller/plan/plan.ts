@@ -2,7 +2,11 @@ import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { ChartRef, DriftDetection, PolicyEffect } from '../manifest/fleet.js';
 import type { IgnoredChartVersion } from './desired-state.js';
 import type { ReleaseOrigin, VersionResolution } from './desired-release.js';
+import type { BlastRadiusWarning } from './blast-radius.js';
 import type { ComplianceReason } from './expand-policies.js';
+import type { ReleaseOperationKind, ReleaseOperationReason } from './release-operations.js';
+
+export type { BlastRadiusWarning };
 
 /**
  * The plan between two revisions, as data (Terraform's plan): a closed set of actions, each with a
@@ -18,6 +22,8 @@ export const PLAN_FORMAT_VERSION = '1';
 export type ReleaseChangeAction =
   | 'install'
   | 'uninstall'
+  /** The cluster leaves the fleet: the release stays on it, untouched and no longer managed. */
+  | 'leave'
   | 'upgrade'
   | 'major-upgrade'
   | 'downgrade'
@@ -31,6 +37,7 @@ export type ReleaseChangeAction =
 
 /** The display and sort order of actions within a release. */
 export const RELEASE_CHANGE_ACTIONS: readonly ReleaseChangeAction[] = [
+  'leave',
   'uninstall',
   'install',
   'namespace-moved',
@@ -97,17 +104,21 @@ export interface ComplianceChange {
   reason: string;
 }
 
-/** A cluster that would lose more than the threshold share of its releases at once. */
-export interface BlastRadiusWarning {
-  cluster: string;
-  uninstalls: number;
-  releasesBefore: number;
-  threshold: number;
+/**
+ * What the controller does to one release when head is merged (`computeReleaseOperations`, the
+ * model the controller acts on): the helm steps follow from `operation` (`helmStepsOf`).
+ */
+export interface PlannedOperation {
+  extension: string;
+  operation: Exclude<ReleaseOperationKind, 'none'>;
+  reason: ReleaseOperationReason;
   message: string;
 }
 
 export interface ClusterPlan {
   cluster: string;
+  /** One per release the merge touches, sorted by extension. */
+  operations: PlannedOperation[];
   /** Sorted by extension, then action in RELEASE_CHANGE_ACTIONS order. */
   changes: ReleaseChange[];
   /** Sorted by policy. */
@@ -123,6 +134,8 @@ export interface PlanSummary {
   uninstall: number;
   /** namespace-moved: uninstall from one namespace and install in another. */
   reinstall: number;
+  /** Releases left in place on clusters that leave the fleet. */
+  leftInPlace: number;
   /** settings-changed plus protected-settings-changed. */
   settingsChanged: number;
   /** version-changed, chart-changed, drift-detection-changed. */

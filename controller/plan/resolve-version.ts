@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { ChartRef, ExtensionTemplate, ReleaseTrain } from '../manifest/fleet.js';
-import { chartKey, type ChartCatalog } from './chart-catalog.js';
+import { chartKey, type ChartCatalog, type IgnoredVersion } from './chart-catalog.js';
 import type { VersionResolution } from './desired-release.js';
 
 export interface ResolveVersionInput {
@@ -28,7 +28,7 @@ export function resolveVersion(input: ResolveVersionInput): VersionResolution {
   const { template, train, chart, catalog } = input;
   const trainName = template.releaseTrain;
   if (!template.autoUpgradeMinorVersion) {
-    if (template.version !== undefined) return { kind: 'pinned', version: template.version };
+    if (template.version !== undefined) return resolvePinned(template.version, trainName, chart, catalog);
     return { kind: 'unresolved', train: trainName, constraint: '(none)', cause: 'no-match', reason: 'Auto-upgrade is off but no version is pinned; set spec.version.' };
   }
   const installed = input.installedVersion === undefined ? null : semver.parse(input.installedVersion);
@@ -56,8 +56,36 @@ export function resolveVersion(input: ResolveVersionInput): VersionResolution {
     train: trainName,
     constraint,
     cause: 'no-match',
-    reason: `Chart ${JSON.stringify(chart.name)} from ${JSON.stringify(chart.repository)} lists no ${kinds}${scope}.`,
+    reason: `Chart ${JSON.stringify(chart.name)} from ${JSON.stringify(chart.repository)} lists no ${kinds}${scope}.${ignoredNote(versions.ignored)}`,
   };
+}
+
+/**
+ * A pin is exactly what runs, so it must be exactly a version the index lists: helm's `--version`
+ * is a constraint, and `1.21.2` would otherwise install a listed `v1.21.2`. When the index could not
+ * be read (offline, unreachable, OCI) the pin stands as written.
+ */
+function resolvePinned(version: string, trainName: string, chart: ChartRef, catalog: ChartCatalog | undefined): VersionResolution {
+  const versions = catalog?.get(chartKey(chart));
+  if (versions === undefined || versions.unavailableReason !== undefined || versions.versions.includes(version)) return { kind: 'pinned', version };
+  const lookalikes = versions.ignored.filter((i) => i.version.replace(/^v/i, '').trim() === version);
+  const hint = lookalikes.length > 0 ? ` The index lists ${lookalikes.map((i) => JSON.stringify(i.version)).join(', ')}, which is not strict SemVer and is ignored; publish the chart as ${JSON.stringify(version)} or pin a listed version.` : ' Pin a version the index lists, or publish this one.';
+  return {
+    kind: 'unresolved',
+    train: trainName,
+    constraint: `=${version}`,
+    cause: 'not-listed',
+    pinned: version,
+    reason: `Version ${JSON.stringify(version)} is pinned, but the index of ${JSON.stringify(chart.repository)} does not list it for chart ${JSON.stringify(chart.name)}.${hint}`,
+  };
+}
+
+/** The ignored index entries, named so a user sees why a train that "has versions" resolves to none. */
+function ignoredNote(ignored: readonly IgnoredVersion[]): string {
+  if (ignored.length === 0) return '';
+  const shown = ignored.slice(0, 5).map((i) => `${JSON.stringify(i.version)} (${i.reason.replace(/\.$/, '')})`);
+  const more = ignored.length > 5 ? ` and ${ignored.length - 5} more` : '';
+  return ` The index lists ${ignored.length} version${ignored.length === 1 ? '' : 's'} that ${ignored.length === 1 ? 'is' : 'are'} not strict SemVer and ignored: ${shown.join('; ')}${more}.`;
 }
 
 /** The version to compare and digest: the concrete version, or `<train>@<constraint>` when unresolved. */

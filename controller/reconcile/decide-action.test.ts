@@ -16,7 +16,7 @@ describe('decideAction', () => {
       [{ kind: 'removed', reason: 'r' }, 'none', 'AlreadyRemoved'],
       [{ kind: 'not-managed', release, reason: 'r' }, 'none', 'ReleaseNotManaged'],
       [{ kind: 'requirements-not-met', unmet: [], reason: 'r' }, 'none', 'RequirementsNotMet'],
-      [{ kind: 'version-unresolved', reason: 'r' }, 'none', 'VersionUnresolved'],
+      [{ kind: 'version-unresolved', stalled: false, reason: 'r' }, 'none', 'VersionUnresolved'],
       [{ kind: 'unreachable', cause: 'Timeout', reason: 'r' }, 'wait', 'ClusterUnreachable'],
       [{ kind: 'locked', release, stuck: false, reason: 'r' }, 'wait', 'ReleaseLocked'],
     ];

@@ -150,7 +150,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     sourceRevision: input.sourceRevision,
     ...(desired.version.kind !== 'unresolved' ? { desiredVersion: desired.version.version } : {}),
     desiredConfigDigest: desired.configDigest,
-    ...(observed && observed.status !== 'uninstalled' && cluster.reachable ? { release: releaseStatusOf(observed) } : previousRelease(input.previousStatus, cluster)),
+    ...(observed && observed.status !== 'uninstalled' && cluster.reachable ? { release: { ...releaseStatusOf(observed), extensionType: desired.extensionType } } : previousRelease(input.previousStatus, cluster)),
     inSync: after.kind === 'in-sync',
     attempted: performed,
     ...retryFields(retry),

@@ -94,7 +94,7 @@ export function summarizeOutcome(input: OutcomeInput): StatusOutcome {
     case 'requirements-not-met':
       return { phase: 'stalled', reason: 'RequirementsNotMet', message: formatRequirementsNotMet(formatUnmetRequirements(after.unmet)) };
     case 'version-unresolved':
-      return { phase: 'progressing', reason: 'VersionUnresolved', message: formatVersionUnresolved(after.reason) };
+      return { phase: after.stalled ? 'stalled' : 'progressing', reason: 'VersionUnresolved', message: formatVersionUnresolved(after.reason) };
     case 'locked':
       return { phase: 'progressing', reason: 'ReleaseLocked', message: formatReleaseLocked(release, after.release.status, after.release.revision) };
     case 'failed':

@@ -21,7 +21,8 @@ export type ReleaseState =
   | { kind: 'uninstall-requested'; release: ObservedRelease; reason: string }
   | { kind: 'not-managed'; release: ObservedRelease; reason: string }
   | { kind: 'requirements-not-met'; unmet: UnmetRequirement[]; release?: ObservedRelease; reason: string }
-  | { kind: 'version-unresolved'; release?: ObservedRelease; reason: string }
+  /** `stalled`: nothing changes until the chart index or the manifest does (no match, pin not listed). */
+  | { kind: 'version-unresolved'; stalled: boolean; release?: ObservedRelease; reason: string }
   | { kind: 'locked'; release: ObservedRelease; stuck: boolean; reason: string }
   | { kind: 'failed'; release: ObservedRelease; reason: string }
   | { kind: 'out-of-sync'; release: ObservedRelease; differences: ReleaseDifference[]; reason: string }
@@ -62,7 +63,7 @@ export function determineReleaseState(input: ReleaseStateInput): ReleaseState {
 
   if (release === undefined) {
     if (!input.requirements.met) return { kind: 'requirements-not-met', unmet: input.requirements.unmet, reason: `The cluster does not meet the requirements of type "${desired.extensionType}".` };
-    if (desired.version.kind === 'unresolved') return { kind: 'version-unresolved', reason: desired.version.reason };
+    if (desired.version.kind === 'unresolved') return { kind: 'version-unresolved', stalled: isStalledVersion(desired), reason: desired.version.reason };
     return { kind: 'absent', reason: `Release ${name} is not installed.` };
   }
   if (!isManagedRelease(release.labels)) {
@@ -76,7 +77,7 @@ export function determineReleaseState(input: ReleaseStateInput): ReleaseState {
   if (release.status === 'failed' || release.status === 'unknown') {
     return { kind: 'failed', release, reason: `Revision ${release.revision} of release ${name} is "${release.status}".` };
   }
-  if (desired.version.kind === 'unresolved') return { kind: 'version-unresolved', release, reason: desired.version.reason };
+  if (desired.version.kind === 'unresolved') return { kind: 'version-unresolved', stalled: isStalledVersion(desired), release, reason: desired.version.reason };
 
   const differences = compareRelease(desired, desired.version.version, release);
   if (differences.length === 0 && release.status === 'deployed') {
@@ -86,6 +87,11 @@ export function determineReleaseState(input: ReleaseStateInput): ReleaseState {
   // they only block changing it.
   if (!input.requirements.met) return { kind: 'requirements-not-met', unmet: input.requirements.unmet, release, reason: `The cluster no longer meets the requirements of type "${desired.extensionType}".` };
   return { kind: 'out-of-sync', release, differences, reason: `Release ${name} differs from the desired configuration (${differences.map((d) => d.field).join(', ') || release.status}).` };
+}
+
+/** An index that was read has nothing for this release: retrying before it or git changes is useless. */
+function isStalledVersion(desired: DesiredRelease): boolean {
+  return desired.version.kind === 'unresolved' && (desired.version.cause === 'no-match' || desired.version.cause === 'not-listed');
 }
 
 function compareRelease(desired: DesiredRelease, version: string, release: ObservedRelease): ReleaseDifference[] {

@@ -12,6 +12,7 @@ export interface ChangeStyle {
 const STYLES: Record<ReleaseChangeAction, ChangeStyle> = {
   install: { symbol: '+', label: 'install', tone: 'add' },
   uninstall: { symbol: '-', label: 'uninstall', tone: 'remove' },
+  leave: { symbol: '!', label: 'left in place', tone: 'attention' },
   upgrade: { symbol: '~', label: 'upgrade', tone: 'change' },
   'major-upgrade': { symbol: '!', label: 'major upgrade', tone: 'attention' },
   downgrade: { symbol: '!', label: 'downgrade', tone: 'attention' },
@@ -42,6 +43,8 @@ export function changeDetail(change: ReleaseChange): string {
       return `${formatVersion(to!.version)} in ${to!.namespace}`;
     case 'uninstall':
       return `${formatVersion(from!.version)} from ${from!.namespace}`;
+    case 'leave':
+      return `${formatVersion(from!.version)} in ${from!.namespace}, untouched (the cluster leaves the fleet)`;
     case 'upgrade':
     case 'major-upgrade':
     case 'downgrade':
@@ -65,6 +68,7 @@ export function changeDetail(change: ReleaseChange): string {
 /** `1.2.0`, or for an unresolved version the train and constraint: `stable 1.x (unresolved)`. */
 export function formatVersion(version: VersionResolution): string {
   if (version.kind !== 'unresolved') return version.version;
+  if (version.pinned !== undefined) return `${version.pinned} (not in the chart index)`;
   return `${version.train} ${version.constraint === '*' ? 'newest' : version.constraint} (unresolved)`;
 }
 

@@ -16,6 +16,7 @@ export function planSummaryLine(plan: Plan): string {
     `${upgrades} to upgrade${s.majorUpgrade > 0 ? ` (${s.majorUpgrade} major)` : ''}`,
     ...(s.downgrade > 0 ? [`${s.downgrade} to downgrade`] : []),
     `${s.uninstall} to uninstall`,
+    ...(s.leftInPlace > 0 ? [`${s.leftInPlace} left in place (cluster leaves the fleet)`] : []),
     ...(s.reinstall > 0 ? [`${s.reinstall} to reinstall (namespace moved)`] : []),
     `${s.settingsChanged} to change settings`,
     ...(s.otherChanges > 0 ? [`${s.otherChanges} other change${s.otherChanges === 1 ? '' : 's'}`] : []),

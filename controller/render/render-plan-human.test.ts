@@ -35,7 +35,7 @@ describe('renderPlanHuman', () => {
     expect(blast).toBeGreaterThan(-1);
     expect(blast).toBeLessThan(squashed.indexOf('cluster edge-1'));
     expect(squashed[blast]).toContain('cluster "edge-1"');
-    expect(lines(text.trimEnd()).at(-1)).toBe('Plan: 1 to install, 2 to upgrade (1 major), 1 to downgrade, 2 to uninstall, 1 to reinstall (namespace moved), 2 to change settings, 1 compliance change.');
+    expect(lines(text.trimEnd()).at(-1)).toBe('Plan: 1 to install, 2 to upgrade (1 major), 1 to downgrade, 3 to uninstall, 1 to reinstall (namespace moved), 2 to change settings, 1 compliance change.');
   });
 
   it('lists ignored index versions with the reason', () => {

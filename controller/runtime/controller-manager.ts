@@ -19,6 +19,7 @@ import type { Logger } from './logger.js';
 import type { ControllerMetrics } from './metrics.js';
 import { buildRepositoryStatus, type ExtensionRepositoryStatus } from './repository-status.js';
 import { RepositorySync } from './repository-sync.js';
+import { releaseOrphans } from './release-orphans.js';
 import { createSecretReader, type SecretReader } from './secret-reader.js';
 
 export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
@@ -128,6 +129,7 @@ export class ControllerManager {
       summary.statusWrites += result.statusWrites;
       if (result.requeueAfterMs !== undefined) summary.requeueAfterMs = Math.min(summary.requeueAfterMs ?? Infinity, result.requeueAfterMs);
     }
+    await releaseOrphans({ store: this.store, events: this.events, repositories: new Set(repos.map((r) => r.metadata.name)) });
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
     this.firstPassDone = true;
     return summary;

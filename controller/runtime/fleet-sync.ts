@@ -8,6 +8,8 @@ import { canonicalJson } from '../plan/config-digest.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
 import { computeDesiredState, releaseKey, type DesiredState } from '../plan/desired-state.js';
 import { expandPolicies } from '../plan/expand-policies.js';
+import { findBlastRadius } from '../plan/blast-radius.js';
+import { computeReleaseOperations, type CurrentRelease, type ReleaseOperation } from '../plan/release-operations.js';
 import { applyProtectedSettings } from '../reconcile/apply-protected-settings.js';
 import { checkRequirements, type InstalledExtension, type RequirementsResult } from '../reconcile/check-requirements.js';
 import type { ClusterFacts } from '../reconcile/cluster-facts.js';
@@ -16,7 +18,7 @@ import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
 import { findCondition } from '../status/condition.js';
-import { checkBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
+import { holdForBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
 import type { ClusterConnection, ClusterConnector } from './cluster-connector.js';
 import type { CrStore, CustomResource } from './cr-store.js';
 import type { EventRecorder } from './event-recorder.js';
@@ -108,14 +110,19 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   // In agent mode the CRs in this cluster are only this cluster's, so every one not wanted is a removal.
   const removals = live.filter((cr) => !wanted.has(cr.metadata.name));
 
-  const verdict = checkBlastRadius({
-    uninstalls: removals.length,
-    managed: live.length,
-    maxShare: deps.options.maxUninstallShare,
+  // The one change model, as `plan` computes it: what is installed (the CRs' status) → git.
+  const operations = computeReleaseOperations({
+    desired: desired.releases.filter((r) => ownClusters.has(r.cluster)),
+    current: existingExtensions.map(currentReleaseOfCr).filter((c): c is CurrentRelease => c !== undefined),
+    clusters: new Set(good.fleet.clusters.map((c) => c.metadata.name)),
+  });
+  const verdict = holdForBlastRadius({
+    warnings: findBlastRadius(operations, deps.options.maxUninstallShare),
     revision,
     allowedRevision: repository.metadata.annotations?.[ALLOW_UNINSTALL_ANNOTATION],
   });
   if (verdict.held) return { ...result, held: verdict.message };
+  const operationOf = new Map(operations.map((op) => [extensionCrName(op.cluster, op.extension), op]));
 
   const { extensionCrs, others } = await mirror(mirrored, existingExtensions, revision, deps);
   for (const cr of removals) {
@@ -138,7 +145,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const outcomes = await Promise.all(
     [...extensionCrs.values()].map((cr) =>
       limitFor(cr.spec.clusterName)(() =>
-        global(() => reconcileOne({ cr, desired: byKey.get(cr.metadata.name), connections, good, installedByCluster, deps, revision })),
+        global(() => reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, good, installedByCluster, deps, revision })),
       ),
     ),
   );
@@ -225,7 +232,11 @@ function installedExtensionsByCluster(crs: readonly ExtensionCr[], fleet: Fleet)
 
 interface OneOutcome {
   ready: boolean;
+  /** A helm operation ran (for a reinstall, either of its two). */
   helm: boolean;
+  /** For the old release of a reinstall: it is gone, and the status to carry on from. */
+  uninstalled?: boolean;
+  status?: ExtensionStatus;
   statusWritten: boolean;
   requeueAfterMs?: number;
 }
@@ -233,11 +244,15 @@ interface OneOutcome {
 async function reconcileOne(input: {
   cr: ExtensionCr;
   desired: DesiredRelease | undefined;
+  /** What the change model says for this release; a reinstall uninstalls `from` first. */
+  operation: ReleaseOperation | undefined;
   connections: ReadonlyMap<string, ClusterConnection>;
   good: GoodRevision;
   installedByCluster: ReadonlyMap<string, InstalledExtension[]>;
   deps: FleetSyncDeps;
   revision: string;
+  /** Uninstalling the old release of a reinstall: the CR stays, its finalizer too. */
+  replacing?: boolean;
 }): Promise<OneOutcome | undefined> {
   const { cr, deps } = input;
   const deleting = cr.metadata.deletionTimestamp !== undefined;
@@ -258,6 +273,15 @@ async function reconcileOne(input: {
     return undefined;
   }
   const started = Date.now();
+  let previousStatus = cr.status;
+  let replacedWithHelm = false;
+  if (!deleting && input.operation?.operation === 'reinstall' && input.operation.from) {
+    // Helm cannot move a release: the old one goes first, and the new one is installed only once it is gone.
+    const removed = await reconcileOne({ ...input, cr: { ...cr, metadata: { ...cr.metadata, deletionTimestamp: deps.clock.now().toISOString() } }, desired: releaseToReplace(input.operation.from, cr), operation: undefined, replacing: true });
+    if (!removed?.uninstalled) return removed;
+    previousStatus = removed.status;
+    replacedWithHelm = removed.helm;
+  }
   let protectedValues: Record<string, unknown> | undefined;
   let redactPaths: string[][] | undefined;
   if (desired.protectedSettingsRef && !deleting) {
@@ -294,7 +318,7 @@ async function reconcileOne(input: {
         uninstallRequested: deleting,
         cluster: facts,
         requirements,
-        ...(cr.status?.conditions ? { previousStatus: cr.status } : {}),
+        ...(previousStatus?.conditions ? { previousStatus } : {}),
         generation: cr.metadata.generation ?? 1,
         sourceRevision: input.revision,
         ...(protectedValues ? { protectedValues } : {}),
@@ -321,7 +345,13 @@ async function reconcileOne(input: {
     await deps.events.record(cr, event);
   }
   let statusWritten = false;
-  if (deleting && (r.after.kind === 'absent' || r.after.kind === 'removed')) {
+  const gone = r.after.kind === 'absent' || r.after.kind === 'removed';
+  if (input.replacing) {
+    if (gone) return { ready: false, helm, statusWritten: false, uninstalled: true, status: withoutRelease(r.status) };
+    await deps.store.patchStatus('Extension', cr.metadata.name, r.status);
+    return { ready: false, helm, statusWritten: true, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+  }
+  if (deleting && gone) {
     await deps.store.setFinalizers('Extension', cr.metadata.name, (cr.metadata.finalizers ?? []).filter((f) => f !== UNINSTALL_FINALIZER));
   } else if (r.writeStatus) {
     await deps.store.patchStatus('Extension', cr.metadata.name, r.status);
@@ -329,7 +359,7 @@ async function reconcileOne(input: {
     statusWritten = true;
   }
   const ready = findCondition(r.status.conditions, 'Ready')?.status === 'True';
-  return { ready, helm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+  return { ready, helm: helm || replacedWithHelm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
 }
 
 /**
@@ -341,6 +371,32 @@ function unreachableStorage(facts: ClusterFacts): ReleaseStoragePort {
     throw new ClusterextError('ClusterUnreachable', facts.reachable ? 'The cluster has no client.' : facts.message);
   };
   return { readLatest: fail, markFailed: fail };
+}
+
+/** What an Extension CR's status says is installed, for the change model; undefined when nothing is. */
+function currentReleaseOfCr(cr: ExtensionCr): CurrentRelease | undefined {
+  const release = cr.status?.release;
+  if (!release || release.status === 'uninstalled') return undefined;
+  return {
+    cluster: cr.spec.clusterName,
+    extension: extensionNameOf(cr),
+    releaseName: release.name,
+    namespace: release.namespace,
+    // Statuses written before the type was recorded: the spec last mirrored is the best knowledge.
+    extensionType: release.extensionType ?? cr.spec.extensionType,
+    ...(cr.status?.configDigest !== undefined ? { configDigest: cr.status.configDigest } : {}),
+  };
+}
+
+/** The old release of a reinstall, as a desired release: enough to find and uninstall it. */
+function releaseToReplace(from: CurrentRelease, cr: ExtensionCr): DesiredRelease {
+  return { ...releaseForRemoval(cr)!, releaseName: from.releaseName, namespace: from.namespace, extensionType: from.extensionType };
+}
+
+/** The status after the old release of a reinstall is gone: nothing is installed any more. */
+function withoutRelease(status: ExtensionStatus): ExtensionStatus {
+  const { release: _release, installedVersion: _installed, ...rest } = status;
+  return rest;
 }
 
 /** A desired release for an Extension whose manifest is gone: enough to find and uninstall it. */

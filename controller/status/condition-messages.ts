@@ -65,7 +65,7 @@ export function formatRequirementsNotMet(details: string): string {
 }
 
 export function formatVersionUnresolved(reason: string): string {
-  return `No chart version could be resolved for the release train: ${reason}`;
+  return `No chart version could be resolved: ${reason}`;
 }
 
 export function formatClusterUnreachable(cluster: string, detail: string): string {

@@ -9,6 +9,8 @@ export interface ReleaseStatus {
   namespace: string;
   revision: number;
   status: string;
+  /** The extension type it was installed as: a change of type reinstalls it. */
+  extensionType?: string;
 }
 
 /** `status` of an Extension CR (DESIGN.md §2). Plain JSON; never holds values or protected settings. */
@@ -105,7 +107,7 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
   const installed = input.release && input.release.status !== 'uninstalled' ? input.release : undefined;
   if (installed) {
     status.installedVersion = installed.chartVersion;
-    status.release = { name: installed.name, namespace: installed.namespace, revision: installed.revision, status: installed.status };
+    status.release = { name: installed.name, namespace: installed.namespace, revision: installed.revision, status: installed.status, ...(installed.extensionType !== undefined ? { extensionType: installed.extensionType } : {}) };
   }
   if (input.desiredVersion !== undefined) status.desiredVersion = input.desiredVersion;
   const lastAppliedRevision = input.inSync ? input.sourceRevision : previous?.lastAppliedRevision;

@@ -29,6 +29,7 @@ export function samplePlan(options: { offline?: boolean } = {}): Plan {
       extension('prod-1', 'old-agent', 'mesh', pin('1.0.0')),
       extension('prod-1', 'pinned-down', 'monitor', { ...pin('1.3.0'), releaseNamespace: 'down' }),
       extension('edge-1', 'monitor', 'monitor', pin('1.0.0')),
+      extension('edge-1', 'edge-agent', 'mesh', pin('1.0.0')),
     ],
   });
   const head = fleet({
