@@ -85,7 +85,16 @@ export function computePlan(input: ComputePlanInput): Plan {
         changes = classifyRelease(before!, op.to!);
     }
     if (changes.length > 0) clusterPlan(op.cluster).changes.push(...changes);
-    if (op.operation !== 'none') clusterPlan(op.cluster).operations.push({ extension: op.extension, operation: op.operation, reason: op.reason, message: op.message });
+    if (op.operation !== 'none') {
+      clusterPlan(op.cluster).operations.push({
+        extension: op.extension,
+        operation: op.operation,
+        reason: op.reason,
+        message: op.message,
+        ...(op.from ? { from: { namespace: op.from.namespace, extensionType: op.from.extensionType } } : {}),
+        ...(op.to ? { to: { namespace: op.to.namespace, extensionType: op.to.extensionType, ...(op.to.version.kind !== 'unresolved' ? { version: op.to.version.version } : {}) } } : {}),
+      });
+    }
   }
   for (const change of diffCompliance(base.compliance, head.compliance)) clusterPlan(change.cluster).compliance.push(change.change);
 

@@ -113,6 +113,10 @@ export interface PlannedOperation {
   operation: Exclude<ReleaseOperationKind, 'none'>;
   reason: ReleaseOperationReason;
   message: string;
+  /** Where the release runs now (absent for install). */
+  from?: { namespace: string; extensionType: string };
+  /** Where and at which version it runs after (absent for uninstall and leave); no version when unresolved. */
+  to?: { namespace: string; extensionType: string; version?: string };
 }
 
 export interface ClusterPlan {
