@@ -100,7 +100,8 @@ describe('the helm adapter and release observation against a real cluster', () =
     });
 
   beforeAll(async () => {
-    fleet = await startTestFleet({ clusters: 1 });
+    // No simulated node: the facts test starts from a cluster without nodes and adds its own.
+    fleet = await startTestFleet({ clusters: 1, nodes: () => [] });
     cluster = fleet.clusters[0]!;
     kube = createKubeClient(cluster.kubeconfig);
     tempRoot = mkdtempSync(join(tmpdir(), 'clusterext-helm-test-'));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +35,11 @@ describe('the embedded local fleet', () => {
   let serverPids: number[] = [];
 
   beforeAll(async () => {
-    fleet = await startTestFleet({ clusters: 2, gitAuth: GIT_AUTH });
+    fleet = await startTestFleet({
+      clusters: 2,
+      gitAuth: GIT_AUTH,
+      nodes: (name) => (name === 'local-2' ? [{ name: 'arm-node', architecture: 'arm64', os: 'linux' }] : [{ name: 'local-1-node-1', architecture: 'amd64', os: 'linux' }]),
+    });
   });
 
   afterAll(async () => {
@@ -61,6 +65,70 @@ describe('the embedded local fleet', () => {
     const [one, two] = fleet.clusters as [LocalCluster, LocalCluster];
     await coreApi(one).createNamespace({ body: { metadata: { name: 'only-in-one' } } });
     await expect(coreApi(two).readNamespace({ name: 'only-in-one' })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('runs a controller-manager, a scheduler and KWOK per cluster, with Ready nodes carrying the labels asked for', async () => {
+    const [one, two] = fleet.clusters as [LocalCluster, LocalCluster];
+    for (const cluster of [one, two]) {
+      const pids = Object.values(cluster.workloadControllerPids());
+      expect(pids).toHaveLength(3);
+      for (const pid of pids) expect(isAlive(pid!)).toBe(true);
+    }
+    const nodes = async (cluster: LocalCluster) =>
+      (await coreApi(cluster).listNode()).items.map((n) => ({
+        name: n.metadata?.name,
+        arch: n.metadata?.labels?.['kubernetes.io/arch'],
+        os: n.metadata?.labels?.['kubernetes.io/os'],
+        ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+      }));
+    expect(await nodes(one)).toEqual([{ name: 'local-1-node-1', arch: 'amd64', os: 'linux', ready: 'True' }]);
+    expect(await nodes(two)).toEqual([{ name: 'arm-node', arch: 'arm64', os: 'linux', ready: 'True' }]);
+    // The controller-manager's service-account controller has run: pods can be created.
+    expect((await coreApi(one).readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata?.name).toBe('default');
+  });
+
+  it('makes a Deployment available and completes a Job; a pod of KWOK\'s chaos stage fails its Job', async () => {
+    const cluster = fleet.clusters[0]!;
+    const kubectl = kubectlOn(cluster);
+    await kubectl(['create', 'namespace', 'workloads']);
+    await kubectl(['apply', '-n', 'workloads', '-f', '-'], [deployment('web'), job('once'), job('doomed', { chaos: true })]);
+    await kubectl(['wait', '-n', 'workloads', '--for=condition=Available', 'deployment/web', '--timeout=90s']);
+    expect(await kubectl(['get', '-n', 'workloads', 'deployment/web', '-o', 'jsonpath={.status.availableReplicas}'])).toBe('2');
+    await kubectl(['wait', '-n', 'workloads', '--for=condition=Complete', 'job/once', '--timeout=90s']);
+    expect(await kubectl(['get', '-n', 'workloads', 'job/once', '-o', 'jsonpath={.status.succeeded}'])).toBe('1');
+    await kubectl(['wait', '-n', 'workloads', '--for=condition=Failed', 'job/doomed', '--timeout=90s']);
+    expect(await kubectl(['get', '-n', 'workloads', 'job/doomed', '-o', 'jsonpath={.status.succeeded}'])).toBe('');
+  });
+
+  it('garbage-collects what a deleted Deployment owned, and finishes deleting a namespace', async () => {
+    const cluster = fleet.clusters[0]!;
+    const kubectl = kubectlOn(cluster);
+    await kubectl(['create', 'namespace', 'doomed']);
+    await kubectl(['apply', '-n', 'doomed', '-f', '-'], [deployment('api')]);
+    await kubectl(['wait', '-n', 'doomed', '--for=condition=Available', 'deployment/api', '--timeout=90s']);
+    expect(await kubectl(['get', '-n', 'doomed', 'replicasets,pods', '-l', 'app=api', '-o', 'name'])).not.toBe('');
+    await kubectl(['delete', '-n', 'doomed', 'deployment/api', '--cascade=background', '--wait=true']);
+    await waitFor(async () => (await kubectl(['get', '-n', 'doomed', 'replicasets,pods', '-l', 'app=api', '-o', 'name'])) === '', 90_000);
+    // The namespace controller empties the namespace and removes it (at least ~5 s by design).
+    await kubectl(['delete', 'namespace', 'doomed', '--wait=true', '--timeout=120s']);
+    await expect(coreApi(cluster).readNamespace({ name: 'doomed' })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('installs a chart with a pre-install hook Job with real helm, waiting with --wait=watcher', async () => {
+    const cluster = fleet.clusters[1]!;
+    const chart = writeHookedChart(fleet.dir);
+    const started = Date.now();
+    await runCommand(
+      toolPath('helm'),
+      ['upgrade', '--install', 'hooked', chart, '--namespace', 'hooked', '--create-namespace', '--wait=watcher', '--timeout', '2m', '--kubeconfig', cluster.kubeconfigPath],
+      { env: helmEnv(fleet) },
+    );
+    expect(Date.now() - started).toBeLessThan(120_000);
+    const kubectl = kubectlOn(cluster);
+    expect(await kubectl(['get', '-n', 'hooked', 'job/hooked-migrate', '-o', 'jsonpath={.status.succeeded}'])).toBe('1');
+    expect(await kubectl(['get', '-n', 'hooked', 'deployment/hooked', '-o', 'jsonpath={.status.availableReplicas}'])).toBe('1');
+    const listed = JSON.parse(await runCommand(toolPath('helm'), ['list', '-n', 'hooked', '-o', 'json', '--kubeconfig', cluster.kubeconfigPath], { env: helmEnv(fleet) }).then((r) => r.stdout)) as Record<string, string>[];
+    expect(listed).toEqual([expect.objectContaining({ name: 'hooked', status: 'deployed' })]);
   });
 
   it('installs, reads back, upgrades and uninstalls a chart from the chart repository on each cluster', async () => {
@@ -228,9 +296,12 @@ describe('the embedded local fleet', () => {
   });
 
   it('stops without leaving a server process or its folder behind', async () => {
-    serverPids = [fleet.etcd.pid(), ...fleet.clusters.map((c) => c.apiserverPid())].filter((p): p is number => p !== undefined);
-    expect(serverPids).toHaveLength(3);
-    expect(processesMentioning(fleet.dir).length).toBeGreaterThanOrEqual(3);
+    serverPids = [fleet.etcd.pid(), ...fleet.clusters.flatMap((c) => [c.apiserverPid(), ...Object.values(c.workloadControllerPids())])].filter(
+      (p): p is number => p !== undefined,
+    );
+    // etcd, and per cluster kube-apiserver, kube-controller-manager, kube-scheduler and KWOK.
+    expect(serverPids).toHaveLength(9);
+    expect(processesMentioning(fleet.dir).length).toBeGreaterThanOrEqual(9);
     await fleet.stop();
     expect(processesMentioning(fleet.dir)).toEqual([]);
     expect(serverPids.filter(isAlive)).toEqual([]);
@@ -246,5 +317,87 @@ function isAlive(pid: number): boolean {
     return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
   } catch {
     return false;
+  }
+}
+
+function kubectlOn(cluster: LocalCluster): (args: string[], documents?: object[]) => Promise<string> {
+  return async (args, documents) =>
+    (await runCommand(toolPath('kubectl'), ['--kubeconfig', cluster.kubeconfigPath, ...args], documents ? { input: documents.map((d) => JSON.stringify(d)).join('\n') } : {})).stdout.trim();
+}
+
+/** Images are never pulled: KWOK runs no containers. */
+function deployment(name: string): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] } },
+    },
+  };
+}
+
+function job(name: string, options: { chaos?: boolean } = {}): object {
+  const labels = { app: name, ...(options.chaos ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      backoffLimit: 0,
+      template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'task', image: 'registry.invalid/task:1' }] } },
+    },
+  };
+}
+
+/** A chart like many real ones: a Deployment, and a pre-install/pre-upgrade Job (a migration). */
+function writeHookedChart(root: string): string {
+  const dir = join(root, 'hooked-chart');
+  mkdirSync(join(dir, 'templates'), { recursive: true });
+  writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: hooked\nversion: 0.1.0\n');
+  writeFileSync(
+    join(dir, 'templates', 'deployment.yaml'),
+    `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}}
+    spec:
+      containers: [{name: app, image: registry.invalid/app:1}]
+`,
+  );
+  writeFileSync(
+    join(dir, 'templates', 'migrate-job.yaml'),
+    `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "0"
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: migrate, image: registry.invalid/migrate:1}]
+`,
+  );
+  return dir;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`The condition did not hold within ${timeoutMs} ms.`);
+    await sleep(250);
   }
 }

@@ -1,4 +1,4 @@
-import { createReadStream, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,8 @@ export interface ChartRepository {
   dir: string;
   /** Packages a copy of `chartDir` with the given version and adds it to index.yaml. */
   publish(chartDir: string, options: PublishOptions): Promise<PublishedChart>;
+  /** Adds charts packaged elsewhere (`helm package` results), as they are, to the repository. */
+  publishPackages(files: readonly string[]): Promise<void>;
   /** Writes an entry straight into index.yaml, bypassing helm's own checks. */
   addRawIndexEntry(entry: RawIndexEntry): Promise<void>;
   /** The parsed index.yaml as served now. */
@@ -111,6 +113,11 @@ export async function startChartRepository(options: ChartRepositoryOptions = {})
         } finally {
           rmSync(staging, { recursive: true, force: true });
         }
+      }),
+    publishPackages: (files) =>
+      serialised(async () => {
+        for (const file of files) copyFileSync(file, join(dir, basename(file)));
+        await helm(['repo', 'index', dir, '--url', url, ...(existsSync(indexPath) ? ['--merge', indexPath] : [])]);
       }),
     addRawIndexEntry: (entry) =>
       serialised(async () => {

@@ -126,3 +126,41 @@ export function assertGoAvailable(): void {
     );
   }
 }
+
+/** What `go mod download -json` reports about one module version. */
+export interface GoModuleDownload {
+  path: string;
+  version: string;
+  /** The extracted, read-only module folder in GOMODCACHE. */
+  dir: string;
+  zip: string;
+  /** The go.sum hash of the module's files (`h1:…`), verified by go against the checksum database. */
+  sum: string;
+}
+
+/**
+ * Downloads one module version through the Go module proxy (or takes it from GOMODCACHE). Runs
+ * outside any module, so nothing is added to a go.mod.
+ */
+export async function downloadGoModule(moduleAtVersion: string, options: { cwd: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void }): Promise<GoModuleDownload> {
+  assertGoAvailable();
+  mkdirSync(options.cwd, { recursive: true });
+  options.log?.(`go mod download -json ${moduleAtVersion}`);
+  const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GO111MODULE: 'on', ...options.env };
+  const result = await runCommand('go', ['mod', 'download', '-json', moduleAtVersion], { cwd: options.cwd, env, allowFailure: true });
+  const info = parseDownload(result.stdout);
+  if (result.code !== 0 || !info?.Dir || !info.Zip || !info.Sum) {
+    throw new ClusterextError('GoModuleDownloadFailed', `Downloading the Go module "${moduleAtVersion}" failed: ${info?.Error ?? (result.stderr.trim() || 'go reported no module folder')}.`, {
+      module: moduleAtVersion,
+    });
+  }
+  return { path: info.Path ?? '', version: info.Version ?? '', dir: info.Dir, zip: info.Zip, sum: info.Sum };
+}
+
+function parseDownload(stdout: string): { Path?: string; Version?: string; Dir?: string; Zip?: string; Sum?: string; Error?: string } | undefined {
+  try {
+    return JSON.parse(stdout) as ReturnType<typeof parseDownload>;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,11 +6,15 @@ export interface ProbeOptions {
   ca?: string;
   token?: string;
   timeoutMs?: number;
+  /** Default GET; a body is sent as JSON. */
+  method?: 'GET' | 'POST';
+  body?: unknown;
 }
 
 /**
- * One GET against a loopback endpoint; resolves with the status and body, or undefined when nothing
- * answers (refused, reset, timed out). Used to wait for servers to become ready.
+ * One request (a GET unless told) against a loopback endpoint; resolves with the status and body,
+ * or undefined when nothing answers (refused, reset, timed out). Used to wait for servers to become
+ * ready and to seed the test bed's clusters.
  */
 export function probe(url: string, options: ProbeOptions = {}): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
@@ -19,9 +23,12 @@ export function probe(url: string, options: ProbeOptions = {}): Promise<{ status
     const req = send(
       target,
       {
-        method: 'GET',
+        method: options.method ?? 'GET',
         ca: options.ca,
-        headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+        headers: {
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         timeout: options.timeoutMs ?? 2000,
         agent: false,
       },
@@ -34,6 +41,6 @@ export function probe(url: string, options: ProbeOptions = {}): Promise<{ status
     );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
-    req.end();
+    req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
   });
 }

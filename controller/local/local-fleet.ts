@@ -5,9 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startChartRepository, type ChartRepository } from './chart-repository.js';
-import { ensureControlPlaneBinaries } from './control-plane-binaries.js';
+import { ensureControlPlaneBinaries, type TestBedBinaries } from './control-plane-binaries.js';
 import { startControlPlanes, type ControlPlanes, type LocalCluster } from './control-planes.js';
+import { ensureRealWorldCharts } from './real-world-charts.js';
 import { startGitServer, type GitCredentials, type GitServer } from './git-server.js';
+import type { SimulatedNode } from './workload-controllers.js';
 
 export interface LocalFleetOptions {
   /** Number of clusters; default 1. */
@@ -18,9 +20,16 @@ export interface LocalFleetOptions {
   /** Credentials the git server demands; default user `clusterext` with a random password. */
   gitAuth?: GitCredentials;
   /** Use these binaries instead of locating (and maybe building) the pinned ones. */
-  binaries?: { kubeApiserver: string; etcd: string };
+  binaries?: TestBedBinaries;
+  /** The simulated nodes of each cluster; default one amd64/linux node per cluster. */
+  nodes?: (clusterName: string) => readonly SimulatedNode[];
   /** Build missing binaries from the Go module proxy (minutes); when false a missing one throws. Default true. */
   buildMissing?: boolean;
+  /**
+   * Publish the real-world charts (podinfo, metrics-server, ingress-nginx; see
+   * real-world-charts.ts) into the chart repository at start. Default true.
+   */
+  realWorldCharts?: boolean;
   log?: (line: string) => void;
 }
 
@@ -35,8 +44,9 @@ export interface LocalFleet {
 }
 
 /**
- * The embedded local fleet: N real kube-apiservers on one etcd, a smart-HTTP git server and a Helm
- * chart repository, all on loopback. `clusterext local up`, `npm start`, the integration tests and
+ * The embedded local fleet: N real clusters (kube-apiserver, kube-controller-manager, kube-scheduler
+ * and KWOK's simulated nodes) on one etcd, a smart-HTTP git server and a Helm chart repository, all
+ * on loopback. `clusterext local up`, `npm start`, the integration tests and
  * the bench all start it through this function. Every server process is tied to this Node process
  * (see watchdog.sh), and a janitor removes the folder if Node dies without calling `stop`.
  */
@@ -55,9 +65,12 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
   };
   try {
     const binaries = options.binaries ?? (await ensureControlPlaneBinaries({ build: options.buildMissing ?? true, log: options.log }));
+    const realWorldCharts = options.realWorldCharts === false ? Promise.resolve([]) : ensureRealWorldCharts({ build: options.buildMissing ?? true, log: options.log });
+    // Awaited below with the servers; a rejection must not go unhandled meanwhile.
+    realWorldCharts.catch(() => undefined);
     const auth = options.gitAuth ?? { username: 'clusterext', password: randomBytes(12).toString('hex') };
     const [controlPlanes, git, charts] = await Promise.all([
-      startControlPlanes({ clusters: options.clusters ?? 1, dir: join(dir, 'control-plane'), binaries, log: options.log }).then((c) => {
+      startControlPlanes({ clusters: options.clusters ?? 1, dir: join(dir, 'control-plane'), binaries, nodes: options.nodes, log: options.log }).then((c) => {
         stops.push(() => c.stop());
         return c;
       }),
@@ -65,8 +78,9 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
         stops.push(() => g.stop());
         return g;
       }),
-      startChartRepository({ dir: join(dir, 'charts') }).then((c) => {
+      startChartRepository({ dir: join(dir, 'charts') }).then(async (c) => {
         stops.push(() => c.stop());
+        if (options.realWorldCharts ?? true) await c.publishPackages((await realWorldCharts).map((chart) => chart.file));
         return c;
       }),
     ]);

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { createKubeClient } from '../../cluster/kube-client.js';
 import { loadKubeconfig } from '../../cluster/kubeconfig.js';
 import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
 import { assertNoRunningFleet, describeFleet, fleetStatePath, writeFleetState } from '../../local/fleet-state.js';
 import { renderKubeconfig } from '../../local/kubeconfig.js';
 import { startLocalFleet, type LocalFleet } from '../../local/local-fleet.js';
+import type { SimulatedNode } from '../../local/workload-controllers.js';
 import { projectRoot } from '../../local/project-root.js';
 import { toolPath } from '../../local/tool-path.js';
 import type { ExtensionSpec, Fleet } from '../../manifest/fleet.js';
@@ -74,9 +74,10 @@ export function registerDemoCommand(program: Command): void {
 What runs (all on loopback, nothing outside this machine is touched):
   - one real kube-apiserver per ConnectedCluster of samples/fleet (dev-eu, prod-eu, prod-us), all on
     one etcd; the first one (dev-eu) is also the hub, where the controller keeps its CRs in namespace
-    ${NAMESPACE}. There is no kubelet: Helm releases create their objects, no pod runs. Each cluster
-    gets one fake Node labelled with the ConnectedCluster's "arch" label, so architecture
-    requirements have something to check.
+    ${NAMESPACE}. Each cluster also runs kube-controller-manager, kube-scheduler and KWOK, which
+    keeps one simulated Node Ready (labelled with the ConnectedCluster's "arch" label) and "runs"
+    the pods scheduled there without containers: Deployments become available and Jobs complete,
+    and no image is ever pulled.
   - a Helm chart repository with the charts of samples/charts at versions ${CHART_VERSIONS.join(', ')}, plus an
     invalid index entry ${INVALID_ENTRY.chart} ${INVALID_ENTRY.version} (ignored, and reported on the ExtensionTypes).
   - a git server holding samples/fleet as repository "fleet" (its placeholder chart URL
@@ -114,6 +115,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
     dir,
     keepDir: options.keep,
     buildMissing: options.build,
+    nodes: (localName) => demoNodes(fleetManifests, localName),
     log: (line) => say(`  ${line}`),
   });
   let controller: RunningController | undefined;
@@ -125,10 +127,9 @@ async function runDemo(options: DemoOptions): Promise<void> {
     say('Pushing samples/fleet to the git server…');
     const repositoryUrl = await pushSampleFleet(fleet, sampleDir);
     const head = await fleet.git.headOf(REPOSITORY);
-    say('Preparing the hub: namespace, Secrets, fake Nodes, CRDs, ExtensionRepository…');
+    say('Preparing the hub: namespace, Secrets, CRDs, ExtensionRepository…');
     const hubKubeconfig = loadKubeconfig(clusters[0]!.kubeconfig);
     hub = createKubeRest(hubKubeconfig.rest);
-    await addFakeNodes(clusters);
     await seedHub(hub, { fleet: fleetManifests, clusters, git: fleet.git.auth });
     await installCrds(hub, join(projectRoot(), 'manifests', 'crds'), systemClock);
     const store = new CrStore(hub, NAMESPACE);
@@ -224,6 +225,17 @@ interface DemoCluster {
   secretRef?: { name: string; key: string };
 }
 
+/**
+ * The simulated node of local cluster `local-<i>`, labelled with the architecture that the i-th
+ * ConnectedCluster's "arch" label asks for (the pairing of mapClusters), so architecture
+ * requirements have something real to check and pods something to run on.
+ */
+function demoNodes(manifests: Fleet, localName: string): SimulatedNode[] {
+  const manifest = manifests.clusters[Number(localName.slice(localName.lastIndexOf('-') + 1)) - 1];
+  if (!manifest) return [];
+  return [{ name: `${manifest.metadata.name}-node-1`, architecture: manifest.metadata.labels.arch ?? 'amd64', os: 'linux' }];
+}
+
 /** Pairs each ConnectedCluster (in name order) with a local cluster; the first is the hub. */
 function mapClusters(manifests: Fleet, fleet: LocalFleet): DemoCluster[] {
   const dir = join(fleet.dir, 'kubeconfigs');
@@ -273,28 +285,6 @@ function filesUnder(dir: string): string[] {
     const path = join(dir, entry);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
   });
-}
-
-/**
- * One Node per cluster, labelled like a kubelet would label it. Nothing runs on it (there is no
- * kubelet); it gives `kubectl get nodes` something to show and the architecture requirements of
- * ExtensionTypes something to check, per the ConnectedCluster's `arch` label.
- */
-async function addFakeNodes(clusters: readonly DemoCluster[]): Promise<void> {
-  for (const cluster of clusters) {
-    const kube = createKubeClient(cluster.kubeconfig);
-    try {
-      const name = `${cluster.name}-node-1`;
-      const res = await kube.request({
-        method: 'POST',
-        path: '/api/v1/nodes',
-        body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/arch': cluster.arch, 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': name } } },
-      });
-      if (res.status !== 409) expectOk(res, `Creating Node "${name}" on "${cluster.name}"`);
-    } finally {
-      kube.close();
-    }
-  }
 }
 
 /** The namespace and the Secrets the sample fleet refers to: kubeconfigs, protected settings, git credentials. */

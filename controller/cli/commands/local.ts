@@ -8,6 +8,7 @@ import { ClusterextError } from '../../errors/clusterext-error.js';
 import { ensureControlPlaneBinaries } from '../../local/control-plane-binaries.js';
 import { assertNoRunningFleet, describeFleet, fleetStatePath, readFleetState, writeFleetState, type FleetState } from '../../local/fleet-state.js';
 import { startLocalFleet } from '../../local/local-fleet.js';
+import { ensureRealWorldCharts } from '../../local/real-world-charts.js';
 import { toolPath } from '../../local/tool-path.js';
 
 const DEFAULT_DIR = join(tmpdir(), 'clusterext-local');
@@ -19,40 +20,52 @@ const DEFAULT_DIR = join(tmpdir(), 'clusterext-local');
 export function registerLocalCommand(program: Command): void {
   const local = program
     .command('local')
-    .description('run a local fleet of real Kubernetes API servers, a git server and a Helm chart repository on loopback')
+    .description('run a local fleet of real Kubernetes clusters with simulated nodes, a git server and a Helm chart repository on loopback')
     .addHelpText(
       'after',
       `
 The local fleet is what "npm start", the integration tests and the bench run on. Each cluster is a
-real kube-apiserver (all sharing one etcd); there is no scheduler, controller-manager or kubelet, so
-Helm releases install their objects but no pod ever runs, and a deleted namespace stays Terminating.
+real kube-apiserver (all sharing one etcd) with its own kube-controller-manager, kube-scheduler and
+KWOK, which keeps simulated nodes Ready and "runs" the pods scheduled on them without containers:
+Deployments become available, Jobs and Helm hooks complete, deleted namespaces go away. No image is
+ever pulled.
 
 Examples:
-  clusterext local prepare            build or locate kube-apiserver and etcd (once; takes minutes)
+  clusterext local prepare            build or locate the cluster binaries (once; takes minutes)
   clusterext local up --clusters 2    start two clusters and keep them running until Ctrl-C
   clusterext local down               stop the fleet started by "local up" from another shell`,
     );
 
   local
     .command('prepare')
-    .description('build (from the Go module proxy) or locate kube-apiserver and etcd, and check helm and kubectl')
+    .description('build (from the Go module proxy) or locate etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK, and check helm and kubectl')
     .option('--no-build', 'only check; fail if a binary is missing instead of building it')
     .addHelpText(
       'after',
       `
-Binaries come from $KUBEBUILDER_ASSETS when it holds kube-apiserver and etcd, else from the cache
-($CLUSTEREXT_CACHE_DIR, else $XDG_CACHE_HOME/clusterext, else ~/.cache/clusterext), keyed by version
-and built there when missing. A cold build needs Go 1.24+, several minutes and about 2 GB of memory.`,
+kube-apiserver and etcd come from $KUBEBUILDER_ASSETS when it holds both; everything else (and
+those two otherwise) from the cache ($CLUSTEREXT_CACHE_DIR, else $XDG_CACHE_HOME/clusterext, else
+~/.cache/clusterext), keyed by version and built there when missing: kube-controller-manager and
+kube-scheduler from k8s.io/kubernetes at the apiserver's version, KWOK (sigs.k8s.io/kwok) with its
+default node and pod stages. A cold build needs Go 1.24+, about 2 GB of memory and, on two busy
+cores, some 30 minutes; later runs take seconds.`,
     )
     .action(async (options: { build: boolean }) => {
-      const binaries = await ensureControlPlaneBinaries({ build: options.build, log: (line) => process.stderr.write(`  ${line}\n`) });
+      const log = (line: string) => process.stderr.write(`  ${line}\n`);
+      const binaries = await ensureControlPlaneBinaries({ build: options.build, log });
+      const charts = await ensureRealWorldCharts({ build: options.build, log });
       const rows = [
         ['kube-apiserver', binaries.kubeApiserver],
         ['etcd', binaries.etcd],
+        ['kube-controller-manager', binaries.kubeControllerManager],
+        ['kube-scheduler', binaries.kubeScheduler],
+        ['kwok', binaries.kwok],
+        ['kwok stages', binaries.kwokStages],
         ['helm', toolPath('helm')],
         ['kubectl', toolPath('kubectl')],
+        ...charts.map((chart) => [`chart ${chart.name} ${chart.version}`, chart.file]),
       ];
-      process.stdout.write(`Test bed binaries (${binaries.source}):\n${rows.map(([name, path]) => `  ${name!.padEnd(15)} ${path}`).join('\n')}\n`);
+      process.stdout.write(`Test bed binaries and charts (${binaries.source}):\n${rows.map(([name, path]) => `  ${name!.padEnd(24)} ${path}`).join('\n')}\n`);
     });
 
   local
@@ -60,7 +73,7 @@ and built there when missing. A cold build needs Go 1.24+, several minutes and a
     .description('start the local fleet and stay in the foreground until Ctrl-C or SIGTERM, then stop it cleanly')
     .addOption(new Option('-c, --clusters <n>', 'how many clusters to start').default(1).argParser(parseClusterCount))
     .option('-d, --dir <dir>', 'folder for kubeconfigs, data, logs and state.json (removed on stop)', DEFAULT_DIR)
-    .option('--no-build', 'fail instead of building kube-apiserver and etcd when they are missing')
+    .option('--no-build', 'fail instead of building the cluster binaries when they are missing')
     .action(async (options: { clusters: number; dir: string; build: boolean }) => {
       const dir = resolve(options.dir);
       if (assertNoRunningFleet(dir)) rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import {
   ensureControlPlaneBinaries,
   ETCD_VERSION,
   KUBERNETES_VERSION,
+  type TestBedBinaries,
 } from '../../../controller/local/control-plane-binaries.js';
 import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
 import { runCommand } from '../../../controller/local/run-command.js';
@@ -37,7 +38,7 @@ const section: BenchSection = {
 };
 export default section;
 
-type Binaries = { kubeApiserver: string; etcd: string };
+type Binaries = TestBedBinaries;
 
 async function startFigures(binaries: Binaries, clusters: number, options: { memory?: boolean } = {}): Promise<Figure[]> {
   const times: number[] = [];
