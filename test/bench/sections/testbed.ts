@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
-  buildEtcd,
-  buildKubeApiserver,
   clusterextCacheDir,
   ensureControlPlaneBinaries,
   ETCD_VERSION,
   KUBERNETES_VERSION,
+  KWOK_VERSION,
   type TestBedBinaries,
 } from '../../../controller/local/control-plane-binaries.js';
+import type { GoBuildRecord } from '../../../controller/local/go-binary.js';
+import { ensureRealWorldCharts } from '../../../controller/local/real-world-charts.js';
+import { WORKLOAD_CONTROLLERS } from '../../../controller/local/workload-controllers.js';
 import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
 import { runCommand } from '../../../controller/local/run-command.js';
 import { sampleChartPath } from '../../../controller/local/sample-chart-path.js';
@@ -20,15 +22,19 @@ import { median, type BenchSection, type Figure } from '../figure.js';
 const RUNS = 3;
 
 /**
- * The test bed's own costs: starting clusters, their memory, one helm call against them, and the Go
- * builds that produce the binaries. The cold build takes minutes, so it runs only with
- * BENCH_COLD_BUILD=1; otherwise the figures recorded by the last such run are printed, labelled so.
+ * The test bed's own costs: `local prepare` warm, starting clusters (each a kube-apiserver,
+ * kube-controller-manager, kube-scheduler and KWOK), their memory, one helm call against them, and
+ * the cold `local prepare` (every Go build and chart fetch from nothing). The cold one takes tens
+ * of minutes, so it runs only with BENCH_COLD_BUILD=1; otherwise the figures recorded by the last
+ * such run are printed, labelled so.
  */
 const section: BenchSection = {
   name: 'testbed',
   async run() {
     const binaries = await ensureControlPlaneBinaries({ build: true });
+    await ensureRealWorldCharts({ build: true });
     const figures: Figure[] = [];
+    figures.push(...(await warmPrepareFigures()));
     figures.push(...(await startFigures(binaries, 1)));
     figures.push(...(await startFigures(binaries, 4, { memory: true })));
     figures.push(...(await helmFigures(binaries)));
@@ -50,7 +56,13 @@ async function startFigures(binaries: Binaries, clusters: number, options: { mem
     try {
       if (options.memory && run === RUNS - 1) {
         const apiservers = fleet.clusters.map((c) => rssMiB(c.apiserverPid()));
+        const perCluster = fleet.clusters.map((c) => rssMiB(c.apiserverPid()) + Object.values(c.workloadControllerPids()).reduce<number>((sum, pid) => sum + rssMiB(pid), 0));
+        figures.push({ name: 'RSS of one idle cluster (kube-apiserver, controller-manager, scheduler, KWOK)', value: median(perCluster), unit: 'MiB', note: `median of ${clusters}` });
         figures.push({ name: 'RSS of one idle kube-apiserver', value: median(apiservers), unit: 'MiB', note: `median of ${clusters}` });
+        for (const name of WORKLOAD_CONTROLLERS) {
+          const values = fleet.clusters.map((c) => rssMiB(c.workloadControllerPids()[name]));
+          figures.push({ name: `RSS of one idle ${name}`, value: median(values), unit: 'MiB', note: `median of ${clusters}` });
+        }
         figures.push({ name: `RSS of the etcd shared by ${clusters} clusters`, value: rssMiB(fleet.etcd.pid()), unit: 'MiB' });
       }
     } finally {
@@ -59,7 +71,7 @@ async function startFigures(binaries: Binaries, clusters: number, options: { mem
   }
   return [
     {
-      name: `start ${clusters} cluster${clusters > 1 ? 's' : ''} + git + chart repo (cached binaries)`,
+      name: `start ${clusters} cluster${clusters > 1 ? 's' : ''} (nodes Ready, default ServiceAccount) + git + chart repo`,
       value: median(times) / 1000,
       unit: 's',
       note: `median of ${RUNS}`,
@@ -113,46 +125,65 @@ async function helmFigures(binaries: Binaries): Promise<Figure[]> {
   }
 }
 
+/** `local prepare` with everything cached: the version checks of six pieces and the chart records. */
+async function warmPrepareFigures(): Promise<Figure[]> {
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const binaries = await ensureControlPlaneBinaries({ build: false });
+    await ensureRealWorldCharts({ build: false });
+    times.push(performance.now() - started);
+    if (binaries.builds.length > 0) throw new Error('The warm local prepare built something.');
+  }
+  return [{ name: 'local prepare, everything cached (warm)', value: median(times) / 1000, unit: 's', note: `median of ${RUNS}` }];
+}
+
 interface ColdBuildRecord {
   measuredAt: string;
-  etcd: { wallMs: number; cpuMs: number };
-  kubeApiserver: { wallMs: number; cpuMs: number };
+  /** Wall time of the whole cold `local prepare`, builds and chart fetches. */
+  totalWallMs: number;
+  builds: GoBuildRecord[];
 }
 
 async function coldBuildFigures(): Promise<Figure[]> {
-  const recordPath = join(clusterextCacheDir(), 'bench', `cold-go-build-${KUBERNETES_VERSION}-${ETCD_VERSION}.json`);
+  const recordPath = join(clusterextCacheDir(), 'bench', `cold-local-prepare-${KUBERNETES_VERSION}-${ETCD_VERSION}-${KWOK_VERSION}.json`);
   let label: string;
   let record: ColdBuildRecord | undefined;
   if (process.env.BENCH_COLD_BUILD === '1') {
-    record = await measureColdBuild();
+    record = await measureColdPrepare();
     mkdirSync(join(clusterextCacheDir(), 'bench'), { recursive: true });
     writeFileSync(recordPath, `${JSON.stringify(record, null, 2)}\n`);
-    label = 'measured now: empty GOCACHE and GOMODCACHE';
+    label = 'measured now: empty GOCACHE, GOMODCACHE and clusterext cache';
   } else if (existsSync(recordPath)) {
     record = JSON.parse(readFileSync(recordPath, 'utf8')) as ColdBuildRecord;
     label = `RECORDED ${record.measuredAt.slice(0, 16)}, not measured now (BENCH_COLD_BUILD=1 to measure)`;
   } else {
-    return [{ name: 'cold Go builds', value: Number.NaN, unit: 's', note: 'never measured on this machine; run with BENCH_COLD_BUILD=1 (takes minutes)' }];
+    return [{ name: 'cold local prepare', value: Number.NaN, unit: 's', note: 'never measured on this machine; run with BENCH_COLD_BUILD=1 (takes half an hour)' }];
   }
   return [
-    { name: `cold go build etcd ${ETCD_VERSION}: wall`, value: record.etcd.wallMs / 1000, unit: 's', note: label },
-    { name: `cold go build etcd ${ETCD_VERSION}: CPU`, value: record.etcd.cpuMs / 1000, unit: 's', note: label },
-    { name: `cold go build kube-apiserver ${KUBERNETES_VERSION}: wall`, value: record.kubeApiserver.wallMs / 1000, unit: 's', note: label },
-    { name: `cold go build kube-apiserver ${KUBERNETES_VERSION}: CPU`, value: record.kubeApiserver.cpuMs / 1000, unit: 's', note: label },
+    { name: 'cold local prepare (every build and chart): wall', value: record.totalWallMs / 1000, unit: 's', note: label },
+    ...record.builds.flatMap((build): Figure[] => [
+      { name: `cold go build ${build.name} ${build.version}: wall`, value: build.wallMs / 1000, unit: 's', note: label },
+      { name: `cold go build ${build.name} ${build.version}: CPU`, value: build.cpuMs / 1000, unit: 's', note: label },
+    ]),
   ];
 }
 
-/** Both builds from nothing: a fresh GOCACHE and GOMODCACHE (modules come from the proxy again). */
-async function measureColdBuild(): Promise<ColdBuildRecord> {
+/**
+ * `local prepare` from nothing: a fresh GOCACHE, GOMODCACHE (modules come from the proxy again) and
+ * clusterext cache, in the order and with the cache sharing that CI gets.
+ */
+async function measureColdPrepare(): Promise<ColdBuildRecord> {
   const scratch = mkdtempSync(join(tmpdir(), 'clusterext-cold-build-'));
-  const env = { GOCACHE: join(scratch, 'gocache'), GOMODCACHE: join(scratch, 'gomodcache') };
+  const env = { ...process.env, GOCACHE: join(scratch, 'gocache'), GOMODCACHE: join(scratch, 'gomodcache'), CLUSTEREXT_CACHE_DIR: join(scratch, 'cache') };
   try {
-    const etcd = await buildEtcd(join(scratch, 'bin', 'etcd'), join(scratch, 'work'), { env });
-    const kubeApiserver = await buildKubeApiserver(join(scratch, 'bin', 'kube-apiserver'), join(scratch, 'work'), { env });
-    return { measuredAt: new Date().toISOString(), etcd, kubeApiserver };
+    const started = performance.now();
+    const binaries = await ensureControlPlaneBinaries({ build: true, env });
+    await ensureRealWorldCharts({ build: true, env });
+    return { measuredAt: new Date().toISOString(), totalWallMs: performance.now() - started, builds: binaries.builds };
   } finally {
     // The module cache is read-only by design; go itself knows how to remove it.
-    await runCommand('go', ['clean', '-modcache'], { env: { ...process.env, ...env }, allowFailure: true });
+    await runCommand('go', ['clean', '-modcache'], { env, allowFailure: true });
     rmSync(scratch, { recursive: true, force: true });
   }
 }
