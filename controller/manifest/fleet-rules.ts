@@ -33,7 +33,8 @@ export function checkFleetRules(manifests: readonly ManifestDocument[], limits: 
         break;
     }
   }
-  diagnostics.push(...instanceRules(ordered, index));
+  // A fleet may hold hundreds of thousands of problems: pushed one by one, not spread onto the stack.
+  for (const d of instanceRules(ordered, index)) diagnostics.push(d);
   return diagnostics;
 }
 
@@ -277,7 +278,7 @@ function typeReferenceRules(m: ManifestDocument, base: string, t: RawTemplate, a
 }
 
 /** One would-be Helm release on one cluster: an explicit Extension or one a policy generates. */
-interface Instance {
+export interface Instance {
   cluster: string;
   name: string;
   namespace: string | undefined;
@@ -300,25 +301,34 @@ function describeInstance(i: Instance): string {
  */
 function instanceRules(manifests: readonly ManifestDocument[], index: FleetIndex): Diagnostic[] {
   const byCluster = new Map<string, Instance[]>();
-  const add = (instance: Instance) => byCluster.set(instance.cluster, [...(byCluster.get(instance.cluster) ?? []), instance]);
-  const validExtensions = manifests.filter((m) => m.kind === 'Extension' && m.valid);
-  for (const m of validExtensions) {
+  const explicitTypes = new Map<string, Set<string>>();
+  const add = (instance: Instance) => {
+    const list = byCluster.get(instance.cluster);
+    if (list) list.push(instance);
+    else byCluster.set(instance.cluster, [instance]);
+  };
+  for (const m of manifests) {
+    if (m.kind !== 'Extension' || !m.valid) continue;
     const s = spec<RawTemplate & { clusterName: string }>(m);
     add({ cluster: s.clusterName, name: m.name!, namespace: releaseNamespace(s, index), scope: s.scope, extensionType: s.extensionType, from: m, pointer: '/metadata/name', explicit: true });
+    const types = explicitTypes.get(s.clusterName);
+    if (types) types.add(s.extensionType);
+    else explicitTypes.set(s.clusterName, new Set([s.extensionType]));
   }
-  for (const m of manifests.filter((x) => x.kind === 'ExtensionPolicy' && x.valid)) {
+  for (const m of manifests) {
+    if (m.kind !== 'ExtensionPolicy' || !m.valid) continue;
     const s = spec<{ clusterSelector: LabelSelector; effect: string; extension: RawTemplate & { name: string } }>(m);
     if (s.effect !== 'DeployIfNotExists') continue;
     for (const [cluster, labels] of index.clusters) {
       if (!labels || !matchesLabelSelector(labels, s.clusterSelector)) continue;
-      const hasExplicit = (byCluster.get(cluster) ?? []).some((i) => i.explicit && i.extensionType === s.extension.extensionType);
-      if (hasExplicit) continue;
+      if (explicitTypes.get(cluster)?.has(s.extension.extensionType)) continue;
       add({ cluster, name: s.extension.name, namespace: releaseNamespace(s.extension, index), scope: s.extension.scope, extensionType: s.extension.extensionType, from: m, pointer: '/spec/extension/name', explicit: false });
     }
   }
+  const conflictsOf = conflictingTypes(index);
   const out: Diagnostic[] = [];
   for (const [cluster, instances] of [...byCluster].sort(([a], [b]) => a.localeCompare(b))) {
-    out.push(...clusterInstanceRules(cluster, instances, index));
+    for (const d of clusterInstanceRules(cluster, instances, conflictsOf)) out.push(d);
   }
   return out;
 }
@@ -327,21 +337,78 @@ function releaseNamespace(t: RawTemplate, index: FleetIndex): string | undefined
   return t.scope === 'namespace' ? t.targetNamespace : (t.releaseNamespace ?? index.types.get(t.extensionType)?.defaultReleaseNamespace);
 }
 
-function clusterInstanceRules(cluster: string, instances: readonly Instance[], index: FleetIndex): Diagnostic[] {
+/** For each type, the types it conflicts with, whichever side's conflictsWith says so. */
+function conflictingTypes(index: FleetIndex): (type: string) => readonly string[] {
+  const conflicts = new Map<string, Set<string>>();
+  const link = (a: string, b: string) => {
+    const set = conflicts.get(a);
+    if (set) set.add(b);
+    else conflicts.set(a, new Set([b]));
+  };
+  for (const [name, type] of index.types) {
+    for (const other of type?.conflictsWith ?? []) {
+      link(name, other);
+      link(other, name);
+    }
+  }
+  const lists = new Map([...conflicts].map(([type, set]) => [type, [...set]]));
+  return (type) => lists.get(type) ?? [];
+}
+
+/**
+ * The earliest instances of one group (same release name, same cluster-scoped type, same type)
+ * seen so far: enough to find the first earlier instance of the group that a later one clashes
+ * with, without comparing every pair. Two explicit Extensions of one name do not clash here (they
+ * are a DuplicateName), so the first explicit one of another name is kept as well.
+ */
+interface Earliest {
+  generated?: number;
+  explicit?: number;
+  explicitOtherName?: number;
+}
+
+function remember(groups: Map<string, Earliest>, key: string, at: number, instances: readonly Instance[]): void {
+  let group = groups.get(key);
+  if (!group) groups.set(key, (group = {}));
+  const instance = instances[at]!;
+  if (!instance.explicit) group.generated ??= at;
+  else if (group.explicit === undefined) group.explicit = at;
+  else if (group.explicitOtherName === undefined && instances[group.explicit]!.name !== instance.name) group.explicitOtherName = at;
+}
+
+/** The index of the earliest instance of `group` that `later` may clash with, if any. */
+function earliestIn(group: Earliest | undefined, later: Instance, instances: readonly Instance[]): number | undefined {
+  if (!group) return undefined;
+  const explicit = !later.explicit || group.explicit === undefined || instances[group.explicit]!.name !== later.name ? group.explicit : group.explicitOtherName;
+  return group.generated === undefined ? explicit : explicit === undefined ? group.generated : Math.min(group.generated, explicit);
+}
+
+/**
+ * Each instance is checked against the earliest instance before it on the cluster that it clashes
+ * with, and reported once. Only an instance of the same name, of the same cluster-scoped type or
+ * of a conflicting type can clash, so the earliest of each such group is all that is looked at:
+ * the work grows with the number of instances, not with its square.
+ */
+export function clusterInstanceRules(cluster: string, instances: readonly Instance[], conflictsOf: (type: string) => readonly string[]): Diagnostic[] {
+  const byName = new Map<string, Earliest>();
+  const clusterScopedByType = new Map<string, Earliest>();
+  const byType = new Map<string, Earliest>();
   const out: Diagnostic[] = [];
   for (const [n, later] of instances.entries()) {
-    for (const earlier of instances.slice(0, n)) {
-      const problem = pairProblem(cluster, earlier, later, index);
-      if (problem) {
-        out.push(report(later.from, later.pointer, problem.code, problem.message));
-        break;
-      }
-    }
+    const candidates = [earliestIn(byName.get(later.name), later, instances)];
+    if (later.scope === 'cluster') candidates.push(earliestIn(clusterScopedByType.get(later.extensionType), later, instances));
+    for (const other of conflictsOf(later.extensionType)) candidates.push(earliestIn(byType.get(other), later, instances));
+    const first = candidates.reduce<number | undefined>((a, b) => (b === undefined ? a : a === undefined ? b : Math.min(a, b)), undefined);
+    const problem = first === undefined ? undefined : pairProblem(cluster, instances[first]!, later, conflictsOf);
+    if (problem) out.push(report(later.from, later.pointer, problem.code, problem.message));
+    remember(byName, later.name, n, instances);
+    if (later.scope === 'cluster') remember(clusterScopedByType, later.extensionType, n, instances);
+    remember(byType, later.extensionType, n, instances);
   }
   return out;
 }
 
-function pairProblem(cluster: string, earlier: Instance, later: Instance, index: FleetIndex): { code: string; message: string } | undefined {
+function pairProblem(cluster: string, earlier: Instance, later: Instance, conflictsOf: (type: string) => readonly string[]): { code: string; message: string } | undefined {
   if (earlier.name === later.name) {
     if (earlier.explicit && later.explicit) return undefined; // DuplicateName already says so
     const sameNamespace = earlier.namespace === later.namespace && later.namespace !== undefined;
@@ -356,8 +423,7 @@ function pairProblem(cluster: string, earlier: Instance, later: Instance, index:
       message: `On cluster "${cluster}", ${describeInstance(later)} is a second cluster-scoped instance of ExtensionType "${later.extensionType}" after ${describeInstance(earlier)}; a cluster has at most one.`,
     };
   }
-  const conflicts = (a: string, b: string) => index.types.get(a)?.conflictsWith?.includes(b) ?? false;
-  if (conflicts(later.extensionType, earlier.extensionType) || conflicts(earlier.extensionType, later.extensionType)) {
+  if (conflictsOf(later.extensionType).includes(earlier.extensionType)) {
     return {
       code: 'ConflictingExtensions',
       message: `On cluster "${cluster}", ${describeInstance(later)} of type "${later.extensionType}" conflicts with ${describeInstance(earlier)} of type "${earlier.extensionType}"; remove one of them from this cluster.`,

@@ -13,12 +13,15 @@ import { median, type BenchSection, type Figure } from '../figure.js';
 /**
  * validate + desired state + plan for a generated fleet of 1,000 clusters × 20 extensions (20,000
  * instances: 18 explicit per cluster, 2 from DeployIfNotExists policies), base and a slightly
- * modified head, from YAML text in memory. Runs in a child process so peak RSS is this work's alone.
+ * modified head, from YAML text in memory; then the same number of instances on one cluster (the
+ * rules between the instances of a cluster must not compare every pair). Runs in a child process
+ * so peak RSS is this work's alone.
  */
 const CLUSTERS = 1_000;
 const TYPES = 20;
 const EXPLICIT_PER_CLUSTER = 18;
 const RUNS = 3;
+const ONE_CLUSTER_INSTANCES = 20_000;
 const REPOSITORY = 'https://charts.bench.example/charts';
 const CHILD_FLAG = '--plan-bench-child';
 
@@ -72,6 +75,7 @@ function measure(): Figure[] {
     changes = plan.clusters.reduce((n, c) => n + c.changes.length, 0);
   }
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  const oneCluster = measureOneCluster();
   return [
     { name: `validate + desired state + plan, ${CLUSTERS} clusters × ${TYPES} extensions`, value: median(totals) / 1000, unit: 's', note: `median of ${RUNS}; goal < 2 s` },
     { name: '  CPU time (user + sys) of the same', value: median(cpus) / 1000, unit: 's', note: `median of ${RUNS}; less affected by a busy machine` },
@@ -81,7 +85,60 @@ function measure(): Figure[] {
     { name: `peak RSS after ${RUNS} runs in one process`, value: maxRssMiB, unit: 'MiB', note: 'includes earlier runs\' uncollected garbage' },
     { name: 'instances in head', value: instances, unit: '' },
     { name: 'release changes in the plan', value: changes, unit: '' },
+    { name: `validate + desired state + plan, ${ONE_CLUSTER_INSTANCES.toLocaleString('en')} on one cluster`, value: oneCluster.seconds, unit: 's', note: `median of ${RUNS}; near-linear: about the 1,000 × 20 figure` },
   ];
+}
+
+/** The same work for one cluster carrying every instance: namespace-scoped instances of one type. */
+function measureOneCluster(): { seconds: number } {
+  const base = generateOneClusterFleet({ modified: false });
+  const head = generateOneClusterFleet({ modified: true });
+  const catalog = syntheticCatalog();
+  const totals: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const start = performance.now();
+    const cache = new FleetFileCache();
+    const baseResult = validateFleetFiles(base, { cache });
+    const headResult = validateFleetFiles(head, { cache });
+    if (!baseResult.fleet || !headResult.fleet) {
+      const first = [...baseResult.diagnostics, ...headResult.diagnostics].find((d) => d.severity === 'error');
+      throw new Error(`The generated one-cluster fleet is invalid: ${first?.file}:${first?.line} ${first?.message}`);
+    }
+    const plan = computePlan({ base: baseResult.fleet, head: headResult.fleet, catalog });
+    totals.push(performance.now() - start);
+    if (plan.summary.releasesAfter !== ONE_CLUSTER_INSTANCES) throw new Error(`The one-cluster head should have ${ONE_CLUSTER_INSTANCES} instances, not ${plan.summary.releasesAfter}.`);
+  }
+  return { seconds: median(totals) / 1000 };
+}
+
+/** One cluster, one namespace-scoped type, ONE_CLUSTER_INSTANCES Extensions in files of 200; the head changes 1% of their settings. */
+export function generateOneClusterFleet({ modified }: { modified: boolean }): FleetFile[] {
+  const type = typeName(0);
+  const files: FleetFile[] = [
+    {
+      path: 'fleet.yaml',
+      content: [
+        doc('ExtensionType', type, { chart: { repository: REPOSITORY, name: type }, scopes: ['namespace'], releaseTrains: { stable: {} } }),
+        doc('ConnectedCluster', 'big', { kubeconfigSecretRef: { name: 'kc-big', key: 'kubeconfig' } }),
+      ].join('---\n'),
+    },
+  ];
+  for (let f = 0; f < ONE_CLUSTER_INSTANCES / 200; f++) {
+    const extensions: string[] = [];
+    for (let i = f * 200; i < (f + 1) * 200; i++) {
+      extensions.push(
+        doc('Extension', `tenant-${String(i).padStart(5, '0')}`, {
+          clusterName: 'big',
+          extensionType: type,
+          scope: 'namespace',
+          targetNamespace: `tenant-${i}`,
+          configurationSettings: { 'log.level': modified && i % 100 === 7 ? 'debug' : 'info' },
+        }),
+      );
+    }
+    files.push({ path: `tenants/${String(f).padStart(3, '0')}.yaml`, content: extensions.join('---\n') });
+  }
+  return files;
 }
 
 function doc(kind: string, name: string, spec: object, labels?: Record<string, string>): string {
