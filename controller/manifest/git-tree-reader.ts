@@ -9,11 +9,23 @@ import { ClusterextError } from '../errors/clusterext-error.js';
  * never checked out) share one loader.
  */
 export interface GitTreeReader {
-  /** The full sha of the commit `rev` names: a branch, a tag (annotated tags are peeled) or a full or abbreviated sha. */
+  /**
+   * The full sha of the commit `rev` names: a branch, a tag (annotated tags are peeled), a full or
+   * abbreviated sha, or HEAD, each optionally followed by ancestry steps (`~N`, `^N`). Nothing
+   * else: `rev` is never used as a path, so it cannot read a file outside the repository's refs.
+   */
   resolveCommit(rev: string): Promise<string>;
-  /** Repository-relative paths (forward slashes) of every file under `dir` at `commit`; `dir` '' is the root. */
-  listFiles(commit: string, dir: string): Promise<string[]>;
-  readFile(commit: string, filePath: string): Promise<string>;
+  /** Every file under `dir` at `commit` (a symbolic link is a file git stores); `dir` '' is the root, and may name one file. */
+  listFiles(commit: string, dir: string): Promise<TreeFile[]>;
+  /** The bytes of a file as git stores them (for a symbolic link, its target path). */
+  readFile(commit: string, filePath: string): Promise<Uint8Array>;
+}
+
+export interface TreeFile {
+  /** Repository-relative, forward slashes. */
+  path: string;
+  /** True for a symbolic link (mode 120000): git stores the path it points to, not a file's content. */
+  symlink: boolean;
 }
 
 export interface GitTreeReaderOptions {
@@ -38,6 +50,12 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
       }
       // `main~2`, `HEAD^`, `v1.0^2`: a name, then ancestry steps as in git rev-parse.
       const [, name = rev, steps = ''] = /^(.+?)((?:[~^]\d*)*)$/.exec(rev) ?? [];
+      const problem = refNameProblem(name);
+      if (problem) {
+        throw new ClusterextError('InvalidRevision', `The revision ${JSON.stringify(rev)} is not a branch, a tag or a commit sha: ${problem}; give a name such as main, v1.2.0 or a commit sha, optionally followed by ~N or ^N.`, {
+          rev,
+        });
+      }
       let commit = await peelToCommit(rev, await resolveOid(name));
       for (const [, op, count] of steps.matchAll(/([~^])(\d*)/g)) {
         const n = count === '' ? 1 : Number(count);
@@ -48,40 +66,53 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
 
     async listFiles(commit, dir) {
       const root = normalizeDir(dir);
-      let top: Awaited<ReturnType<typeof git.readTree>>;
-      try {
-        top = await git.readTree({ ...at, oid: commit, ...(root ? { filepath: root } : {}) });
-      } catch (err) {
-        if (isCode(err, 'ObjectTypeError') && root) return [root]; // the path is a single file
-        if (isCode(err, 'NotFoundError')) {
-          throw new ClusterextError('FleetPathNotFound', `The path "${root}" does not exist at commit ${commit.slice(0, 12)}; check the path.`, { path: root, commit });
+      const notFound = () => new ClusterextError('FleetPathNotFound', `The path "${root}" does not exist at commit ${commit.slice(0, 12)}; check the path.`, { path: root, commit });
+      let top: TreeEntry[];
+      if (root === '') {
+        top = (await git.readTree({ ...at, oid: commit })).tree;
+      } else {
+        // The entry of `root` in its parent tree says whether it is a folder, a file or a link.
+        const slash = root.lastIndexOf('/');
+        let parent: TreeEntry[];
+        try {
+          parent = (await git.readTree({ ...at, oid: commit, ...(slash === -1 ? {} : { filepath: root.slice(0, slash) }) })).tree;
+        } catch (err) {
+          if (isCode(err, 'NotFoundError') || isCode(err, 'ObjectTypeError')) throw notFound();
+          throw err;
         }
-        throw err;
+        const entry = parent.find((e) => e.path === root.slice(slash + 1));
+        if (!entry || entry.type === 'commit') throw notFound();
+        if (entry.type === 'blob') return [{ path: root, symlink: entry.mode === SYMLINK_MODE }];
+        top = (await git.readTree({ ...at, oid: entry.oid })).tree;
       }
-      const files: string[] = [];
-      const walk = async (prefix: string, entries: typeof top.tree): Promise<void> => {
+      const files: TreeFile[] = [];
+      const walk = async (prefix: string, entries: readonly TreeEntry[]): Promise<void> => {
         for (const entry of entries) {
           const entryPath = prefix ? `${prefix}/${entry.path}` : entry.path;
-          if (entry.type === 'blob') files.push(entryPath);
+          if (entry.type === 'blob') files.push({ path: entryPath, symlink: entry.mode === SYMLINK_MODE });
           else if (entry.type === 'tree') await walk(entryPath, (await git.readTree({ ...at, oid: entry.oid })).tree);
           // 'commit' entries are submodules: their files are not in this repository
         }
       };
-      await walk(root, top.tree);
-      return files.sort();
+      await walk(root, top);
+      return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
 
     async readFile(commit, filePath) {
-      const { blob } = await git.readBlob({ ...at, oid: commit, filepath: filePath });
-      return new TextDecoder('utf-8').decode(blob);
+      return (await git.readBlob({ ...at, oid: commit, filepath: filePath })).blob;
     },
   };
 
   async function resolveOid(rev: string): Promise<string> {
-    try {
-      return await git.resolveRef({ ...at, ref: rev });
-    } catch (err) {
-      if (!isCode(err, 'NotFoundError')) throw err;
+    // Only names under refs/ and HEAD, in git rev-parse's order: isomorphic-git would also read any
+    // file of the .git folder the name happens to match, and take its content for a ref.
+    const candidates = rev === 'HEAD' ? ['HEAD'] : [...(rev.startsWith('refs/') ? [rev] : []), `refs/${rev}`, `refs/tags/${rev}`, `refs/heads/${rev}`, `refs/remotes/${rev}`, `refs/remotes/${rev}/HEAD`];
+    for (const ref of candidates) {
+      try {
+        return await git.resolveRef({ ...at, ref });
+      } catch (err) {
+        if (!isCode(err, 'NotFoundError')) throw unreadable(rev, err);
+      }
     }
     if (/^[0-9a-f]{4,40}$/i.test(rev)) {
       try {
@@ -90,7 +121,7 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
         if (isCode(err, 'AmbiguousError')) {
           throw new ClusterextError('GitRevisionAmbiguous', `The abbreviated sha "${rev}" matches several objects; give more characters.`, { rev });
         }
-        if (!isCode(err, 'NotFoundError')) throw err;
+        if (!isCode(err, 'NotFoundError')) throw unreadable(rev, err);
       }
     }
     throw new ClusterextError('GitRevisionNotFound', `The revision "${rev}" was not found in the repository at "${repoDir}"; give a branch, a tag or a commit sha that exists there.`, {
@@ -125,6 +156,27 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
     }
     throw new ClusterextError('GitRevisionNotACommit', `The revision "${rev}" does not name a commit; give a branch, a tag or a commit sha.`, { rev, oid });
   }
+}
+
+type TreeEntry = Awaited<ReturnType<typeof git.readTree>>['tree'][number];
+
+const SYMLINK_MODE = '120000';
+
+/** Why `name` is not a ref name git accepts (git check-ref-format), or undefined when it is one. */
+export function refNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  if (/[\p{Cc} ~^:?*[\\]/u.test(name)) return 'it contains a space, a control character or one of ~ ^ : ? * [ \\';
+  if (name.includes('..')) return 'it contains ".."';
+  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it starts or ends with "/" or has an empty part between slashes';
+  if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) return 'a part between slashes starts with "." or ends with ".lock"';
+  if (name.endsWith('.') || name.includes('@{') || name === '@' || name.startsWith('-')) return 'git does not allow it as a ref name';
+  return undefined;
+}
+
+/** A failure of git itself (a corrupt object store): its message may quote what it read, so only its code goes on. */
+function unreadable(rev: string, err: unknown): ClusterextError {
+  const code = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'unknown';
+  return new ClusterextError('GitReadFailed', `The revision ${JSON.stringify(rev)} could not be read from the repository (${code}); check that the repository is intact with "git fsck".`, { rev, code });
 }
 
 function normalizeDir(dir: string): string {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,9 +154,104 @@ describe('loadFleetFromGit', () => {
     const reader = createGitTreeReader({ repoDir: bare });
     const commit = await reader.resolveCommit('main');
     expect(commit).toBe(second);
-    expect(await reader.listFiles(commit, 'fleet')).toEqual(['fleet/clusters.yaml', 'fleet/more/clusters.yml']);
-    expect(await reader.readFile(commit, 'fleet/clusters.yaml')).toBe(CLUSTER('one'));
+    expect(await reader.listFiles(commit, 'fleet')).toEqual([
+      { path: 'fleet/clusters.yaml', symlink: false },
+      { path: 'fleet/more/clusters.yml', symlink: false },
+    ]);
+    expect(new TextDecoder().decode(await reader.readFile(commit, 'fleet/clusters.yaml'))).toBe(CLUSTER('one'));
     const result = await loadFleetFromGit({ repoDir: bare, rev: 'v1', path: 'fleet' });
     expect(names(result)).toEqual(['one@clusters.yaml']);
+  });
+});
+
+describe('--rev names only refs and objects of the repository', () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = tempDir();
+    git(repo, 'init', '-q');
+    write(repo, 'fleet/clusters.yaml', CLUSTER('one'));
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'first');
+    // A file in .git whose content is not a ref: a name must never be read as a path to it.
+    write(repo, '.git/not-a-ref', 'CANARY_CONTENT=leaked\0more\n');
+  });
+
+  it.each([
+    ['a path out of the repository', '../../../../../../proc/self/environ', /contains "\.\."/],
+    ['an absolute path', '/etc/passwd', /starts or ends with "\/"/],
+    ['a control character', 'main\nx', /control character/],
+    ['a part starting with a dot', 'refs/.hidden', /starts with "\."/],
+    ['@{', 'main@{1}', /does not allow/],
+  ])('rejects %s as InvalidRevision, without reading it', async (_what, rev, reason) => {
+    const err = await expectError(loadFleetFromGit({ repoDir: repo, rev, path: 'fleet' }), 'InvalidRevision');
+    expect(err.message).toMatch(reason);
+    expect(err.message).toContain(JSON.stringify(rev));
+  });
+
+  it('does not take a file of the .git folder for a ref', async () => {
+    const err = await expectError(loadFleetFromGit({ repoDir: repo, rev: 'not-a-ref', path: 'fleet' }), 'GitRevisionNotFound');
+    expect(err.message).not.toContain('CANARY');
+    await expectError(loadFleetFromGit({ repoDir: repo, rev: 'config', path: 'fleet' }), 'GitRevisionNotFound');
+  });
+
+  it('still resolves HEAD, full ref names and ancestry steps', async () => {
+    const head = git(repo, 'rev-parse', 'HEAD');
+    for (const rev of ['HEAD', 'refs/heads/main', 'heads/main', 'main', 'HEAD~0']) {
+      expect((await loadFleetFromGit({ repoDir: repo, rev, path: 'fleet' })).commit, rev).toBe(head);
+    }
+  });
+});
+
+describe('files that are not regular UTF-8 files: the same diagnostics from the working tree and from git', () => {
+  let repo: string;
+  const LATIN1 = Buffer.concat([Buffer.from(`${CLUSTER('two')}---\n# caf`), Buffer.from([0xe9]), Buffer.from(' au lait\n')]);
+
+  beforeAll(() => {
+    repo = tempDir();
+    git(repo, 'init', '-q');
+    write(repo, 'fleet/clusters.yaml', CLUSTER('one'));
+    write(repo, 'shared/cluster.yaml', CLUSTER('linked'));
+    mkdirSync(path.join(repo, 'fleet/more'), { recursive: true });
+    symlinkSync('../../shared/cluster.yaml', path.join(repo, 'fleet/more/linked.yaml'));
+    symlinkSync('../shared', path.join(repo, 'fleet/shared-folder'));
+    writeFileSync(path.join(repo, 'fleet/latin1.yaml'), LATIN1);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'first');
+  });
+
+  const seen = (diagnostics: readonly { code: string; file: string; line: number; column: number }[]) => diagnostics.map((d) => [d.code, d.file, d.line, d.column]);
+  const EXPECTED = [
+    ['InvalidUtf8', 'latin1.yaml', 6, 6],
+    ['SymbolicLink', 'more/linked.yaml', 1, 1],
+  ];
+
+  it('reports a symbolic link named like a manifest and bytes that are not UTF-8, located, in the working tree', async () => {
+    const { fleet, diagnostics } = await loadFleetFromDirectory(path.join(repo, 'fleet'));
+    expect(fleet).toBeUndefined();
+    expect(seen(diagnostics)).toEqual(EXPECTED);
+    expect(diagnostics.find((d) => d.code === 'InvalidUtf8')!.message).toMatch(/byte 0xE9/);
+  });
+
+  it('reports them the same at a git revision', async () => {
+    const { fleet, diagnostics } = await loadFleetFromGit({ repoDir: repo, rev: 'main', path: 'fleet' });
+    expect(fleet).toBeUndefined();
+    expect(seen(diagnostics)).toEqual(EXPECTED);
+    const direct = await loadFleetFromDirectory(path.join(repo, 'fleet'));
+    expect(diagnostics).toEqual(direct.diagnostics);
+  });
+
+  it('reports a fleet path that is itself a link to a file, in both', async () => {
+    const link = path.join(repo, 'fleet/more/linked.yaml');
+    expect(seen((await loadFleetFromDirectory(link)).diagnostics)).toEqual([['SymbolicLink', 'linked.yaml', 1, 1]]);
+    expect(seen((await loadFleetFromGit({ repoDir: repo, rev: 'main', path: 'fleet/more/linked.yaml' })).diagnostics)).toEqual([['SymbolicLink', 'linked.yaml', 1, 1]]);
+  });
+
+  it('reports a FIFO named like a manifest, and refuses a FIFO or device as the fleet path, without blocking on it', async () => {
+    const dir = tempDir();
+    write(dir, 'clusters.yaml', CLUSTER('one'));
+    execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+    expect(seen((await loadFleetFromDirectory(dir)).diagnostics)).toEqual([['NotARegularFile', 'pipe.yaml', 1, 1]]);
+    await expectError(loadFleetFromDirectory(path.join(dir, 'pipe.yaml')), 'FleetPathNotAFolder');
+    await expectError(loadFleetFromDirectory('/dev/null'), 'FleetPathNotAFolder');
   });
 });

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterextError } from '../errors/clusterext-error.js';
 import { buildFleet } from './build-fleet.js';
@@ -7,15 +7,12 @@ import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.js'
 import type { Fleet } from './fleet.js';
 import type { FileCheck, FleetFileCache } from './fleet-file-cache.js';
 import { checkFleetRules } from './fleet-rules.js';
+import { fleetFileFromBytes, notARegularFile, type FleetFile, type NotARegularFile } from './fleet-file.js';
 import { createGitTreeReader, type GitTreeReader } from './git-tree-reader.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
-export interface FleetFile {
-  /** Relative to the fleet path, forward slashes. */
-  path: string;
-  content: string;
-}
+export type { FleetFile } from './fleet-file.js';
 
 /** `fleet` is undefined exactly when some diagnostic is an error. Diagnostics are sorted. */
 export interface FleetLoadResult {
@@ -48,10 +45,15 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
   const manifests: ManifestDocument[] = [];
   const sorted = files.map((f) => ({ ...f, path: f.path.replace(/\\/g, '/') })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of sorted) {
+    if (file.unreadable) {
+      diagnostics.push({ ...file.unreadable, file: file.path });
+      continue;
+    }
     const read = options.readDocuments ?? readYamlDocuments;
     const check = options.cache ? options.cache.checkFile(file.path, file.content, () => checkFile(file, read)) : checkFile(file, read);
-    diagnostics.push(...check.diagnostics);
-    manifests.push(...check.manifests);
+    // Pushed one by one: a file may hold hundreds of thousands of documents or problems.
+    for (const d of check.diagnostics) diagnostics.push(d);
+    for (const m of check.manifests) manifests.push(m);
   }
   if (manifests.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push({
@@ -67,7 +69,7 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
       pointer: '',
     });
   }
-  diagnostics.push(...checkFleetRules(manifests, options.limits ?? DEFAULT_VALIDATION_LIMITS));
+  for (const d of checkFleetRules(manifests, options.limits ?? DEFAULT_VALIDATION_LIMITS)) diagnostics.push(d);
   diagnostics.sort(compareDiagnostics);
   return { fleet: hasErrors(diagnostics) ? undefined : buildFleet(manifests), diagnostics };
 }
@@ -79,34 +81,48 @@ function checkFile(file: FleetFile, read: typeof readYamlDocuments): FileCheck {
   const manifests: ManifestDocument[] = [];
   for (const doc of parsed.documents) {
     const { manifest, diagnostics: found } = classifyDocument(doc);
-    diagnostics.push(...found);
+    for (const d of found) diagnostics.push(d);
     if (manifest) manifests.push(manifest);
   }
   return { diagnostics, manifests };
 }
 
-/** Loads every `.yaml`/`.yml` file under `dir` (or the one file `dir` names); dot-folders are skipped. */
+/**
+ * Loads every `.yaml`/`.yml` file under `dir` (or the one file `dir` names); dot-folders are
+ * skipped. `dir` itself may be a link to a folder; inside it, links and other files that are not
+ * regular files are reported, never followed or read, as git would give them (see `fleetFileFromBytes`).
+ */
 export async function loadFleetFromDirectory(dir: string, options: { limits?: ValidationLimits } = {}): Promise<FleetLoadResult> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new ClusterextError('FleetPathNotFound', `The path "${dir}" does not exist; give the folder that holds the fleet manifests.`, { path: dir });
   if (info.isFile()) {
-    return validateFleetFiles([{ path: path.basename(dir), content: await readFile(dir, 'utf8') }], options);
+    const name = path.basename(dir);
+    const isLink = (await lstat(dir)).isSymbolicLink();
+    return validateFleetFiles([isLink ? notARegularFile(name, 'symlink') : fleetFileFromBytes(name, await readFile(dir))], options);
+  }
+  if (!info.isDirectory()) {
+    throw new ClusterextError('FleetPathNotAFolder', `The path "${dir}" is not a folder or a regular file (it is a FIFO, socket or device); give the folder that holds the fleet manifests.`, {
+      path: dir,
+    });
   }
   const files: FleetFile[] = [];
-  for (const relative of await listManifestFiles(dir, '')) {
-    files.push({ path: relative, content: await readFile(path.join(dir, relative), 'utf8') });
+  for (const entry of await listManifestFiles(dir, '')) {
+    files.push(entry.kind === 'file' ? fleetFileFromBytes(entry.path, await readFile(path.join(dir, entry.path))) : notARegularFile(entry.path, entry.kind));
   }
   return validateFleetFiles(files, options);
 }
 
-async function listManifestFiles(root: string, relative: string): Promise<string[]> {
+async function listManifestFiles(root: string, relative: string): Promise<{ path: string; kind: 'file' | NotARegularFile }[]> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
-  const out: string[] = [];
+  const out: { path: string; kind: 'file' | NotARegularFile }[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const child = relative ? `${relative}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listManifestFiles(root, child)));
-    else if (entry.isFile() && isManifestFile(entry.name)) out.push(child);
+    if (entry.isDirectory()) {
+      for (const found of await listManifestFiles(root, child)) out.push(found);
+    } else if (isManifestFile(entry.name)) {
+      out.push({ path: child, kind: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'symlink' : 'special' });
+    }
   }
   return out;
 }
@@ -134,12 +150,14 @@ export async function loadFleetFromGit(options: GitLoadOptions): Promise<FleetLo
 /** The manifest files under `dir` at `commit`, with paths relative to `dir`. */
 export async function readFleetFilesAtCommit(reader: GitTreeReader, commit: string, dir: string): Promise<FleetFile[]> {
   const root = dir.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/');
-  const paths = await reader.listFiles(commit, root);
+  const entries = await reader.listFiles(commit, root);
   const files: FleetFile[] = [];
-  for (const repoPath of paths) {
-    const relative = repoPath === root ? path.posix.basename(repoPath) : root ? repoPath.slice(root.length + 1) : repoPath;
-    if (!isManifestFile(relative) || relative.split('/').some((s) => s.startsWith('.'))) continue;
-    files.push({ path: relative, content: await reader.readFile(commit, repoPath) });
+  for (const entry of entries) {
+    const relative = entry.path === root ? path.posix.basename(entry.path) : root ? entry.path.slice(root.length + 1) : entry.path;
+    // The fleet path itself a link (to a folder, say) is reported whatever its name.
+    if (entry.path === root && entry.symlink) return [notARegularFile(relative, 'symlink')];
+    if (!isManifestFile(relative) || relative.split('/').some((s) => s.startsWith('.') || s === 'node_modules')) continue;
+    files.push(entry.symlink ? notARegularFile(relative, 'symlink') : fleetFileFromBytes(relative, await reader.readFile(commit, entry.path)));
   }
   return files;
 }

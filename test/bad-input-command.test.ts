@@ -1,0 +1,144 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+
+/**
+ * Hostile and broken input to the built CLI (`validate` and `plan`): every case ends with a
+ * located, whole-sentence error and exit 1, never a stack trace, and nothing of the environment
+ * (a canary variable) reaches the output.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'controller', 'cli', 'main.js');
+const CANARY = 'canary-7f3e9b1d-environment-value';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], cwd: string, timeout = 120_000): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cli, ...args], { cwd, timeout, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', CLUSTEREXT_BAD_INPUT_CANARY: CANARY } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** What every run here must show: exit 1, and no stack frame or environment content anywhere. */
+function expectCleanFailure(run: Run): void {
+  const all = run.stdout + run.stderr;
+  expect(all).not.toMatch(/^\s+at .+[(:]\d+/m);
+  expect(all).not.toContain('Internal error');
+  expect(all).not.toContain(CANARY);
+  expect(run.code, all.slice(0, 2000)).toBe(1);
+}
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.test', '-c', 'init.defaultBranch=main', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+}
+
+const doc = (kind: string, name: string, spec: object) => stringify({ apiVersion: 'clusterext.io/v1alpha1', kind, metadata: { name }, spec });
+const TYPE = doc('ExtensionType', 'monitor', { chart: { repository: 'https://charts.invalid/charts', name: 'monitor' }, scopes: ['cluster'], defaultReleaseNamespace: 'monitoring', releaseTrains: { stable: {} } });
+const CLUSTER = doc('ConnectedCluster', 'prod', { kubeconfigSecretRef: { name: 'kc-prod', key: 'kubeconfig' } });
+const extension = (settings: string) =>
+  `apiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: { name: monitor }\nspec:\n  clusterName: prod\n  extensionType: monitor\n  scope: cluster\n  configurationSettings:\n${settings}`;
+
+describe('bad input to the CLI', () => {
+  let work: string;
+  let repo: string;
+
+  beforeAll(() => {
+    // The CLI under test is the built one; a build error elsewhere in the tree must not hide it.
+    try {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+    } catch (err) {
+      if (!existsSync(cli)) throw err;
+    }
+    work = mkdtempSync(join(tmpdir(), 'clusterext-bad-input-'));
+    repo = join(work, 'repo');
+    mkdirSync(join(repo, 'fleet'), { recursive: true });
+    writeFileSync(join(repo, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER, extension('    log.level: info\n')].join('---\n'));
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'valid');
+  }, 300_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('validate /dev/null: a clean error naming the path', async () => {
+    const run = await runCli(['validate', '/dev/null'], work);
+    expectCleanFailure(run);
+    expect(run.stderr).toMatch(/^Error: The path "\/dev\/null" is not a folder or a regular file/);
+  });
+
+  it('a FIFO as the path, and a FIFO named like a manifest inside the fleet: errors, without blocking on them', async () => {
+    const dir = join(work, 'fifo');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'fleet.yaml'), [TYPE, CLUSTER].join('---\n'));
+    execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    const asPath = await runCli(['validate', join(dir, 'pipe.yaml')], work, 30_000);
+    expectCleanFailure(asPath);
+    expect(asPath.stderr).toMatch(/is not a folder or a regular file \(it is a FIFO, socket or device\)/);
+    const inside = await runCli(['validate', dir], work, 30_000);
+    expectCleanFailure(inside);
+    expect(inside.stdout).toMatch(/pipe\.yaml:1:1\s+error\s+"pipe\.yaml" is not a regular file .*NotARegularFile/);
+  });
+
+  it.each([
+    ['a path out of the repository', '../../../../../../../../proc/self/environ'],
+    ['an absolute path', '/proc/self/environ'],
+    ['a file of the .git folder', 'config'],
+  ])('validate --rev with %s: refused or not found, never read', async (_what, rev) => {
+    const run = await runCli(['validate', '--rev', rev, 'fleet'], repo);
+    expectCleanFailure(run);
+    expect(run.stderr).toMatch(/^Error: The revision ".*" (is not a branch, a tag or a commit sha|was not found in the repository)/);
+  });
+
+  it('plan --base/--head with a path out of the repository: refused', async () => {
+    const run = await runCli(['plan', '--offline', '--base', '../../../../../../../../proc/self/environ', '--head', 'HEAD', 'fleet'], repo);
+    expectCleanFailure(run);
+    expect(run.stderr).toContain('is not a branch, a tag or a commit sha');
+  });
+
+  it('100,000 documents in one file: each problem located, no stack overflow', async () => {
+    const dir = join(work, 'many');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'many.yaml'), '--- {}\n'.repeat(100_000));
+    const run = await runCli(['validate', dir], work);
+    expectCleanFailure(run);
+    expect(run.stdout).toContain('many.yaml:100000:5  error    Required field "kind" is missing');
+    const empty = join(work, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'empty.yaml'), '---\n'.repeat(100_000));
+    const none = await runCli(['validate', empty], work);
+    expectCleanFailure(none);
+    expect(none.stdout).toContain('The files hold no clusterext manifests');
+  });
+
+  it('a symbolic link to a manifest: the same located error in validate, validate --rev and plan', async () => {
+    const linked = join(work, 'linked');
+    mkdirSync(join(linked, 'fleet'), { recursive: true });
+    writeFileSync(join(linked, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER].join('---\n'));
+    writeFileSync(join(linked, 'shared.yaml'), extension('    log.level: info\n'));
+    git(linked, 'init', '-q');
+    git(linked, 'add', '-A');
+    git(linked, 'commit', '-q', '-m', 'base');
+    symlinkSync('../shared.yaml', join(linked, 'fleet', 'extension.yaml'));
+    git(linked, 'add', '-A');
+    git(linked, 'commit', '-q', '-m', 'link');
+    const expected = /extension\.yaml:1:1\s+error\s+"extension\.yaml" is a symbolic link; .*SymbolicLink/;
+    for (const args of [['validate', 'fleet'], ['validate', '--rev', 'HEAD', 'fleet'], ['plan', '--offline', '--base', 'HEAD~1', '--head', 'HEAD', 'fleet']]) {
+      const run = await runCli(args, linked);
+      expectCleanFailure(run);
+      expect(run.stdout, args.join(' ')).toMatch(expected);
+    }
+  });
+});
