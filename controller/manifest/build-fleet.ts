@@ -53,6 +53,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
     releaseTrains: Record<string, { repository?: string; name?: string; includePrereleases?: boolean }>;
     requirements?: { kubernetesVersion?: string; architectures?: string[] };
     conflictsWith?: string[];
+    timeout?: string;
   };
   const releaseTrains = Object.fromEntries(
     Object.entries(s.releaseTrains).map(([train, t]) => [
@@ -75,6 +76,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
       releaseTrains,
       requirements,
       conflictsWith: [...(s.conflictsWith ?? [])],
+      ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
     },
     source: sourceOf(m),
   };
@@ -106,6 +108,7 @@ function toTemplate(raw: Raw): ExtensionTemplate {
     configurationSettings: { ...((t.configurationSettings ?? {}) as Record<string, SettingValue>) },
     ...(t.configurationProtectedSettingsRef ? { configurationProtectedSettingsRef: { secretName: t.configurationProtectedSettingsRef.secretName } } : {}),
     driftDetection: t.driftDetection ?? 'warn',
+    ...optional('timeout'),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ManifestDocument } from './classify-document.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { LabelSelector, Scope } from './fleet.js';
 import { toJsonPointer } from './json-pointer.js';
+import { parseDuration } from '../runtime/duration.js';
 import { checkSemverRange } from './strict-semver.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 
@@ -47,6 +48,7 @@ interface RawTemplate {
   releaseTrain?: string;
   version?: string;
   configurationSettings?: Record<string, unknown>;
+  timeout?: string;
 }
 
 interface RawType {
@@ -55,6 +57,7 @@ interface RawType {
   releaseTrains: Record<string, unknown>;
   requirements?: { kubernetesVersion?: string };
   conflictsWith?: string[];
+  timeout?: string;
 }
 
 interface FleetIndex {
@@ -130,6 +133,7 @@ function extensionTypeRules(m: ManifestDocument, index: FleetIndex): Diagnostic[
       out.push(report(m, '/spec/requirements/kubernetesVersion', 'InvalidSemverRange', `requirements.kubernetesVersion ${JSON.stringify(range)} is not valid: ${check.reason}.`));
     }
   }
+  out.push(...timeoutRules(m, '/spec/timeout', type.timeout));
   for (const [i, other] of (type.conflictsWith ?? []).entries()) {
     if (!index.types.has(other)) {
       out.push(report(m, `/spec/conflictsWith/${i}`, 'UnknownExtensionType', `conflictsWith names ExtensionType "${other}", which is not defined; fix the name or remove it.`));
@@ -190,9 +194,18 @@ function releaseNameRules(m: ManifestDocument, pointer: string, name: string): D
   ];
 }
 
+/** The shortest timeout that leaves helm time to do anything; the schema has checked the form. */
+const MIN_TIMEOUT_MS = 1000;
+
+function timeoutRules(m: ManifestDocument, pointer: string, timeout: string | undefined): Diagnostic[] {
+  if (timeout === undefined || parseDuration(timeout, 'timeout') >= MIN_TIMEOUT_MS) return [];
+  return [report(m, pointer, 'TimeoutTooShort', `timeout ${JSON.stringify(timeout)} is shorter than 1s, too short for any helm operation; write it like 5m or 10m, or remove it for the default of 5m.`)];
+}
+
 function templateRules(m: ManifestDocument, base: string, t: RawTemplate, index: FleetIndex): Diagnostic[] {
   const out: Diagnostic[] = [];
   const p = (field: string) => `${base}/${field}`;
+  out.push(...timeoutRules(m, p('timeout'), t.timeout));
   const autoUpgrade = t.autoUpgradeMinorVersion ?? true;
   if (autoUpgrade && t.version !== undefined) {
     out.push(

@@ -62,6 +62,8 @@ export interface ExtensionTypeSpec {
     architectures?: string[];
   };
   conflictsWith: string[];
+  /** A duration (`10m`): how long one helm operation, readiness wait included, may take. */
+  timeout?: string;
 }
 
 export interface SecretKeyRef {
@@ -95,6 +97,8 @@ export interface ExtensionTemplate {
   configurationProtectedSettingsRef?: ProtectedSettingsRef;
   /** Default `warn`. */
   driftDetection: DriftDetection;
+  /** Overrides the type's `timeout`. */
+  timeout?: string;
 }
 
 export interface ExtensionSpec extends ExtensionTemplate {

@@ -348,6 +348,27 @@ describe('validateFleetFiles: ExtensionType rules', () => {
   });
 });
 
+describe('validateFleetFiles: timeouts', () => {
+  it('keeps the timeout of a type and of an Extension as written', () => {
+    const { fleet, diagnostics } = validate(
+      'apiVersion: clusterext.io/v1alpha1\nkind: ExtensionType\nmetadata: { name: t }\nspec:\n  chart: { repository: "https://x", name: c }\n  scopes: [cluster]\n  defaultReleaseNamespace: t\n  releaseTrains: { stable: {} }\n  timeout: 10m\n',
+      extension('mon', { timeout: '90s' }),
+    );
+    expect(codes(diagnostics)).toEqual([]);
+    expect(fleet?.extensionTypes.find((t) => t.metadata.name === 't')?.spec.timeout).toBe('10m');
+    expect(fleet?.extensions[0]?.spec.timeout).toBe('90s');
+  });
+
+  it.each([
+    ['ten minutes', 'InvalidFormat'],
+    ['500ms', 'TimeoutTooShort'],
+    ['0s', 'TimeoutTooShort'],
+  ])('rejects the Extension timeout %j, located at the field', (timeout, code) => {
+    const { diagnostics } = validate(extension('mon', { timeout }));
+    expect(diagnostics.map((d) => [d.code, d.pointer])).toEqual([[code, '/spec/timeout']]);
+  });
+});
+
 describe('validateFleetFiles: names survive broken documents', () => {
   it('does not report references to a cluster whose own document is invalid', () => {
     const badCluster = 'apiVersion: clusterext.io/v1alpha1\nkind: ConnectedCluster\nmetadata: { name: edge }\nspec: { kubeconfig: x }\n';

@@ -29,6 +29,7 @@ const chartRepository: OpenApiSchema = {
   maxLength: 2048,
 };
 const chartName: OpenApiSchema = { type: 'string', description: 'The chart name.', pattern: CHART_NAME_PATTERN, maxLength: 250 };
+const readyTimeout = (description: string): OpenApiSchema => ({ type: 'string', description, pattern: DURATION_PATTERN, maxLength: 32 });
 
 const extensionTypeSpec: OpenApiSchema = {
   type: 'object',
@@ -82,6 +83,7 @@ const extensionTypeSpec: OpenApiSchema = {
       items: subdomain('An ExtensionType name.'),
       'x-kubernetes-list-type': 'set',
     },
+    timeout: readyTimeout('How long an install, upgrade, rollback or uninstall of this type may take, hooks and readiness of its objects included (e.g. 10m); default 5m.'),
   },
 };
 
@@ -129,6 +131,7 @@ const templateProperties: Record<string, OpenApiSchema> = {
     properties: { secretName: subdomain('The Secret name.') },
   },
   driftDetection: { type: 'string', description: 'enabled (correct drift), warn (default: report only) or disabled.', enum: ['enabled', 'warn', 'disabled'] },
+  timeout: readyTimeout("How long an install, upgrade, rollback or uninstall may take, hooks and readiness of the release's objects included (e.g. 10m); overrides the type's timeout."),
 };
 
 const extensionSpec: OpenApiSchema = {
@@ -277,6 +280,16 @@ export const STATUS_SCHEMAS: Readonly<Record<CrdKind, OpenApiSchema>> = {
       lastFailureTime: { type: 'string', format: 'date-time' },
       lastFailureMessage: text('The last failure, while failures count (never holds protected settings).'),
       pendingSince: { type: 'string', description: 'While Pending on an unreachable cluster: since when.', format: 'date-time' },
+      lastOperation: {
+        type: 'object',
+        description: 'The last helm operation started: recorded before helm runs, so a long install shows as such.',
+        required: ['action', 'startTime'],
+        properties: {
+          action: { type: 'string', enum: ['install', 'upgrade', 'rollback', 'uninstall'] },
+          startTime: { type: 'string', format: 'date-time' },
+          timeout: text('How long helm was given, hooks and readiness included (e.g. 5m).'),
+        },
+      },
       observedGeneration,
       conditions,
     },

@@ -42,6 +42,12 @@ export interface DesiredRelease {
   /** HMAC digest of the protected settings, when the caller supplied one (never the data). */
   protectedSettingsDigest?: string;
   driftDetection: DriftDetection;
+  /**
+   * How long one helm operation may take, hook Jobs and readiness of the release's objects
+   * included: the Extension's `timeout`, else its type's; the reconcile policy's default when
+   * absent. Not part of `configDigest`: a new timeout changes how long to wait, not what runs.
+   */
+  timeoutMs?: number;
   origin: ReleaseOrigin;
   /**
    * sha256 over chart, version, values and the protected-settings digest (hex). Computed with

@@ -47,6 +47,21 @@ describe('computeDesiredState', () => {
     expect(state.releases[1]!.protectedSettingsRef).toEqual({ secretName: 'keys' });
   });
 
+  it("takes the Extension's timeout, else its type's, and leaves the digest alone", () => {
+    const slow = extensionType('slow', { timeout: '10m' });
+    const build = (timeout?: string) =>
+      computeDesiredState({
+        fleet: fleet({ extensionTypes: [monitor, slow], clusters, extensions: [extension('a', 'slow', 'slow', timeout ? { timeout } : {}), extension('a', 'monitor', 'monitor')] }),
+        catalog: catalogFor({ monitor: ['1.0.0'], slow: ['1.0.0'] }),
+      }).releases;
+    const [monitorRelease, slowRelease] = build();
+    expect(monitorRelease!.timeoutMs).toBeUndefined();
+    expect(slowRelease!.timeoutMs).toBe(600_000);
+    const overridden = build('90s')[1]!;
+    expect(overridden.timeoutMs).toBe(90_000);
+    expect(overridden.configDigest).toBe(slowRelease!.configDigest);
+  });
+
   it('lists the ignored index versions of the charts the fleet uses', () => {
     const state = computeDesiredState({ fleet: fleet({ extensionTypes: [monitor], clusters }), catalog });
     expect(state.ignoredVersions).toEqual([

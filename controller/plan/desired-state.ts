@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { ChartRef, ExtensionTypeManifest, Fleet, ReleaseTrain } from '../manifest/fleet.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
+import { parseDuration } from '../runtime/duration.js';
 import { computeConfigDigest } from './config-digest.js';
 import type { DesiredRelease, VersionResolution } from './desired-release.js';
 import { expandPolicies, type ExtensionInstance, type PolicyCompliance } from './expand-policies.js';
@@ -122,6 +123,7 @@ function buildRelease(instance: ExtensionInstance, context: BuildContext): { rel
       }),
     ];
   }
+  const timeout = spec.timeout ?? context.types.get(spec.extensionType)?.spec.timeout;
   const protectedRef = spec.configurationProtectedSettingsRef;
   const protectedDigest = protectedRef ? context.protectedDigests?.get(protectedRef.secretName) : undefined;
   const release: DesiredRelease = {
@@ -139,6 +141,7 @@ function buildRelease(instance: ExtensionInstance, context: BuildContext): { rel
     ...(protectedRef ? { protectedSettingsRef: { secretName: protectedRef.secretName } } : {}),
     ...(protectedDigest !== undefined ? { protectedSettingsDigest: protectedDigest } : {}),
     driftDetection: spec.driftDetection,
+    ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout, 'timeout') } : {}),
     origin: instance.origin,
     configDigest: digestFor(instance, info, { version: versionLabel(version), values: nested.values, protectedDigest }, context),
   };

@@ -31,10 +31,13 @@ function harness(overrides: Partial<ReconcileReleaseInput> = {}) {
     ...overrides,
   };
   const identities: string[] = [];
+  /** In-progress statuses written before helm ran, with the number of helm calls made by then. */
+  const progressWrites: { status: ExtensionStatus; callsBefore: number }[] = [];
   return {
     world,
     clock,
     identities,
+    progressWrites,
     get status() {
       return status;
     },
@@ -45,7 +48,16 @@ function harness(overrides: Partial<ReconcileReleaseInput> = {}) {
     async run(): Promise<ReconcileReleaseResult> {
       const result = await reconcileRelease(
         { ...input, ...(status ? { previousStatus: status } : {}) },
-        { helm: world.helm, storage: world.storage, clock, ...(input.desired.scope === 'namespace' ? { impersonation: async () => (identities.push('x'), 'system:serviceaccount:team:clusterext') } : {}) },
+        {
+          helm: world.helm,
+          storage: world.storage,
+          clock,
+          writeStatus: async (written) => {
+            progressWrites.push({ status: written, callsBefore: world.calls.length });
+            status = written;
+          },
+          ...(input.desired.scope === 'namespace' ? { impersonation: async () => (identities.push('x'), 'system:serviceaccount:team:clusterext') } : {}),
+        },
       );
       if (result.writeStatus) status = result.status;
       return result;
@@ -94,12 +106,41 @@ describe('reconcileRelease', () => {
     await h.run();
     const callsBefore = h.world.calls.length;
     const readsBefore = h.world.reads;
+    const writesBefore = h.progressWrites.length;
     h.clock.advance(3_600_000);
     const result = await h.run();
+    expect(h.progressWrites.length).toBe(writesBefore);
     expect(result).toMatchObject({ result: 'unchanged', writeStatus: false, events: [], action: { action: 'none', reason: 'InSync' } });
     expect(result.requeueAfterMs).toBeUndefined();
     expect(h.world.calls.length).toBe(callsBefore);
     expect(h.world.reads - readsBefore).toBe(1);
+  });
+
+  it('writes Installing, Reconciling and the start time once, before helm runs, and the result after', async () => {
+    const h = harness({ desired: desiredRelease({ timeoutMs: 90_000 }) });
+    const result = await h.run();
+    expect(h.progressWrites).toHaveLength(1);
+    const [{ status: progress, callsBefore }] = h.progressWrites as [{ status: ExtensionStatus; callsBefore: number }];
+    expect(callsBefore).toBe(0);
+    expect(progress).toMatchObject({ provisioningState: 'Installing', lastOperation: { action: 'install', startTime: '2025-01-01T00:00:00.000Z', timeout: '90s' } });
+    expect(findCondition(progress.conditions, 'Reconciling')).toMatchObject({ status: 'True', message: expect.stringContaining('Installing release "monitoring/monitor" with chart version 1.2.0; waiting up to 90s') });
+    expect(ready(progress)?.status).toBe('Unknown');
+    const call = h.world.calls[0]!;
+    expect(call.op === 'upgradeInstall' && call.req.timeoutMs).toBe(90_000);
+    // The result is written over the in-progress status, and keeps the operation's record.
+    expect(result.writeStatus).toBe(true);
+    expect(result.status).toMatchObject({ provisioningState: 'Succeeded', lastOperation: { action: 'install' } });
+    expect(findCondition(result.status.conditions, 'Reconciling')?.status).toBe('False');
+
+    h.set({ desired: desiredRelease({ configDigest: DIGEST_B, version: { kind: 'pinned', version: '1.3.0' } }) });
+    h.clock.advance(60_000);
+    await h.run();
+    expect(h.progressWrites.map((w) => [w.status.provisioningState, w.status.lastOperation?.action, w.status.lastOperation?.timeout, w.callsBefore])).toEqual([
+      ['Installing', 'install', '90s', 0],
+      ['Upgrading', 'upgrade', '5m', 1],
+    ]);
+    await h.run();
+    expect(h.progressWrites).toHaveLength(2);
   });
 
   it('writes the status, but runs no helm, when only the generation changed', async () => {

@@ -1,7 +1,9 @@
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
 import { findCondition, type ConditionReason } from '../status/condition.js';
-import { buildExtensionStatus, isStatusEqual, type ExtensionStatus } from '../status/extension-status.js';
+import { formatOperationStarted } from '../status/condition-messages.js';
+import { buildExtensionStatus, isStatusEqual, type ExtensionStatus, type ExtensionStatusInput, type OperationAction, type OperationRecord } from '../status/extension-status.js';
+import { formatDuration } from '../runtime/duration.js';
 import { DEFAULT_PENDING_TIMEOUT_MS } from '../status/provisioning-state.js';
 import { act, type ActPorts } from './act.js';
 import type { RequirementsResult } from './check-requirements.js';
@@ -20,7 +22,7 @@ export interface ReconcilePolicy {
   lockTimeoutMs: number;
   /** How soon to look again at an unreachable cluster or a locked release. */
   recheckAfterMs: number;
-  /** helm's `--timeout` for each operation. */
+  /** helm's `--timeout` for each operation, unless the Extension or its type sets `timeout`. */
   helmTimeoutMs: number;
   pendingTimeoutMs: number;
   wait?: WaitStrategy;
@@ -58,6 +60,11 @@ export interface ReconcileReleaseInput {
 export interface ReconcileReleasePorts extends ActPorts {
   storage: ReleaseStoragePort;
   clock: Clock;
+  /**
+   * Writes the status that says a helm operation is under way, just before it starts (once per
+   * operation), so a long install or upgrade shows as Installing/Upgrading rather than nothing.
+   */
+  writeStatus?: (status: ExtensionStatus) => Promise<void>;
 }
 
 export interface ReleaseEvent {
@@ -100,16 +107,52 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
   const before = determineReleaseState({ ...stateInput, cluster, observed: first.observed, now });
   const action = decideAction(before, { retry, policy: policy.retry, now, recheckAfterMs: policy.recheckAfterMs });
 
+  const release = { name: desired.releaseName, namespace: desired.namespace };
+  const timeoutMs = desired.timeoutMs ?? policy.helmTimeoutMs;
+  const statusBase: Omit<ExtensionStatusInput, 'release' | 'inSync' | 'attempted' | 'failures' | 'outcome'> = {
+    now,
+    generation: input.generation,
+    cluster: desired.cluster,
+    sourceRevision: input.sourceRevision,
+    ...(desired.version.kind !== 'unresolved' ? { desiredVersion: desired.version.version } : {}),
+    desiredConfigDigest: desired.configDigest,
+    ...(input.drift ? { drift: input.drift } : {}),
+    pendingTimeoutMs: policy.pendingTimeoutMs,
+  };
   let observed = first.observed;
   let after = before;
   let error: ClusterextError | undefined;
   let performed = false;
+  // The status as last written: the one read, or the in-progress one written below.
+  let written = input.previousStatus;
   if (action.action !== 'none' && action.action !== 'wait') {
+    const operation = operationOf(action);
+    if (operation && ports.writeStatus) {
+      written = buildExtensionStatus({
+        ...statusBase,
+        ...(input.previousStatus ? { previous: input.previousStatus } : {}),
+        ...(observed && observed.status !== 'uninstalled' ? { release: { ...releaseStatusOf(observed), extensionType: desired.extensionType } } : {}),
+        inSync: false,
+        attempted: false,
+        ...retryFields(retry),
+        outcome: {
+          phase: operation === 'uninstall' ? 'deleting' : 'progressing',
+          reason: operation === 'uninstall' ? 'Uninstalling' : 'Progressing',
+          message: formatOperationStarted(operation, release, {
+            ...(desired.version.kind !== 'unresolved' ? { version: desired.version.version } : {}),
+            ...(action.action === 'rollback' ? { toRevision: action.toRevision } : {}),
+            timeout: formatDuration(timeoutMs),
+          }),
+        },
+        startedOperation: { action: operation, startTime: now.toISOString(), timeout: formatDuration(timeoutMs) } satisfies OperationRecord,
+      });
+      await ports.writeStatus(written);
+    }
     try {
       performed = (
         await act(
           action,
-          { desired, target: input.target, timeoutMs: policy.helmTimeoutMs, ...(input.protectedValues ? { protectedValues: input.protectedValues } : {}), ...(policy.wait ? { wait: policy.wait } : {}) },
+          { desired, target: input.target, timeoutMs, ...(input.protectedValues ? { protectedValues: input.protectedValues } : {}), ...(policy.wait ? { wait: policy.wait } : {}) },
           ports,
         )
       ).performed;
@@ -126,7 +169,6 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
   }
   const next = decideAction(after, { retry, policy: policy.retry, now, recheckAfterMs: policy.recheckAfterMs });
 
-  const release = { name: desired.releaseName, namespace: desired.namespace };
   const previousSuccess = settledSuccess(input.previousStatus, desired.configDigest);
   const previousFailure = recordedFailure(input.previousStatus, desired.configDigest);
   const outcome = summarizeOutcome({
@@ -143,22 +185,15 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     ...(retry.lastFailureMessage ? { lastFailureMessage: retry.lastFailureMessage } : {}),
   });
   const status = buildExtensionStatus({
-    ...(input.previousStatus ? { previous: input.previousStatus } : {}),
-    now,
-    generation: input.generation,
-    cluster: desired.cluster,
-    sourceRevision: input.sourceRevision,
-    ...(desired.version.kind !== 'unresolved' ? { desiredVersion: desired.version.version } : {}),
-    desiredConfigDigest: desired.configDigest,
+    ...statusBase,
+    ...(written ? { previous: written } : {}),
     ...(observed && observed.status !== 'uninstalled' && cluster.reachable ? { release: { ...releaseStatusOf(observed), extensionType: desired.extensionType } } : previousRelease(input.previousStatus, cluster)),
     inSync: after.kind === 'in-sync',
     attempted: performed,
     ...retryFields(retry),
     outcome,
-    ...(input.drift ? { drift: input.drift } : {}),
-    pendingTimeoutMs: policy.pendingTimeoutMs,
   });
-  const writeStatus = !isStatusEqual(input.previousStatus, status);
+  const writeStatus = !isStatusEqual(written, status);
 
   const events: ReleaseEvent[] = [];
   if (performed) {
@@ -178,6 +213,19 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     events,
     ...requeueFor(next),
   };
+}
+
+/** The operation an action starts, for the in-progress status; unlock is one quick storage write. */
+function operationOf(action: ReleaseAction): OperationAction | undefined {
+  switch (action.action) {
+    case 'install':
+    case 'upgrade':
+    case 'rollback':
+    case 'uninstall':
+      return action.action;
+    default:
+      return undefined;
+  }
 }
 
 async function observe(cluster: ClusterFacts, storage: ReleaseStoragePort): Promise<{ cluster: ClusterFacts; observed?: ObservedRelease }> {

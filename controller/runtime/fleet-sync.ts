@@ -311,6 +311,7 @@ async function reconcileOne(input: {
   const { client } = connection;
   const storage = client ? createReleaseStorage(client.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {}) : unreachableStorage(facts);
   let r: ReconcileReleaseResult;
+  let progressWritten = false;
   try {
     r = await reconcileRelease(
       {
@@ -329,6 +330,16 @@ async function reconcileOne(input: {
         helm: deps.helm,
         storage,
         clock: deps.clock,
+        // The uninstall half of a reinstall reports nothing of its own: its install half does.
+        ...(input.replacing
+          ? {}
+          : {
+              writeStatus: async (status: ExtensionStatus) => {
+                await deps.store.patchStatus('Extension', cr.metadata.name, status);
+                deps.metrics?.statusWrites.inc({ kind: 'Extension' });
+                progressWritten = true;
+              },
+            }),
         ...(desired.scope === 'namespace' && client ? { impersonation: () => ensureNamespaceIdentity(client.kube, desired!.namespace, 'clusterext') } : {}),
       },
     );
@@ -344,7 +355,7 @@ async function reconcileOne(input: {
     log.info({ action: r.action.action, reason: event.reason }, event.message);
     await deps.events.record(cr, event);
   }
-  let statusWritten = false;
+  let statusWritten = progressWritten;
   const gone = r.after.kind === 'absent' || r.after.kind === 'removed';
   if (input.replacing) {
     if (gone) return { ready: false, helm, statusWritten: false, uninstalled: true, status: withoutRelease(r.status) };

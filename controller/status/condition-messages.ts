@@ -91,3 +91,18 @@ export function formatDriftDetected(summary: string): string {
 export function formatNoDrift(): string {
   return 'The cluster matches git.';
 }
+
+/** The message of the status written before a helm operation starts. */
+export function formatOperationStarted(action: 'install' | 'upgrade' | 'rollback' | 'uninstall', r: ReleaseRef, detail: { version?: string; toRevision?: number; timeout: string }): string {
+  const wait = `waiting up to ${detail.timeout} for its hooks and objects to be ready`;
+  switch (action) {
+    case 'install':
+      return `Installing release ${ref(r)} with chart version ${detail.version ?? 'unknown'}; ${wait}.`;
+    case 'upgrade':
+      return `Upgrading release ${ref(r)} to chart version ${detail.version ?? 'unknown'}; ${wait}.`;
+    case 'rollback':
+      return `Rolling release ${ref(r)} back to revision ${detail.toRevision ?? 'unknown'}; ${wait}.`;
+    case 'uninstall':
+      return `Uninstalling release ${ref(r)}; waiting up to ${detail.timeout} for its objects to be deleted.`;
+  }
+}

@@ -13,6 +13,18 @@ export interface ReleaseStatus {
   extensionType?: string;
 }
 
+/** The helm operations whose start is recorded on the status. */
+export type OperationAction = 'install' | 'upgrade' | 'rollback' | 'uninstall';
+
+/** The last helm operation started, written before helm runs (at most once per operation). */
+export interface OperationRecord {
+  action: OperationAction;
+  /** RFC 3339. */
+  startTime: string;
+  /** How long helm was given, e.g. `5m`. */
+  timeout: string;
+}
+
 /** `status` of an Extension CR (DESIGN.md §2). Plain JSON; never holds values or protected settings. */
 export interface ExtensionStatus {
   provisioningState: ProvisioningState;
@@ -34,6 +46,7 @@ export interface ExtensionStatus {
   lastFailureMessage?: string;
   /** While Pending on an unreachable cluster: since when. */
   pendingSince?: string;
+  lastOperation?: OperationRecord;
   observedGeneration: number;
   conditions: Condition[];
 }
@@ -65,6 +78,12 @@ export interface ExtensionStatusInput {
   /** From the drift stage; when absent the previous Drifted condition is kept as it was. */
   drift?: { drifted: boolean; summary: string };
   pendingTimeoutMs: number;
+  /**
+   * Set only for the status written just before a helm operation starts: it records the
+   * operation and makes provisioningState say what is under way. Otherwise the previous
+   * lastOperation is kept.
+   */
+  startedOperation?: OperationRecord;
 }
 
 /**
@@ -83,6 +102,7 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
     ...(previous ? { previous: { provisioningState: previous.provisioningState, ...(previous.pendingSince ? { pendingSince: previous.pendingSince } : {}) } } : {}),
     now: input.now,
     pendingTimeoutMs: input.pendingTimeoutMs,
+    ...(input.startedOperation ? { operation: input.startedOperation.action } : {}),
   });
   const outcome: StatusOutcome = provisioning.pendingTimedOut
     ? { phase: 'stalled', reason: 'PendingTimeout', message: formatPendingTimeout(input.cluster, provisioning.pendingSince ?? nowIso, input.pendingTimeoutMs) }
@@ -123,6 +143,8 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
     if (input.lastFailureMessage !== undefined) status.lastFailureMessage = input.lastFailureMessage;
   }
   if (provisioning.pendingSince !== undefined) status.pendingSince = provisioning.pendingSince;
+  const lastOperation = input.startedOperation ?? previous?.lastOperation;
+  if (lastOperation !== undefined) status.lastOperation = { ...lastOperation };
   return status;
 }
 

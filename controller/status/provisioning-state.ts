@@ -23,7 +23,17 @@ export interface ProvisioningInput {
   previous?: { provisioningState: ProvisioningState; pendingSince?: string };
   now: Date;
   pendingTimeoutMs: number;
+  /** A helm operation is about to start: the state says which, whatever came before. */
+  operation?: 'install' | 'upgrade' | 'rollback' | 'uninstall';
 }
+
+const OPERATION_STATES: Record<NonNullable<ProvisioningInput['operation']>, ProvisioningState> = {
+  install: 'Installing',
+  upgrade: 'Upgrading',
+  // Remediating a failed upgrade changes the running version again.
+  rollback: 'Upgrading',
+  uninstall: 'Deleting',
+};
 
 export interface ProvisioningResult {
   state: ProvisioningState;
@@ -39,6 +49,7 @@ export interface ProvisioningResult {
  * is Pending, and Failed once it has waited longer than the pending timeout.
  */
 export function deriveProvisioningState(input: ProvisioningInput): ProvisioningResult {
+  if (input.operation) return { state: OPERATION_STATES[input.operation], pendingTimedOut: false };
   switch (input.phase) {
     case 'deleting':
       return { state: 'Deleting', pendingTimedOut: false };
