@@ -24,16 +24,7 @@ export const REDACTED_VALUE = '[REDACTED]';
  * is decoded; the rollback target comes from the status labels of the others.
  */
 export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options: ReadReleaseOptions = {}): Promise<ObservedRelease | undefined> {
-  const selector = encodeURIComponent(`owner=helm,name=${key.name}`);
-  const list = expectOk(
-    await kube.request<{ items: HelmSecret[] }>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/secrets?labelSelector=${selector}` }),
-    `Listing the Helm records of release "${key.namespace}/${key.name}"`,
-  );
-  const revisions = list.items
-    .filter((s) => s.type === undefined || s.type === 'helm.sh/release.v1')
-    .map((secret) => ({ secret, revision: Number(secret.metadata.labels?.version) }))
-    .filter((r) => Number.isInteger(r.revision) && r.revision > 0)
-    .sort((a, b) => b.revision - a.revision);
+  const revisions = await listReleaseRevisions(kube, key);
   const latest = revisions[0];
   if (latest === undefined) return undefined;
 
@@ -54,6 +45,20 @@ export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options
   if (previous) observed.previousDeployedRevision = previous.revision;
   if (options.redactPaths) observed.config = redact(record.config ?? {}, options.redactPaths);
   return observed;
+}
+
+/** The storage Secrets of a release, newest revision first, with one list request. */
+export async function listReleaseRevisions(kube: KubeRest, key: ReleaseKey): Promise<{ secret: HelmSecret; revision: number }[]> {
+  const selector = encodeURIComponent(`owner=helm,name=${key.name}`);
+  const list = expectOk(
+    await kube.request<{ items: HelmSecret[] }>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/secrets?labelSelector=${selector}` }),
+    `Listing the Helm records of release "${key.namespace}/${key.name}"`,
+  );
+  return list.items
+    .filter((s) => s.type === undefined || s.type === 'helm.sh/release.v1')
+    .map((secret) => ({ secret, revision: Number(secret.metadata.labels?.version) }))
+    .filter((r) => Number.isInteger(r.revision) && r.revision > 0)
+    .sort((a, b) => b.revision - a.revision);
 }
 
 function redact(config: Record<string, unknown>, paths: readonly (readonly string[])[]): Record<string, unknown> {
