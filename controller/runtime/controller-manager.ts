@@ -18,7 +18,7 @@ import { expectOk, type KubeRest } from './kube-rest.js';
 import type { Logger } from './logger.js';
 import type { ControllerMetrics } from './metrics.js';
 import { buildRepositoryStatus, type ExtensionRepositoryStatus } from './repository-status.js';
-import { RepositorySync } from './repository-sync.js';
+import { RepositorySync, type RepositorySyncPorts } from './repository-sync.js';
 import { releaseOrphans } from './release-orphans.js';
 import { createSecretReader, type SecretReader } from './secret-reader.js';
 
@@ -49,6 +49,8 @@ export interface ControllerManagerOptions {
   resyncIntervalMs: number;
   /** How often, between passes, repositories are checked for a new requested-at annotation. Default 5 s. */
   requestPollIntervalMs?: number;
+  /** Fetching and loading revisions; default git over HTTP and the manifest loader. A seam for tests. */
+  repositorySource?: Pick<RepositorySyncPorts, 'fetch' | 'load'>;
 }
 
 export interface PassSummary {
@@ -73,7 +75,8 @@ export class ControllerManager {
   private readonly connector: ClusterConnector;
   private readonly repositories: RepositorySync;
   private hmacKey: Uint8Array | undefined;
-  private catalogCache: { key: string; at: number; value: { catalog: ChartCatalog; warnings: string[] } } | undefined;
+  /** Per repository: repositories with different charts must not evict each other's indexes. */
+  private readonly catalogCache = new Map<string, { key: string; at: number; value: { catalog: ChartCatalog; warnings: string[] } }>();
   private firstPassDone = false;
   /** Repositories a verified webhook asked to fetch now. */
   private readonly pushed = new Set<string>();
@@ -88,9 +91,9 @@ export class ControllerManager {
     this.connector = createClusterConnector({ secrets: this.secrets, ...(options.agent ? { agent: options.agent } : {}) });
     this.repositories = new RepositorySync(
       {
-        fetch: (o) => fetchGitSource(o),
+        fetch: options.repositorySource?.fetch ?? ((o) => fetchGitSource(o)),
         // One file cache per repository: successive revisions share most files.
-        load: (o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir), ...(options.validationLimits ? { limits: options.validationLimits } : {}) }),
+        load: options.repositorySource?.load ?? ((o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir), ...(options.validationLimits ? { limits: options.validationLimits } : {}) })),
         readCredentials: async (name) => {
           const data = await this.secrets.read(name);
           if (!data) throw new Error(`The git credentials Secret "${name}" does not exist in namespace "${options.namespace}".`);
@@ -120,9 +123,19 @@ export class ControllerManager {
     const summary: PassSummary = { repositories: 0, releases: 0, ready: 0, helmActions: 0, statusWrites: 0, apiRequests: 0 };
     const hmacKey = await this.digestKey();
     const repos = await this.store.list<RepositoryCr['spec'], ExtensionRepositoryStatus>('ExtensionRepository');
+    const listed = new Set(repos.map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
+    for (const key of this.catalogCache.keys()) if (!listed.has(key)) this.catalogCache.delete(key);
     for (const repo of repos) {
       summary.repositories += 1;
-      const result = await this.syncRepository(repo as RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey);
+      const typed = repo as RepositoryCr & { status?: ExtensionRepositoryStatus };
+      let result: FleetSyncResult;
+      try {
+        result = await this.syncRepository(typed, hmacKey);
+      } catch (err) {
+        // One repository's trouble stays in that repository (DESIGN.md §3): whatever failed, it
+        // gets a condition and the pass goes on with the next one.
+        result = await this.reportSyncFailure(typed, err);
+      }
       summary.releases += result.releases;
       summary.ready += result.ready;
       summary.helmActions += result.helmActions;
@@ -221,13 +234,13 @@ export class ControllerManager {
     let rejected = outcome.rejected;
     let good = outcome.good;
     if (good) {
-      result = await syncFleet(repo, good, this.fleetDeps(hmacKey, log));
+      result = await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log));
       if (result.rejected) {
         const demoted = this.repositories.reject(key, result.rejected);
         rejected = demoted?.rejected;
         good = demoted?.good;
         // Apply the previous good revision instead, if there is one in memory.
-        result = good ? await syncFleet(repo, good, this.fleetDeps(hmacKey, log)) : empty;
+        result = good ? await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log)) : empty;
       }
       held = result.held;
     }
@@ -253,12 +266,46 @@ export class ControllerManager {
     return result;
   }
 
-  private fleetDeps(hmacKey: Uint8Array, logger: Logger) {
+  /**
+   * Records that syncing `repo` failed with an error nothing else handled: Ready False and Stalled
+   * with reason SyncFailed. The revision is not recorded as applied, and nothing is uninstalled
+   * for it: removals happen only inside a sync that got that far. Retried at the next pass.
+   */
+  private async reportSyncFailure(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, err: unknown): Promise<FleetSyncResult> {
+    const result: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
+    const log = this.options.logger.child({ repository: repo.metadata.name });
+    const why = describeSyncError(err);
+    log.error({ err: why }, 'repository sync failed; the other repositories go on');
+    const key = `${repo.metadata.namespace}/${repo.metadata.name}`;
+    try {
+      const status = buildRepositoryStatus({
+        previous: repo.status,
+        generation: repo.metadata.generation ?? 1,
+        now: new Date(this.options.clock.now()),
+        lastFetchedRevision: this.repositories.lastFetched(key),
+        appliedRevision: undefined,
+        fetchError: undefined,
+        rejected: undefined,
+        held: undefined,
+        syncError: { revision: this.repositories.inForce(key), message: why },
+      });
+      if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
+        await this.store.patchStatus('ExtensionRepository', repo.metadata.name, status);
+        this.options.metrics?.statusWrites.inc({ kind: 'ExtensionRepository' });
+        result.statusWrites += 1;
+      }
+    } catch (statusErr) {
+      log.error({ err: describeSyncError(statusErr) }, 'could not record the failed sync on the repository');
+    }
+    return result;
+  }
+
+  private fleetDeps(repositoryKey: string, hmacKey: Uint8Array, logger: Logger) {
     return {
       store: this.store,
       secrets: this.secrets,
       connector: this.connector,
-      loadCatalog: (fleet: Fleet) => this.loadCatalog(fleet),
+      loadCatalog: (fleet: Fleet) => this.loadCatalog(repositoryKey, fleet),
       helm: this.options.helm,
       clock: { now: () => new Date(this.options.clock.now()) },
       events: this.events,
@@ -269,13 +316,14 @@ export class ControllerManager {
     };
   }
 
-  private async loadCatalog(fleet: Fleet): Promise<{ catalog: ChartCatalog; warnings: string[] }> {
+  private async loadCatalog(repositoryKey: string, fleet: Fleet): Promise<{ catalog: ChartCatalog; warnings: string[] }> {
     const charts = chartsOfFleet(fleet);
     const key = canonicalJson(charts);
     const now = this.options.clock.now();
-    if (this.catalogCache && this.catalogCache.key === key && now - this.catalogCache.at < this.options.chartIndexTtlMs) return this.catalogCache.value;
+    const cached = this.catalogCache.get(repositoryKey);
+    if (cached && cached.key === key && now - cached.at < this.options.chartIndexTtlMs) return cached.value;
     const value = await loadChartCatalog({ charts, reader: this.options.chartIndex });
-    this.catalogCache = { key, at: now, value };
+    this.catalogCache.set(repositoryKey, { key, at: now, value });
     return value;
   }
 
@@ -301,4 +349,11 @@ export class ControllerManager {
     this.hmacKey = Buffer.from(key, 'utf8');
     return this.hmacKey;
   }
+}
+
+/** The first line of an error, bounded: it goes into a condition message and a log line. */
+function describeSyncError(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  const bounded = text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  return /[.!?…]$/.test(bounded) ? bounded : `${bounded}.`;
 }

@@ -24,6 +24,8 @@ export interface RepositoryStatusInput {
   fetchError: string | undefined;
   rejected: { commit: string; diagnostics: Diagnostic[] } | undefined;
   held: string | undefined;
+  /** Set when applying `revision` failed with an error no other stage handled; a whole sentence. */
+  syncError?: { revision: string | undefined; message: string };
   /** Releases Ready / in all, for the message of a successful apply. */
   summary?: { releases: number; ready: number };
 }
@@ -40,7 +42,14 @@ export function buildRepositoryStatus(input: RepositoryStatusInput): ExtensionRe
   let conditions = input.previous?.conditions ?? [];
   const diagnostics = input.rejected ? [...input.rejected.diagnostics].sort(compareDiagnostics) : [];
   const applied = input.appliedRevision ?? input.previous?.lastAppliedRevision;
-  if (input.fetchError) {
+  if (input.syncError) {
+    const { revision, message: why } = input.syncError;
+    const attempted = revision && revision !== applied ? `Revision ${revision.slice(0, 12)} was not applied` : 'The repository could not be synced';
+    const kept = applied ? `revision ${applied.slice(0, 12)} stays in force` : 'nothing has been applied yet';
+    const message = `${attempted}: ${why} Nothing was uninstalled because of it and ${kept}; it is retried at the next pass.`;
+    conditions = setCondition(conditions, { type: 'Reconciling', status: 'False', observedGeneration: generation, reason: 'SyncFailed', message }, nowIso);
+    conditions = setCondition(conditions, { type: 'Stalled', status: 'True', observedGeneration: generation, reason: 'SyncFailed', message }, nowIso);
+  } else if (input.fetchError) {
     conditions = setCondition(conditions, { type: 'Reconciling', status: 'True', observedGeneration: generation, reason: 'FetchFailed', message: `${input.fetchError} The last good revision${applied ? ` ${applied.slice(0, 12)}` : ''} stays in force.` }, nowIso);
     conditions = setCondition(conditions, { type: 'Stalled', status: 'False', observedGeneration: generation, reason: 'FetchFailed', message: 'Fetching is retried at the interval.' }, nowIso);
   } else if (input.rejected) {

@@ -141,6 +141,16 @@ export class RepositorySync {
     return { good: mem.good, lastFetchedRevision: mem.fetched, rejected: mem.rejected, fetchError: mem.fetchError, warnings: mem.warnings };
   }
 
+  /** The newest fetched revision of a repository, as far as this process knows. */
+  lastFetched(key: string): string | undefined {
+    return this.memory.get(key)?.fetched;
+  }
+
+  /** The revision in force (the one a pass applies) of a repository, as far as this process knows. */
+  inForce(key: string): string | undefined {
+    return this.memory.get(key)?.good?.commit;
+  }
+
   forget(key: string): void {
     this.memory.delete(key);
   }

@@ -34,6 +34,7 @@ export const CONDITION_REASONS = [
   'FetchFailed',
   'ValidationFailed',
   'BlastRadiusExceeded',
+  'SyncFailed',
   // ConnectedCluster
   'ClusterReachable',
   // ExtensionType

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { connectedCluster, extensionType, fleet } from '../../test/support/fleet-builder.js';
+import type { Fleet } from '../manifest/fleet.js';
+import type { HelmPort } from '../reconcile/release-ports.js';
+import type { ChartIndexReader } from '../source/chart-index.js';
+import type { Condition } from '../status/condition.js';
+import { ControllerManager } from './controller-manager.js';
+import { CR_PLURALS } from './cr-store.js';
+import type { KubeRest, KubeRestRequest, KubeRestResponse } from './kube-rest.js';
+import type { Logger } from './logger.js';
+import { REPOSITORY_LABEL } from './mirrored-resources.js';
+import type { ExtensionRepositoryStatus } from './repository-status.js';
+
+const NS = 'clusterext-system';
+const BASE = `/apis/clusterext.io/v1alpha1/namespaces/${NS}`;
+const PLURALS = new Set<string>(Object.values(CR_PLURALS));
+
+type Stored = { metadata: { name: string; namespace?: string; labels?: Record<string, string>; generation?: number; finalizers?: string[] }; spec?: unknown; status?: Record<string, unknown> };
+
+/**
+ * An in-memory API server with just what a pass uses: CRs in one namespace (list by label,
+ * server-side apply, status merge, delete), Secrets and Events. `fail` throws for matching requests,
+ * the way a broken connection or a bug in a stage would.
+ */
+function fakeHub() {
+  const objects = new Map<string, Stored>();
+  const requests: KubeRestRequest[] = [];
+  const state = { fail: undefined as ((req: KubeRestRequest) => boolean) | undefined };
+  const ok = <T>(body: unknown, status = 200): KubeRestResponse<T> => ({ status, body: structuredClone(body) as T });
+  const hub: KubeRest = {
+    server: 'https://fake-hub',
+    get requestCount() {
+      return requests.length;
+    },
+    close() {},
+    async request<T>(req: KubeRestRequest): Promise<KubeRestResponse<T>> {
+      requests.push(req);
+      if (state.fail?.(req)) throw new Error(`connection reset while ${req.method} ${req.path}`);
+      const [path = '', query = ''] = req.path.split('?');
+      const body = req.body as Stored & { stringData?: Record<string, string> };
+      if (req.method === 'GET') {
+        const found = objects.get(path);
+        if (found) return ok(found);
+        if (!PLURALS.has(path.split('/').pop()!)) return ok({}, 404);
+        const selector = new URLSearchParams(query).get('labelSelector');
+        const [key, value] = selector ? selector.split('=') : [];
+        const items = [...objects.entries()].filter(([p, o]) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes('/') && (!key || o.metadata.labels?.[key] === value)).map(([, o]) => o);
+        return ok({ items });
+      }
+      if (req.method === 'POST') {
+        if (path.endsWith('/secrets')) {
+          const data = Object.fromEntries(Object.entries(body.stringData ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+          objects.set(`${path}/${body.metadata.name}`, { metadata: body.metadata, data } as Stored);
+        }
+        return ok({}, 201);
+      }
+      if (req.method === 'DELETE') {
+        objects.delete(path);
+        return ok({});
+      }
+      if (path.endsWith('/status')) {
+        const target = objects.get(path.slice(0, -'/status'.length));
+        if (!target) return ok({}, 404);
+        target.status = { ...target.status, ...(body.status ?? {}) };
+        return ok(target);
+      }
+      const existing = objects.get(path);
+      if (req.contentType === 'application/apply-patch+yaml') {
+        const next: Stored = { ...existing, ...body, metadata: { ...existing?.metadata, ...body.metadata, generation: 1 }, ...(existing?.status ? { status: existing.status } : {}) };
+        objects.set(path, next);
+        return ok(next);
+      }
+      if (!existing) return ok({}, 404);
+      existing.metadata = { ...existing.metadata, ...body.metadata };
+      return ok(existing);
+    },
+  };
+  return { hub, objects, requests, state };
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+const noHelm: HelmPort = {
+  upgradeInstall: async () => expect.unreachable('no release is installed in this test'),
+  rollback: async () => expect.unreachable('no release is rolled back in this test'),
+  uninstall: async () => expect.unreachable('nothing may be uninstalled in this test'),
+};
+
+/** A repository's revisions: a type of its own and a cluster no kubeconfig reaches (so no helm). */
+function revision(repo: string, chartRepository: string, marker: string): Fleet {
+  return fleet({
+    extensionTypes: [extensionType(`${repo}-type`, { chart: { repository: chartRepository, name: marker } })],
+    clusters: [connectedCluster(`${repo}-cluster`)],
+  });
+}
+
+function setUp() {
+  const { hub, objects, requests, state } = fakeHub();
+  for (const name of ['a-fleet', 'b-fleet']) {
+    objects.set(`${BASE}/extensionrepositories/${name}`, { metadata: { name, namespace: NS, generation: 1 }, spec: { url: `https://git.example/${name}.git`, interval: '1ms' } });
+  }
+  const heads: Record<string, string> = { 'a-fleet': 'a1', 'b-fleet': 'b1' };
+  const revisions = new Map<string, Fleet>([
+    ['a1', revision('a', 'https://charts-a.example', 'one')],
+    ['a2', revision('a', 'https://charts-a.example', 'two')],
+    ['b1', revision('b', 'https://charts-b.example', 'one')],
+    ['b2', revision('b', 'https://charts-b.example', 'two')],
+  ]);
+  const chartIndex: ChartIndexReader = {
+    readIndex: async (url) => {
+      if (url.includes('hostile')) throw new TypeError('terminated');
+      return 'apiVersion: v1\nentries:\n  one: [{version: 1.0.0}]\n  two: [{version: 1.0.0}]\n';
+    },
+  };
+  const manager = new ControllerManager({
+    hub,
+    namespace: NS,
+    cacheDir: '/nonexistent',
+    helm: noHelm,
+    chartIndex,
+    clock: { now: () => Date.now(), sleep: async () => {} },
+    logger: silent,
+    fleet: { concurrency: 2, clusterConcurrency: 1, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: {} },
+    chartIndexTtlMs: 1,
+    resyncIntervalMs: 1000,
+    repositorySource: {
+      fetch: async ({ url }) => {
+        const name = /\/([a-z-]+)\.git$/.exec(url)![1]!;
+        return { commit: heads[name]!, repoDir: `/fake/${name}` };
+      },
+      load: async ({ rev }) => {
+        const loaded = revisions.get(rev);
+        if (!loaded) throw new RangeError('Maximum call stack size exceeded');
+        return { commit: rev, fleet: loaded, diagnostics: [] };
+      },
+    },
+  });
+  const status = (name: string) => objects.get(`${BASE}/extensionrepositories/${name}`)?.status as ExtensionRepositoryStatus | undefined;
+  const condition = (name: string, type: string): Condition | undefined => status(name)?.conditions.find((c) => c.type === type);
+  return { manager, objects, requests, state, heads, revisions, status, condition };
+}
+
+/** The containment boundary of a pass: whatever fails for one repository stays with it. */
+describe('ControllerManager: one repository failing', () => {
+  it('records an error thrown while syncing one repository on it, and applies the other', async () => {
+    const t = setUp();
+    await t.manager.runOnce();
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a1');
+    expect(t.status('b-fleet')?.lastAppliedRevision).toBe('b1');
+
+    // a2 changes a-type, and the hub breaks exactly when it is mirrored: an error thrown from
+    // inside a's sync, past every handler of the stages.
+    t.heads['a-fleet'] = 'a2';
+    t.heads['b-fleet'] = 'b2';
+    t.state.fail = (req) => req.method === 'PATCH' && req.path.includes('/extensiontypes/a-type');
+    const deletesBefore = t.requests.filter((r) => r.method === 'DELETE').length;
+    await expect(t.manager.runOnce()).resolves.toMatchObject({ repositories: 2 });
+
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a1');
+    expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'False', reason: 'SyncFailed' });
+    expect(t.condition('a-fleet', 'Stalled')).toMatchObject({ status: 'True', reason: 'SyncFailed' });
+    expect(t.condition('a-fleet', 'Ready')?.message).toBe(
+      `Revision a2 was not applied: connection reset while PATCH ${BASE}/extensiontypes/a-type?fieldManager=clusterext&force=true. Nothing was uninstalled because of it and revision a1 stays in force; it is retried at the next pass.`,
+    );
+    expect(t.requests.filter((r) => r.method === 'DELETE').length).toBe(deletesBefore);
+    expect(t.status('b-fleet')?.lastAppliedRevision).toBe('b2');
+    expect(t.condition('b-fleet', 'Ready')).toMatchObject({ status: 'True', reason: 'RevisionApplied' });
+    expect(t.objects.get(`${BASE}/extensiontypes/b-type`)?.metadata.labels?.['clusterext.io/revision']).toBe('b2');
+
+    // Fixed: the next pass applies a2.
+    t.state.fail = undefined;
+    await t.manager.runOnce();
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a2');
+    expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'True', reason: 'RevisionApplied' });
+  });
+
+  it('goes on with the other repository when even the failed repository\'s status cannot be written', async () => {
+    const t = setUp();
+    t.heads['b-fleet'] = 'b2';
+    t.state.fail = (req) => req.path.includes('a-fleet') || req.path.includes(encodeURIComponent(`${REPOSITORY_LABEL}=a`));
+    await expect(t.manager.runOnce()).resolves.toMatchObject({ repositories: 2 });
+    expect(t.status('a-fleet')).toBeUndefined();
+    expect(t.status('b-fleet')?.lastAppliedRevision).toBe('b2');
+  });
+
+  it('keeps a revision that cannot be loaded, and a chart index that throws, to their repository', async () => {
+    const t = setUp();
+    await t.manager.runOnce();
+    t.heads['a-fleet'] = 'a-unloadable';
+    t.revisions.set('b2', revision('b', 'https://hostile.example', 'two'));
+    t.heads['b-fleet'] = 'b2';
+    await expect(t.manager.runOnce()).resolves.toMatchObject({ repositories: 2 });
+
+    expect(t.status('a-fleet')).toMatchObject({ lastAppliedRevision: 'a1', lastFetchedRevision: 'a-unloadable' });
+    expect(t.condition('a-fleet', 'Stalled')).toMatchObject({ status: 'True', reason: 'ValidationFailed' });
+    expect(t.condition('a-fleet', 'Stalled')?.message).toContain('Maximum call stack size exceeded');
+    // b2 is valid: it is applied, and its type says why it has no versions.
+    expect(t.status('b-fleet')?.lastAppliedRevision).toBe('b2');
+    const typeStatus = t.objects.get(`${BASE}/extensiontypes/b-type`)?.status as { conditions: Condition[] } | undefined;
+    expect(typeStatus?.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'VersionsUnavailable' });
+    expect(typeStatus?.conditions.find((c) => c.type === 'Ready')?.message).toContain('The chart index "https://hostile.example/index.yaml" could not be read: terminated.');
+  });
+});
