@@ -43,8 +43,10 @@ function fakeHub() {
         if (found) return ok(found);
         if (!PLURALS.has(path.split('/').pop()!)) return ok({}, 404);
         const selector = new URLSearchParams(query).get('labelSelector');
+        // `key=value` or, for a bare `key`, that the label exists.
         const [key, value] = selector ? selector.split('=') : [];
-        const items = [...objects.entries()].filter(([p, o]) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes('/') && (!key || o.metadata.labels?.[key] === value)).map(([, o]) => o);
+        const matches = (o: Stored) => !key || (value === undefined ? o.metadata.labels?.[key] !== undefined : o.metadata.labels?.[key] === value);
+        const items = [...objects.entries()].filter(([p, o]) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes('/') && matches(o)).map(([, o]) => o);
         return ok({ items });
       }
       if (req.method === 'POST') {
