@@ -32,16 +32,17 @@ function runDemo(dir: string, args: string[], timeoutMs: number): Promise<Run> {
   });
 }
 
-/** The rows of the last Extension table printed, by Extension CR name. */
-function lastTable(output: string): Map<string, string[]> {
+/** The rows of the last Extension table printed (render/render-cr-table.ts), by Extension CR name, as column → cell. */
+function lastTable(output: string): Map<string, Record<string, string>> {
   const lines = output.split('\n');
-  const header = lines.map((l, i) => (l.startsWith('EXTENSION ') ? i : -1)).filter((i) => i >= 0).pop();
-  const rows = new Map<string, string[]>();
+  const header = lines.map((l, i) => (/^NAME\s+CLUSTER\s+TYPE\s/.test(l) ? i : -1)).filter((i) => i >= 0).pop();
+  const rows = new Map<string, Record<string, string>>();
   if (header === undefined) return rows;
+  const titles = lines[header]!.trim().split(/\s{2,}/);
   for (const line of lines.slice(header + 1)) {
     if (line.trim() === '') break;
     const cells = line.trim().split(/\s{2,}/);
-    rows.set(cells[0]!, cells);
+    rows.set(cells[0]!, Object.fromEntries(titles.map((title, i) => [title, cells[i] ?? ''])));
   }
   return rows;
 }
@@ -73,15 +74,14 @@ describe('clusterext demo (npm start)', () => {
     expect([...rows.keys()].sort()).toEqual([...expected].sort());
     for (const name of expected) {
       const row = rows.get(name)!;
-      // EXTENSION CLUSTER TYPE VERSION REV STATE READY
-      expect(row.slice(5, 7), `${name}: ${row.join(' | ')}`).toEqual(['Succeeded', 'True']);
+      expect([row.STATE, row.READY], `${name}: ${JSON.stringify(row)}`).toEqual(['Succeeded', 'True']);
     }
     // Pinned versions run exactly; trains take their newest (preview includes prereleases).
-    expect(rows.get('dev-eu.dapr')![3]).toBe('0.1.0');
-    expect(rows.get('prod-us.mesh')![3]).toBe('0.1.0');
-    expect(rows.get('dev-eu.flux')![3]).toBe('0.3.0-preview.1');
-    expect(rows.get('dev-eu.monitoring')![3]).toBe('0.3.0-preview.1');
-    expect(rows.get('prod-eu.flux')![3]).toBe('0.2.0');
+    expect(rows.get('dev-eu.dapr')!.VERSION).toBe('0.1.0');
+    expect(rows.get('prod-us.mesh')!.VERSION).toBe('0.1.0');
+    expect(rows.get('dev-eu.flux')!.VERSION).toBe('0.3.0-preview.1');
+    expect(rows.get('dev-eu.monitoring')!.VERSION).toBe('0.3.0-preview.1');
+    expect(rows.get('prod-eu.flux')!.VERSION).toBe('0.2.0');
     // The invalid index entry is reported, not silently dropped.
     expect(output).toMatch(/chart version "1\.0\.029903" ignored: .*did you mean 1\.0\.29903\?/);
     expect(output).toMatch(/^pass 1: \d+\/13 Extensions Ready, \d+ helm actions?/m);

@@ -15,6 +15,7 @@ import type { ExtensionSpec, Fleet } from '../../manifest/fleet.js';
 import { loadFleetFromDirectory } from '../../manifest/load-fleet.js';
 import { expandPolicies } from '../../plan/expand-policies.js';
 import type { Condition } from '../../status/condition.js';
+import { isCrReady, renderCrTable } from '../../render/render-cr-table.js';
 import type { ExtensionStatus } from '../../status/extension-status.js';
 import { systemClock } from '../../runtime/clock.js';
 import type { PassSummary } from '../../runtime/controller-manager.js';
@@ -398,7 +399,8 @@ async function watchUntil(input: { store: CrStore; head: string; expected: numbe
         process.stdout.write(`repository ${REPOSITORY}: ${repositoryLine}\n`);
         lastRepository = repositoryLine;
       }
-      const table = renderExtensions(extensions);
+      // No AGE column: the table is printed again only when something in it changed.
+      const table = renderCrTable('Extension', extensions);
       if (extensions.length > 0 && table !== lastTable) {
         process.stdout.write(`\n${table}\n\n`);
         lastTable = table;
@@ -437,63 +439,19 @@ async function ignoredVersions(store: CrStore): Promise<string[]> {
 }
 
 function allReady(extensions: readonly ExtensionCr[], expected: number): boolean {
-  return extensions.length === expected && extensions.every(isReady);
-}
-
-function isReady(cr: ExtensionCr): boolean {
-  const ready = condition(cr.status?.conditions, 'Ready');
-  return ready?.status === 'True' && (ready.observedGeneration ?? 0) >= (cr.metadata.generation ?? 1);
+  return extensions.length === expected && extensions.every(isCrReady);
 }
 
 function condition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
 
-/** NAME CLUSTER TYPE VERSION REV(ision of the Helm release) STATE READY, plus the Ready message of those that are not. */
-function renderExtensions(extensions: readonly ExtensionCr[]): string {
-  const sorted = [...extensions].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-  const rows = sorted.map((cr) => {
-    const ready = condition(cr.status?.conditions, 'Ready');
-    return [
-      cr.metadata.name,
-      cr.spec.clusterName,
-      cr.spec.extensionType,
-      cr.status?.installedVersion ?? cr.status?.desiredVersion ?? '-',
-      cr.status?.release ? String(cr.status.release.revision) : '-',
-      cr.status?.provisioningState ?? 'Pending',
-      ready?.status ?? 'Unknown',
-      ready && ready.status !== 'True' ? truncate(`${ready.reason}: ${ready.message}`, 100) : '',
-    ];
-  });
-  return table([['EXTENSION', 'CLUSTER', 'TYPE', 'VERSION', 'REV', 'STATE', 'READY', 'MESSAGE'], ...rows]);
-}
-
 function renderNotReady(extensions: readonly ExtensionCr[], expected: number, timeoutMs: number): string {
-  const notReady = extensions.filter((cr) => !isReady(cr));
+  const notReady = extensions.filter((cr) => !isCrReady(cr));
   const lines = [`Not every Extension became Ready within ${formatDuration(timeoutMs)}: ${extensions.length - notReady.length} of ${expected} are Ready.`];
   if (extensions.length < expected) lines.push(`Only ${extensions.length} of the ${expected} expected Extension CRs exist; see the ExtensionRepository's status.`);
-  if (notReady.length > 0) {
-    lines.push('');
-    lines.push(
-      table([
-        ['EXTENSION', 'STATE', 'READY', 'WHY'],
-        ...notReady.map((cr) => {
-          const ready = condition(cr.status?.conditions, 'Ready');
-          return [cr.metadata.name, cr.status?.provisioningState ?? 'Pending', ready?.status ?? 'Unknown', ready ? `${ready.reason}: ${ready.message}` : 'not reconciled yet'];
-        }),
-      ]),
-    );
-  }
+  if (notReady.length > 0) lines.push('', renderCrTable('Extension', notReady, { wide: true }));
   return lines.join('\n');
-}
-
-function table(rows: readonly string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function describeDemo(input: { fleet: LocalFleet; clusters: readonly DemoCluster[]; logFile: string; keep: boolean; head: string; expected: number }): string {
