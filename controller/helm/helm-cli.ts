@@ -50,6 +50,10 @@ export class HelmCli implements HelmPort {
         req.release,
         chartRef,
         ...(oci ? [] : ['--repo', req.chart.repository]),
+        // helm's --version is a constraint, but helm 4 takes an index entry whose version string is
+        // exactly this one before it falls back to the closest match ("unable to find exact version
+        // requested"). The reconciler only passes strings the index lists exactly (resolveVersion),
+        // so the fallback never runs: a pin of 1.21.2 against an index of v1.21.2 stalls instead.
         '--version',
         req.version,
         '--namespace',

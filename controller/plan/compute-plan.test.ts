@@ -199,3 +199,23 @@ describe('computePlan', () => {
     ]);
   });
 });
+
+describe('computePlan operations', () => {
+  it('does not uninstall a base release that could never be installed (its pin is not in the index)', () => {
+    const stuck = extension('a', 'stuck', 'monitor', pinned('9.9.9'));
+    const plan = computePlan({ base: fleetWith([stuck]), head: fleetWith([]), catalog });
+    expect(plan.clusters).toEqual([]);
+    const again = computePlan({ base: fleetWith([stuck]), head: fleetWith([extension('a', 'stuck', 'monitor', pinned('1.0.0'))]), catalog });
+    expect(again.clusters[0]!.operations.map((o) => [o.extension, o.operation])).toEqual([['stuck', 'install']]);
+  });
+
+  it('lists the operations the controller performs, with where the release runs before and after', () => {
+    const base = fleetWith([extension('a', 'moved', 'monitor', pinned('1.0.0')), extension('a', 'gone', 'mesh', pinned('1.0.0'))]);
+    const head = fleetWith([extension('a', 'moved', 'monitor', { ...pinned('1.0.0'), releaseNamespace: 'elsewhere' })]);
+    const plan = computePlan({ base, head, catalog });
+    expect(plan.clusters[0]!.operations).toEqual([
+      expect.objectContaining({ extension: 'gone', operation: 'uninstall', from: { namespace: 'mesh-system', extensionType: 'mesh' } }),
+      expect.objectContaining({ extension: 'moved', operation: 'reinstall', reason: 'NamespaceChanged', from: { namespace: 'monitor-system', extensionType: 'monitor' }, to: { namespace: 'elsewhere', extensionType: 'monitor', version: '1.0.0' } }),
+    ]);
+  });
+});

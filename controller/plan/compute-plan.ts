@@ -67,7 +67,9 @@ export function computePlan(input: ComputePlanInput): Plan {
   const context = planContext({ head, headFleet: input.head, baseFleet });
   const baseByKey = new Map(base.releases.map((r) => [releaseKey(r.cluster, r.extension), r]));
   // The one change model: what the controller will do once head is merged over a fleet that runs base.
-  const operations = computeReleaseOperations({ desired: head.releases, current: base.releases.map(currentReleaseOf), clusters: context.headClusters });
+  // A base release whose version resolves to nothing was never installed (the controller stalls it).
+  const installable = base.releases.filter((r) => !(r.version.kind === 'unresolved' && (r.version.cause === 'no-match' || r.version.cause === 'not-listed')));
+  const operations = computeReleaseOperations({ desired: head.releases, current: installable.map(currentReleaseOf), clusters: context.headClusters });
   for (const op of operations) {
     const before = baseByKey.get(releaseKey(op.cluster, op.extension));
     let changes: ReleaseChange[];

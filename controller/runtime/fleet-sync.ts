@@ -401,7 +401,9 @@ function currentReleaseOfCr(cr: ExtensionCr): CurrentRelease | undefined {
 
 /** The old release of a reinstall, as a desired release: enough to find and uninstall it. */
 function releaseToReplace(from: CurrentRelease, cr: ExtensionCr): DesiredRelease {
-  return { ...releaseForRemoval(cr)!, releaseName: from.releaseName, namespace: from.namespace, extensionType: from.extensionType };
+  // Scope cluster: the uninstall runs with the controller's own rights, not as the identity of a
+  // namespace the Extension may just have left; helm removes only what the release recorded.
+  return { ...releaseForRemoval(cr)!, releaseName: from.releaseName, namespace: from.namespace, extensionType: from.extensionType, scope: 'cluster' };
 }
 
 /** The status after the old release of a reinstall is gone: nothing is installed any more. */
