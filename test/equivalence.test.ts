@@ -86,6 +86,7 @@ describe('plan and controller agree on every change', () => {
         const show = (m: Map<string, string>) => [...m].map(([k, v]) => `${k}@${v}`).sort().join(', ');
         if (show(listed) !== show(wanted)) fail(step, what, `helm list -A on ${cluster.name} shows [${show(listed)}], the plans say [${show(wanted)}]`);
       }
+      if (process.env.EQUIVALENCE_VERBOSE) console.log(`edit ${step}: ${what}\n  plan: ${want.join('; ') || '(no helm operation)'}\n  ran:  ${did.join('; ') || '(none)'}`);
       previous = head;
     }
   }, 1_200_000);
