@@ -21,9 +21,9 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], cwd: string, timeout = 120_000): Promise<Run> {
+function runCli(args: string[], cwd: string, timeout = 120_000, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [cli, ...args], { cwd, timeout, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', CLUSTEREXT_BAD_INPUT_CANARY: CANARY } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, cli, ...args], { cwd, timeout, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', CLUSTEREXT_BAD_INPUT_CANARY: CANARY } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       done({ code, stdout, stderr });
     });
@@ -140,5 +140,60 @@ describe('bad input to the CLI', () => {
       expectCleanFailure(run);
       expect(run.stdout, args.join(' ')).toMatch(expected);
     }
+  });
+
+  it('a 4 MB anchor repeated 100 times: plan ends with a located error within a 256 MiB heap, as validate does', async () => {
+    const bomb = join(work, 'bomb');
+    mkdirSync(join(bomb, 'fleet'), { recursive: true });
+    writeFileSync(join(bomb, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER, extension('    log.level: info\n')].join('---\n'));
+    git(bomb, 'init', '-q');
+    git(bomb, 'add', '-A');
+    git(bomb, 'commit', '-q', '-m', 'base');
+    const copies = Array.from({ length: 100 }, (_, i) => `    copy${i}: *dashboard\n`).join('');
+    writeFileSync(join(bomb, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER, extension(`    dashboard: &dashboard "${'x'.repeat(4_000_000)}"\n${copies}`)].join('---\n'));
+    git(bomb, 'commit', '-q', '-am', 'bomb');
+    const expected = /fleet\.yaml:\d+:\d+\s+error\s+With its aliases expanded this document holds more than 8388608 characters, the limit: the alias "\*dashboard" here repeats 4000002 characters\..*DocumentTooLarge/;
+    for (const args of [['plan', '--offline', '--base', 'HEAD~1', '--head', 'HEAD', 'fleet'], ['validate', 'fleet'], ['validate', '--rev', 'HEAD', 'fleet']]) {
+      const run = await runCli(args, bomb, 120_000, ['--max-old-space-size=256']);
+      expectCleanFailure(run);
+      expect(run.stdout, args.join(' ')).toMatch(expected);
+    }
+    // The limit is an option: raised, the same document is read (and its settings are then too large to plan here).
+    const raised = await runCli(['validate', '--max-expanded-size', '500000000', 'fleet'], bomb, 120_000);
+    expect(raised.stdout).not.toContain('DocumentTooLarge');
+  });
+
+  it('values JSON cannot carry, custom tags and bytes that are not UTF-8: the same located errors in validate, validate --rev and plan', async () => {
+    const values = join(work, 'values');
+    mkdirSync(join(values, 'fleet'), { recursive: true });
+    writeFileSync(join(values, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER, extension('    log.level: info\n')].join('---\n'));
+    git(values, 'init', '-q');
+    git(values, 'add', '-A');
+    git(values, 'commit', '-q', '-m', 'base');
+    const settings = ['    huge: 1e400\n', '    inf: .inf\n', '    nan: .nan\n', '    id: 9007199254740993\n', '    password: !vault secret/data/db\n', '    code: !!js/function "function () {}"\n'].join('');
+    writeFileSync(join(values, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER, extension(settings)].join('---\n'));
+    writeFileSync(join(values, 'fleet', 'latin1.yaml'), Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    git(values, 'add', '-A');
+    git(values, 'commit', '-q', '-m', 'values');
+    const located = (stdout: string) => stdout.split('\n').filter((l) => /\d+:\d+\s+error/.test(l)).map((l) => l.replace(/\s+/g, ' ').replace(/^fleet\//, ''));
+    const runs = [];
+    for (const args of [['validate', 'fleet'], ['validate', '--rev', 'HEAD', 'fleet'], ['plan', '--offline', '--base', 'HEAD~1', '--head', 'HEAD', 'fleet']]) {
+      const run = await runCli(args, values);
+      expectCleanFailure(run);
+      runs.push(located(run.stdout));
+    }
+    // The settings start on the line after `configurationSettings:`, the last line of the text before them.
+    const line = (n: number) => [TYPE, CLUSTER, extension('')].join('---\n').split('\n').length + n;
+    expect(runs[0]!.map((l) => /^(\S+) error .* (\w+)$/.exec(l)!.slice(1))).toEqual([
+      [`fleet.yaml:${line(0)}:11`, 'UnrepresentableNumber'],
+      [`fleet.yaml:${line(1)}:10`, 'UnrepresentableNumber'],
+      [`fleet.yaml:${line(2)}:10`, 'UnrepresentableNumber'],
+      [`fleet.yaml:${line(3)}:9`, 'UnrepresentableNumber'],
+      [`fleet.yaml:${line(4)}:15`, 'UnsupportedTag'],
+      [`fleet.yaml:${line(5)}:11`, 'UnsupportedTag'],
+      ['latin1.yaml:1:6', 'InvalidUtf8'],
+    ]);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
   });
 });

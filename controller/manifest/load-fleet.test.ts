@@ -4,6 +4,7 @@ import { FleetFileCache } from './fleet-file-cache.js';
 import { computeDesiredState } from '../plan/desired-state.js';
 import { validateFleetFiles, type FleetFile } from './load-fleet.js';
 import { readYamlDocuments } from './yaml-documents.js';
+import { DEFAULT_VALIDATION_LIMITS } from './validation-limits.js';
 
 /** A small valid fleet as YAML text; tests add or replace documents. */
 const TYPES = `apiVersion: clusterext.io/v1alpha1
@@ -432,8 +433,8 @@ describe('validateFleetFiles: settings keys, as the desired state nests them', (
       { path: 'clusters.yaml', content: CLUSTERS },
       { path: 'extra.yaml', content: extension('mon', { configurationSettings: { 'a.b.c.d': 1 } }) },
     ];
-    expect(codes(validateFleetFiles(files, { limits: { maxSettingDepth: 3 } }).diagnostics)).toEqual(['SettingTooDeep']);
-    expect(validateFleetFiles(files, { limits: { maxSettingDepth: 4 } }).fleet).toBeDefined();
+    expect(codes(validateFleetFiles(files, { limits: { ...DEFAULT_VALIDATION_LIMITS, maxSettingDepth: 3 } }).diagnostics)).toEqual(['SettingTooDeep']);
+    expect(validateFleetFiles(files, { limits: { ...DEFAULT_VALIDATION_LIMITS, maxSettingDepth: 4 } }).fleet).toBeDefined();
   });
 
   // validate and the desired state (plan, controller) must agree on every settings map: one

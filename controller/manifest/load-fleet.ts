@@ -9,6 +9,7 @@ import type { FileCheck, FleetFileCache } from './fleet-file-cache.js';
 import { checkFleetRules } from './fleet-rules.js';
 import { fleetFileFromBytes, notARegularFile, type FleetFile, type NotARegularFile } from './fleet-file.js';
 import { createGitTreeReader, type GitTreeReader } from './git-tree-reader.js';
+import { unrepresentableNumbers } from './unrepresentable-numbers.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
@@ -50,7 +51,8 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
       continue;
     }
     const read = options.readDocuments ?? readYamlDocuments;
-    const check = options.cache ? options.cache.checkFile(file.path, file.content, () => checkFile(file, read)) : checkFile(file, read);
+    const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
+    const check = options.cache ? options.cache.checkFile(file.path, file.content, () => checkFile(file, read, limits)) : checkFile(file, read, limits);
     // Pushed one by one: a file may hold hundreds of thousands of documents or problems.
     for (const d of check.diagnostics) diagnostics.push(d);
     for (const m of check.manifests) manifests.push(m);
@@ -75,11 +77,12 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
 }
 
 /** A file's YAML, kinds and schemas: everything that does not depend on the other files. */
-function checkFile(file: FleetFile, read: typeof readYamlDocuments): FileCheck {
-  const parsed = read(file.path, file.content);
+function checkFile(file: FleetFile, read: typeof readYamlDocuments, limits: ValidationLimits): FileCheck {
+  const parsed = read(file.path, file.content, { maxExpandedSize: limits.maxExpandedSize });
   const diagnostics = [...parsed.diagnostics];
   const manifests: ManifestDocument[] = [];
   for (const doc of parsed.documents) {
+    for (const d of unrepresentableNumbers(doc)) diagnostics.push(d);
     const { manifest, diagnostics: found } = classifyDocument(doc);
     for (const d of found) diagnostics.push(d);
     if (manifest) manifests.push(manifest);

@@ -15,7 +15,9 @@ export interface PlainYamlDocument {
  * or tagged `!!str` is a string. Anything beyond that subset — tabs, lone CRs, a BOM, directives,
  * tags, anchors and aliases, `?` keys, `<<` — sends the whole file to the precise reader, as does
  * anything js-yaml rejects (duplicate keys among them) and an explicit null document. Text that
- * merely looks like one of those (`"a * b"`) costs only speed.
+ * merely looks like one of those (`"a * b"`) costs only speed. An anchor the pattern misses (`{"a":&x 1}`)
+ * is caught as js-yaml reads it: this reader never expands an alias, so only the precise one needs
+ * to bound what aliases expand to.
  */
 const OUTSIDE_SUBSET = /[\t\uFEFF]|\r(?!\n)|^%|(?:^|[\s,[\]{}])[!&*?]|<</m;
 
@@ -41,6 +43,8 @@ const CORE_SCALARS = [
 
 const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS });
 
+const KEY_AFTER = /[ \t]*:/y;
+
 /**
  * Reads every non-empty document of one file with the fast reader, or returns undefined when the
  * file is outside the subset where it agrees with the precise reader; the caller then reads the
@@ -52,6 +56,8 @@ export function readPlainYamlDocuments(content: string): PlainYamlDocument[] | u
   const empty: boolean[] = [];
   const opened: { position: number; line: number }[] = [];
   let multiLineFlow = false;
+  let anchored = false;
+  let collectionKey = false;
   let values: unknown[];
   try {
     values = loadAll(content, null, {
@@ -64,15 +70,25 @@ export function readPlainYamlDocuments(content: string): PlainYamlDocument[] | u
           return;
         }
         const open = opened.pop()!;
+        // A flow collection followed by ":" is a key; yaml and js-yaml turn it into different text.
+        if (state.kind === 'sequence' || state.kind === 'mapping') {
+          KEY_AFTER.lastIndex = state.position;
+          if (KEY_AFTER.test(content)) collectionKey = true;
+        }
         if (state.line > open.line && state.kind !== null && isFlowNode(content, open.position, state.kind)) multiLineFlow = true;
-        if (state.depth === 1) empty.push(state.tag === null && state.result === null);
+        if (state.depth === 1) {
+          empty.push(state.tag === null && state.result === null);
+          // js-yaml keeps a document's anchors in `anchorMap`, new for each document.
+          const anchors = (state as { anchorMap?: object }).anchorMap;
+          if (anchors === undefined || Object.keys(anchors).length > 0) anchored = true;
+        }
       },
     });
   } catch {
     return undefined;
   }
   // The readers differ on how far the lines of a quoted or flow node must be indented.
-  if (multiLineFlow) return undefined;
+  if (multiLineFlow || anchored || collectionKey) return undefined;
   if (values.length !== starts.length || values.length !== empty.length) return undefined;
   const documents: PlainYamlDocument[] = [];
   for (const [i, value] of values.entries()) {

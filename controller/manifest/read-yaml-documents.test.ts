@@ -57,7 +57,7 @@ function mutations(seeds: readonly string[], count: number): string[] {
     state = (state * 1103515245 + 12345) & 0x7fffffff;
     return state % n;
   };
-  const pieces = [' ', '  ', '\n', '\n  ', ':', ': ', '- ', '#', ' #', "'", '"', '[', ']', '{', '}', ',', '|', '>', '.', '0', '1', 'e', '~', '\\', '@', '`', '---\n', 'null', 'true', '1.0', '\n- ', '%', '|-', '&a ', '*a', '!!str '];
+  const pieces = [' ', '  ', '\n', '\n  ', ':', ': ', '- ', '#', ' #', "'", '"', '[', ']', '{', '}', ',', '|', '>', '.', '0', '1', 'e', '~', '\\', '@', '`', '---\n', 'null', 'true', '1.0', '\n- ', '%', '|-', '&a ', '*a', '!!str ', '!vault ', '!!binary ', '1e400', '.inf', '-.inf', '.nan', '9007199254740993', '0x20000000000001', '{"k":&b 1}', '"k":*b'];
   return Array.from({ length: count }, () => {
     let out = seeds[random(seeds.length)]!;
     for (let edits = 1 + random(3); edits > 0; edits--) {
@@ -102,10 +102,39 @@ describe('readYamlDocuments agrees with parseYamlDocuments', () => {
   });
 });
 
+/** Values that are an error, or must stay exactly as written: every one read alike by both readers. */
+const HOSTILE: FleetFile[] = [
+  ...FLEET,
+  {
+    path: 'hostile.yaml',
+    content: [
+      'apiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: { name: a }\nspec:\n  clusterName: c\n  extensionType: t\n  scope: cluster\n  configurationSettings:\n    big: 9007199254740993\n    exact: 9007199254740994\n    inf: 1e400\n    nan: .nan\n    vault: !vault secret/x\n',
+      '{"apiVersion": "clusterext.io/v1alpha1", "kind": &k "Extension", "metadata": {"name": *k}}\n',
+      'a: !!binary aGk=\nb: !!js/function "f"\n',
+    ].join('---\n'),
+  },
+];
+
+describe('readers on hostile values', () => {
+  it('agree on tags, anchors written against flow indicators, and numbers JSON cannot carry', () => {
+    for (const file of HOSTILE.slice(-1)) expectSameReading(file.path, file.content);
+    for (const content of ['{"a":&x 1, "b":*x}\n', 'a: [&x 1, *x]\n', '{[a]: 1}\n', 'x: {[a, b]: 1, c: [d]}\n', '[a]: 1\n', 'n: .inf\nm: 1e400\n', 'big: 9007199254740993\n']) expectSameReading('h.yaml', content);
+  });
+
+  it('the fast reader leaves every file with an anchor to the precise reader, even one its pattern does not see', () => {
+    expect(readPlainYamlDocuments('{"a":&x 1, "b":*x}\n')).toBeUndefined();
+    expect(readPlainYamlDocuments('{"a": 1, "b": 2}\n')).toBeDefined();
+    // So is a list or mapping used as a key, which the two would turn into different text.
+    expect(readPlainYamlDocuments('x: {[a, b]: 1}\n')).toBeUndefined();
+    expect(readPlainYamlDocuments('x: {a: [b, c]}\n')).toBeDefined();
+  });
+});
+
 describe('validateFleetFiles gives the same fleet and diagnostics with either reader', () => {
   it.each([
     ['samples/fleet', FLEET],
     ['samples/broken', BROKEN],
+    ['hostile values', HOSTILE],
   ])('%s', (_, files) => {
     const fast = validateFleetFiles(files);
     const slow = validateFleetFiles(files, { readDocuments: parseYamlDocuments });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlDocuments } from './yaml-documents.js';
+import { parseYamlDocuments, readYamlDocuments } from './yaml-documents.js';
 
 const TWO_DOCS = `# a comment
 a:
@@ -83,7 +83,63 @@ describe('parseYamlDocuments', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 0; i < 6; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
     const { diagnostics } = parseYamlDocuments('bomb.yaml', lines.join('\n') + '\n');
-    expect(diagnostics.map((d) => d.code)).toContain('InvalidYaml');
+    expect(diagnostics.map((d) => d.code)).toEqual(['DocumentTooLarge']);
+  });
+
+  it('bounds the size a document reaches with its aliases expanded: one large anchor repeated is an error at the alias past the limit', () => {
+    const big = 'x'.repeat(4_000_000);
+    const content = `kind: A\nbig: &big "${big}"\ncopies:\n${Array.from({ length: 100 }, () => '  - *big\n').join('')}`;
+    for (const read of [readYamlDocuments, parseYamlDocuments]) {
+      const { documents, diagnostics } = read('bomb.yaml', content);
+      // The anchor (4,000,002 characters) and one copy fit in 8 MiB; the second copy does not.
+      expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['DocumentTooLarge', 5, 5]]);
+      expect(diagnostics[0]!.message).toMatch(/^With its aliases expanded this document holds more than 8388608 characters, the limit: the alias "\*big" here repeats 4000002 characters\. .*--max-expanded-size/);
+      expect(documents.map((d) => [d.readable, d.value])).toEqual([[false, null]]);
+    }
+  });
+
+  it('expands aliases within the limit, and counts the text of a document without aliases against it too', () => {
+    const content = 'base: &base { image: app, replicas: 2 }\nblue: *base\ngreen: *base\n';
+    for (const read of [readYamlDocuments, parseYamlDocuments]) {
+      expect(read('ok.yaml', content)).toMatchObject({ diagnostics: [], documents: [{ readable: true, value: { base: { image: 'app', replicas: 2 }, blue: { image: 'app', replicas: 2 } } }] });
+      expect(read('ok.yaml', content, { maxExpandedSize: 60 }).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['DocumentTooLarge', 3, 8]]);
+      const plain = `a: ${'y'.repeat(80)}\n`;
+      expect(read('long.yaml', plain, { maxExpandedSize: 60 }).diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([
+        ['DocumentTooLarge', 1, 4, 'This document holds more than 60 characters, the limit; split it into smaller documents (or raise --max-expanded-size).'],
+      ]);
+    }
+  });
+
+  it('reports an alias inside the node it repeats instead of expanding it', () => {
+    const { diagnostics } = parseYamlDocuments('loop.yaml', 'a: &a [1, *a]\n');
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['RecursiveAlias', 1, 11]]);
+  });
+
+  it('reports every tag that has no JSON value as an error at the tag: custom ones, !!js/*, !!binary, !!timestamp, !!set', () => {
+    const content = 'a: !vault secret/data/db\nb: !!js/function "function () {}"\nc: !!binary aGk=\nd: &d !!timestamp 2001-01-01\ne: !!set { x }\nf: !!str 1\ng: !!int "7"\n';
+    for (const read of [readYamlDocuments, parseYamlDocuments]) {
+      const { documents, diagnostics } = read('tags.yaml', content);
+      expect(diagnostics.map((d) => [d.code, d.line, d.column, d.severity])).toEqual([
+        ['UnsupportedTag', 1, 4, 'error'],
+        ['UnsupportedTag', 2, 4, 'error'],
+        ['UnsupportedTag', 3, 4, 'error'],
+        ['UnsupportedTag', 4, 7, 'error'],
+        ['UnsupportedTag', 5, 4, 'error'],
+      ]);
+      expect(diagnostics[0]!.message).toMatch(/^The tag "!vault" is not one clusterext reads: .* its text deployed as it is; remove the tag/);
+      expect(diagnostics[1]!.message).toContain('"!!js/function"');
+      expect(documents[0]!.readable).toBe(false);
+    }
+  });
+
+  it('reports a list or mapping used as a mapping key, which would become its text form', () => {
+    for (const read of [readYamlDocuments, parseYamlDocuments]) {
+      const { diagnostics } = read('keys.yaml', 'a:\n  {x: 1}: 2\nb: {[c, d]: 3}\n');
+      expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+        ['CollectionKey', 2, 3],
+        ['CollectionKey', 3, 5],
+      ]);
+    }
   });
 
   it('returns nothing for an empty file or one with only comments', () => {

@@ -1,7 +1,11 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
 import type { Diagnostic } from './diagnostic.js';
 import { parseJsonPointer, toJsonPointer } from './json-pointer.js';
 import { readPlainYamlDocuments } from './plain-yaml-documents.js';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
+
+/** What reading YAML is bounded by (see ValidationLimits). */
+export type YamlReadOptions = Pick<ValidationLimits, 'maxExpandedSize'>;
 
 /** One YAML document of one file, with what is needed to point diagnostics at its nodes. */
 export interface YamlDocument {
@@ -35,9 +39,10 @@ interface Found {
  * Parses every document of one file. YAML problems (invalid syntax, duplicate keys, tabs) become
  * diagnostics with hints; documents that are empty (a trailing `---`, only comments) are skipped.
  */
-export function parseYamlDocuments(file: string, content: string): { documents: YamlDocument[]; diagnostics: Diagnostic[] } {
+export function parseYamlDocuments(file: string, content: string, options: YamlReadOptions = DEFAULT_VALIDATION_LIMITS): { documents: YamlDocument[]; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(content, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  // logLevel error: what yaml would only warn about on the console (a collection as a key) is a diagnostic here.
+  const parsed = parseAllDocuments(content, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
   const docs = Array.isArray(parsed) ? parsed : [];
   const positionOf = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, content.length)));
@@ -51,7 +56,21 @@ export function parseYamlDocuments(file: string, content: string): { documents: 
       continue;
     }
     const problems = yamlProblems(doc, file, content, positionOf);
-    const value = toPlainData(doc);
+    const nodes = inspectNodes(doc, options.maxExpandedSize);
+    for (const tag of nodes.unsupportedTags) problems.push(unsupportedTag(file, positionOf(tagOffset(content, tag.offset)), tag.tag));
+    for (const offset of nodes.collectionKeys) {
+      problems.push({
+        file,
+        ...positionOf(offset),
+        pointer: '',
+        severity: 'error',
+        code: 'CollectionKey',
+        message: 'This mapping key is a list or a mapping; keys in manifests are plain text (as in JSON), so it would silently become its text form. Write the key as a string.',
+      });
+    }
+    if (nodes.tooLarge) problems.push({ file, ...positionOf(nodes.tooLarge.offset), pointer: '', severity: 'error', code: nodes.tooLarge.code, message: nodes.tooLarge.message });
+    // A document too large is not expanded at all: its data is what would exhaust memory.
+    const value = nodes.tooLarge ? { data: null } : toPlainData(doc);
     if (value.error) {
       problems.push({ file, ...positionOf(doc.contents?.range?.[0] ?? 0), pointer: '', severity: 'error', code: 'InvalidYaml', message: value.error });
     }
@@ -81,11 +100,13 @@ export function parseYamlDocuments(file: string, content: string): { documents: 
  * other than a document's top is (a diagnostic) or for its source text. Other files, and those with
  * YAML problems, go straight to `parseYamlDocuments`. Holds no parse tree of a file it read fast.
  */
-export function readYamlDocuments(file: string, content: string): { documents: YamlDocument[]; diagnostics: Diagnostic[] } {
-  const plain = readPlainYamlDocuments(content);
-  if (!plain) return parseYamlDocuments(file, content);
+export function readYamlDocuments(file: string, content: string, options: YamlReadOptions = DEFAULT_VALIDATION_LIMITS): { documents: YamlDocument[]; diagnostics: Diagnostic[] } {
+  // The fast reader reads no aliases (it leaves files with anchors to `yaml`), so its documents are
+  // as large as their text: only a document longer than the limit itself needs the precise reader.
+  const plain = content.length > options.maxExpandedSize ? undefined : readPlainYamlDocuments(content);
+  if (!plain) return parseYamlDocuments(file, content, options);
   const precise = (index: number): YamlDocument => {
-    const doc = preciseDocuments(file, content)[index];
+    const doc = preciseDocuments(file, content, options)[index];
     if (!doc) throw new Error(`The fast and precise YAML readers disagree on the documents of "${file}"; this is a bug in clusterext.`);
     return doc;
   };
@@ -103,11 +124,96 @@ export function readYamlDocuments(file: string, content: string): { documents: Y
 }
 
 /** The last file parsed precisely for a fast document: diagnostics of one file come in a row. */
-let lastPrecise: { file: string; content: string; documents: YamlDocument[] } | undefined;
+let lastPrecise: { file: string; content: string; options: YamlReadOptions; documents: YamlDocument[] } | undefined;
 
-function preciseDocuments(file: string, content: string): YamlDocument[] {
-  if (lastPrecise?.file !== file || lastPrecise.content !== content) lastPrecise = { file, content, documents: parseYamlDocuments(file, content).documents };
+function preciseDocuments(file: string, content: string, options: YamlReadOptions): YamlDocument[] {
+  if (lastPrecise?.file !== file || lastPrecise.content !== content || lastPrecise.options.maxExpandedSize !== options.maxExpandedSize) {
+    lastPrecise = { file, content, options, documents: parseYamlDocuments(file, content, options).documents };
+  }
   return lastPrecise.documents;
+}
+
+/**
+ * Tags that `yaml` knows but that resolve to something JSON (and so the plan and Helm's values)
+ * cannot hold: a Buffer, a Date, a Set, ordered pairs. Tags it does not know (`!vault`,
+ * `!!js/function`) come as TAG_RESOLVE_FAILED warnings instead; both are errors here.
+ */
+const NON_JSON_TAGS = new Set(['binary', 'timestamp', 'set', 'omap', 'pairs'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Where the tag of the node starting at `offset` is: before it, perhaps with an anchor between. */
+function tagOffset(content: string, offset: number): number {
+  let bang = content.lastIndexOf('!', offset);
+  if (bang > 0 && content[bang - 1] === '!') bang--;
+  return bang !== -1 && /^!\S*\s+(?:&\S+\s+)?$/.test(content.slice(bang, offset)) ? bang : offset;
+}
+
+function unsupportedTag(file: string, at: Position, tag: string): Diagnostic {
+  const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+  return {
+    file,
+    ...at,
+    pointer: '',
+    severity: 'error',
+    code: 'UnsupportedTag',
+    message: `The tag ${JSON.stringify(shown)} is not one clusterext reads: manifests hold plain strings, numbers, booleans, lists and mappings, so a tag would otherwise be dropped and its text deployed as it is; remove the tag (resolve secrets with configurationProtectedSettingsRef instead).`,
+  };
+}
+
+/**
+ * One pass over a document's nodes in order: the tags that have no JSON form, the keys that are
+ * collections, and whether the
+ * document with every alias expanded would exceed `maxExpandedSize` characters (a scalar counts
+ * its source text, an item or pair one more, an alias the expanded size of the node it repeats).
+ * Linear in the document, whatever the aliases repeat; stops at the first node past the limit.
+ */
+function inspectNodes(doc: Document, maxExpandedSize: number): { unsupportedTags: { offset: number; tag: string }[]; collectionKeys: number[]; tooLarge?: { offset: number; code: 'DocumentTooLarge' | 'RecursiveAlias'; message: string } } {
+  const unsupportedTags: { offset: number; tag: string }[] = [];
+  const collectionKeys: number[] = [];
+  // The expanded size of each anchor once its node is complete; undefined while inside it.
+  const anchors = new Map<string, number | undefined>();
+  let total = 0;
+  const tasks: ({ enter: unknown } | { leave: string; start: number })[] = [{ enter: doc.contents }];
+  while (tasks.length > 0) {
+    const task = tasks.pop()!;
+    if ('leave' in task) {
+      anchors.set(task.leave, total - task.start);
+      continue;
+    }
+    const node = task.enter;
+    let alias: { name: string; size: number } | undefined;
+    if (isPair(node)) {
+      if (isMap(node.key) || isSeq(node.key)) collectionKeys.push(node.key.range?.[0] ?? 0);
+      total += 1;
+      tasks.push({ enter: node.value }, { enter: node.key });
+    } else if (isAlias(node)) {
+      // A missing anchor is yaml's own error; an alias inside its own anchor would never end.
+      const size = anchors.has(node.source) ? (anchors.get(node.source) ?? Number.POSITIVE_INFINITY) : 0;
+      alias = { name: node.source, size };
+      total += size;
+    } else if (isNode(node)) {
+      if (node.tag && NON_JSON_TAGS.has(node.tag)) unsupportedTags.push({ offset: node.range?.[0] ?? 0, tag: node.tag });
+      if (node.anchor) {
+        anchors.set(node.anchor, undefined);
+        tasks.push({ leave: node.anchor, start: total });
+      }
+      if (isScalar(node)) {
+        total += Math.max(1, node.range ? node.range[1] - node.range[0] : String(node.value).length);
+      } else if (isMap(node) || isSeq(node)) {
+        total += 1;
+        for (let i = node.items.length - 1; i >= 0; i--) tasks.push({ enter: node.items[i] });
+      }
+    }
+    if (total > maxExpandedSize) {
+      const offset = (isNode(node) ? node.range?.[0] : undefined) ?? doc.contents?.range?.[0] ?? 0;
+      const message = alias && !Number.isFinite(alias.size)
+        ? `The alias "*${alias.name}" here is inside the node it repeats, so it would expand without end; repeat the node by other means or remove the alias.`
+        : alias
+        ? `With its aliases expanded this document holds more than ${maxExpandedSize} characters, the limit: the alias "*${alias.name}" here repeats ${alias.size} characters. Each alias costs what it repeats wherever the values are used, so write the shared part once (or raise --max-expanded-size).`
+        : `This document holds more than ${maxExpandedSize} characters, the limit; split it into smaller documents (or raise --max-expanded-size).`;
+      return { unsupportedTags, collectionKeys, tooLarge: { offset, code: alias && !Number.isFinite(alias.size) ? 'RecursiveAlias' : 'DocumentTooLarge', message } };
+    }
+  }
+  return { unsupportedTags, collectionKeys };
 }
 
 /** yaml's `toJS` throws on alias bombs (too many `*alias` expansions); that is bad input, not a bug. */
@@ -190,6 +296,15 @@ function yamlProblems(doc: Document, file: string, content: string, positionOf: 
     }
   }
   for (const warning of doc.warnings) {
+    if (warning.code === 'TAG_RESOLVE_FAILED') {
+      const tag = /^Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+      out.push(
+        tag
+          ? unsupportedTag(file, positionOf(warning.pos[0]), tag)
+          : { file, ...positionOf(warning.pos[0]), pointer: '', severity: 'error', code: 'UnsupportedTag', message: `${sentence(warning.message)} Remove the tag or write a value of the type it names.` },
+      );
+      continue;
+    }
     out.push({ file, ...positionOf(warning.pos[0]), pointer: '', severity: 'warning', code: 'YamlWarning', message: sentence(warning.message) });
   }
   return out;

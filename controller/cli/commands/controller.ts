@@ -30,6 +30,7 @@ interface ControllerOptions {
   cacheDir: string;
   logLevel: string;
   maxSettingDepth: number;
+  maxExpandedSize: number;
   chartIndexMaxBytes: number;
   chartIndexHeaderTimeout: string;
   chartIndexTimeout: string;

@@ -29,6 +29,7 @@ interface PlanOptions {
   detailedExitcode: boolean;
   blastRadius: number;
   maxSettingDepth: number;
+  maxExpandedSize: number;
   chartIndexMaxBytes: number;
   chartIndexHeaderTimeout: string;
   chartIndexTimeout: string;

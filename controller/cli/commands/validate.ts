@@ -14,6 +14,7 @@ interface ValidateOptions {
   rev?: string;
   format: DiagnosticFormat;
   maxSettingDepth: number;
+  maxExpandedSize: number;
 }
 
 /** `clusterext validate [PATH] [--rev REV] [--format …]`: exit 0 when valid, 1 on any error. */
