@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import { ensureNamespaceIdentity } from '../controller/cluster/ensure-namespace-identity.js';
@@ -13,6 +13,7 @@ import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { Exec } from '../controller/helm/exec.js';
 import type { LocalCluster } from '../controller/local/control-planes.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import { toolPath } from '../controller/local/tool-path.js';
 import { releaseLabels } from '../controller/reconcile/release-labels.js';
@@ -63,7 +64,10 @@ function writeFlakyChart(dir: string): string {
 
 interface RecordedCall {
   args: string[];
-  files: { path: string; mode: number; dirMode: number; content: string }[];
+  /** The private files helm got, read while it ran; `links` 0: they had no name any more. */
+  files: { arg: string; mode: number; links: number; content: string }[];
+  /** What the temporary root held while helm ran. */
+  tempEntries: string[];
 }
 
 describe('the helm adapter and release observation against a real cluster', () => {
@@ -78,9 +82,14 @@ describe('the helm adapter and release observation against a real cluster', () =
   /** The real exec, recording each call and the private files as helm sees them. */
   const recordingExec: Exec = async (cmd, args, opts) => {
     const files = args
-      .filter((a) => a.startsWith(tempRoot))
-      .map((path) => ({ path, mode: statSync(path).mode & 0o777, dirMode: statSync(dirname(path)).mode & 0o777, content: readFileSync(path, 'utf8') }));
-    calls.push({ args, files });
+      .filter((a) => a.startsWith('/dev/fd/'))
+      .map((arg) => {
+        // helm gets opts.fds[0] as its fd 3, [1] as 4: read them where this process has them.
+        const path = `/proc/self/fd/${opts!.fds![Number(arg.slice('/dev/fd/'.length)) - 3]!}`;
+        const stat = statSync(path);
+        return { arg, mode: stat.mode & 0o777, links: stat.nlink, content: readFileSync(path, 'utf8') };
+      });
+    calls.push({ args, files, tempEntries: readdirSync(tempRoot).filter((d) => d.startsWith('clusterext-helm-')) });
     return counter.exec(cmd, args, opts);
   };
 
@@ -149,11 +158,13 @@ describe('the helm adapter and release observation against a real cluster', () =
     const valuesFiles = call.files.filter((f) => f.content.includes(CANARY));
     expect(valuesFiles).toHaveLength(1);
     expect(JSON.parse(valuesFiles[0]!.content)).toEqual({ data: { greeting: 'hi', token: CANARY } });
+    expect(call.files.map((f) => f.arg).sort()).toEqual(['/dev/fd/3', '/dev/fd/4']);
     for (const f of call.files) {
       expect(f.mode).toBe(0o600);
-      expect(f.dirMode).toBe(0o700);
-      expect(existsSync(f.path)).toBe(false);
+      expect(f.links).toBe(0);
     }
+    // Nothing of them had a name while helm ran, so nothing can outlive a SIGKILL.
+    expect(call.tempEntries).toEqual([]);
     expect(readdirSync(tempRoot).filter((d) => d.startsWith('clusterext-helm-'))).toEqual([]);
 
     // helm really got the protected value: the chart renders all values into a ConfigMap.
@@ -212,7 +223,8 @@ describe('the helm adapter and release observation against a real cluster', () =
     expect(helmError.code).toBe('HelmFailed');
     expect(helmError.data.exitCode).toBe(1);
     expect(helmError.data.stderr).toContain('[REDACTED]');
-    expect(helmError.message).toMatch(/helm upgrade --install of release "team-a\/flaky" failed with exit code 1: .*invalid/i);
+    expect(helmError.message).toMatch(/helm upgrade --install of release "team-a\/flaky" failed with exit code 1 \(Rejected: .*invalid/i);
+    expect(helmError.data.reason).toBe('Rejected');
     expect(helmError.data.args).toContain('<values>');
     expect(helmError.data.args).toContain('<kubeconfig>');
     expect(`${helmError.message} ${JSON.stringify(helmError.data)} ${helmError.stack}`).not.toContain(CANARY);
@@ -228,6 +240,41 @@ describe('the helm adapter and release observation against a real cluster', () =
     expect(rolledBack).toMatchObject({ revision: 3, status: 'deployed', previousDeployedRevision: 1 });
     // What a rollback does to the release labels decides what the digest label claims afterwards.
     expect(rolledBack?.labels['clusterext.io/config-digest']).toBe('b'.repeat(40));
+  });
+
+  it('never lets a protected value through in any form a chart can print it in', async () => {
+    // Characters that JSON, Go and URLs escape, a space, and more than a fragment's length.
+    const canary = 'canary<&>Leak-7f3e9b21 v@l';
+    await fleet.charts.publish(join(projectRoot(), 'test', 'charts', 'leaky'), { version: '0.1.0' });
+    // Each form written the way Go and Sprig print it, independently of the scrubber.
+    const printed: Record<string, string> = {
+      plain: canary,
+      b64prefix1: Buffer.from(`x${canary}`).toString('base64').slice(2, -2),
+      b64prefix2: Buffer.from(`xy${canary}`).toString('base64').slice(3, -3),
+      toJson: 'canary\\u003c\\u0026\\u003eLeak-7f3e9b21 v@l',
+      urlquery: 'canary%3C%26%3ELeak-7f3e9b21+v%40l',
+      trunc: canary.slice(0, 12),
+      lines: canary,
+      upper: canary.toUpperCase(),
+      quote: canary,
+    };
+    for (const [leak, form] of Object.entries(printed)) {
+      const error = await install({
+        release: `leaky-${leak.toLowerCase()}`,
+        chart: { repository: fleet.charts.url, name: 'leaky' },
+        version: '0.1.0',
+        values: { leak },
+        protectedValues: { secret: canary },
+      }).catch((e: unknown) => e);
+      expect(error, leak).toBeInstanceOf(HelmError);
+      const e = error as HelmError;
+      expect(e.data.reason, leak).toBe('RenderFailed');
+      expect(e.message, leak).toContain('execution error at (leaky/templates/leak.yaml');
+      expect(e.message, leak).toContain('[REDACTED]');
+      const everything = `${e.message} ${JSON.stringify(e.data)} ${e.stack ?? ''}`.replace(/\s/g, '');
+      expect(everything, leak).not.toContain(form.replace(/\s/g, ''));
+      expect(everything.toLowerCase(), leak).not.toContain('7f3e9b21');
+    }
   });
 
   it('unlocks a release stuck in pending-upgrade by marking that revision failed', async () => {
@@ -283,8 +330,11 @@ describe('the helm adapter and release observation against a real cluster', () =
     expect(await readLatestRelease(kube, { namespace: 'team-a', name: 'demo' })).toBeUndefined();
     await helm.uninstall({ kubeconfig: cluster.kubeconfig, release: 'demo', namespace: 'team-a', timeoutMs: 60_000 });
     expect(readdirSync(tempRoot).filter((d) => d.startsWith('clusterext-helm-'))).toEqual([]);
-    // Every private file of every call is gone.
-    for (const call of calls) for (const f of call.files) expect(existsSync(f.path)).toBe(false);
+    // No private file of any call had a name while helm ran.
+    for (const call of calls) {
+      expect(call.tempEntries).toEqual([]);
+      for (const f of call.files) expect(f.links).toBe(0);
+    }
     expect(kube.requestCount).toBeGreaterThan(0);
   });
 });

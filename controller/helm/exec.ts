@@ -5,6 +5,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Written to stdin, which is then closed. */
   input?: string;
+  /**
+   * Open file descriptors of this process handed to the child as its fd 3, 4, … (which it reads
+   * as `/dev/fd/3`, …): how private files without a name reach helm.
+   */
+  fds?: readonly number[];
 }
 
 export interface ExecResult {

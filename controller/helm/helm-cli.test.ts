@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UpgradeInstallRequest } from '../reconcile/release-ports.js';
 import type { Exec, ExecResult } from './exec.js';
@@ -27,22 +27,27 @@ interface Seen {
   args: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
-  files: Record<string, { mode: number; dirMode: number; content: string }>;
+  files: Record<string, { mode: number; links: number; content: string }>;
+  /** What the temporary root held while helm ran. */
+  tempEntries: string[];
 }
 
 /** A fake Exec that records each call, including the private files as they exist during it. */
-function fakeExec(result: Partial<ExecResult> | (() => never) = {}): { exec: Exec; seen: Seen[] } {
+function fakeExec(tempRoot: () => string, result: Partial<ExecResult> | (() => never) = {}): { exec: Exec; seen: Seen[] } {
   const seen: Seen[] = [];
   const exec: Exec = async (cmd, args, opts) => {
     const files: Seen['files'] = {};
     for (const flag of ['--values', '--kubeconfig']) {
       const i = args.indexOf(flag);
       if (i >= 0) {
-        const path = args[i + 1]!;
-        files[flag] = { mode: statSync(path).mode & 0o777, dirMode: statSync(dirname(path)).mode & 0o777, content: readFileSync(path, 'utf8') };
+        // The child would get opts.fds[0] as its fd 3, [1] as 4: read them where this process has them.
+        const childFd = Number(/^\/dev\/fd\/(\d+)$/.exec(args[i + 1]!)?.[1]);
+        const path = `/proc/self/fd/${opts!.fds![childFd - 3]!}`;
+        const stat = statSync(path);
+        files[flag] = { mode: stat.mode & 0o777, links: stat.nlink, content: readFileSync(path, 'utf8') };
       }
     }
-    seen.push({ cmd, args, ...(opts?.env ? { env: opts.env } : {}), ...(opts?.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), files });
+    seen.push({ cmd, args, ...(opts?.env ? { env: opts.env } : {}), ...(opts?.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), files, tempEntries: readdirSync(tempRoot()) });
     if (typeof result === 'function') result();
     return { code: 0, stdout: '', stderr: '', ...result };
   };
@@ -71,7 +76,7 @@ describe('HelmCli', () => {
   });
 
   it('runs one helm upgrade --install with Helm 4 flags and private files that are gone afterwards', async () => {
-    const { exec, seen } = fakeExec();
+    const { exec, seen } = fakeExec(() => tempRoot);
     const helm = new HelmCli({ helmPath: '/opt/helm', exec, env: { HELM_CACHE_HOME: '/c' }, tempRoot });
     await helm.upgradeInstall(request({ kubeContext: 'ctx', impersonateUser: 'system:serviceaccount:ns:sa', wait: 'watcher' }));
     expect(seen).toHaveLength(1);
@@ -87,53 +92,59 @@ describe('HelmCli', () => {
       '--labels', 'clusterext.io/config-digest=abc,clusterext.io/managed-by=clusterext',
       '--kubeconfig', kubeconfig, '--kube-context', 'ctx', '--kube-as-user', 'system:serviceaccount:ns:sa', '--timeout', '120s', '--wait=watcher',
     ]);
-    expect(call.files['--values']).toEqual({ mode: 0o600, dirMode: 0o700, content: JSON.stringify({ a: { b: CANARY, keep: 'x' } }) });
-    expect(call.files['--kubeconfig']).toEqual({ mode: 0o600, dirMode: 0o700, content: KUBECONFIG });
-    expect(dirname(values)).toBe(dirname(kubeconfig));
-    expect(existsSync(dirname(values))).toBe(false);
+    expect([values, kubeconfig].sort()).toEqual(['/dev/fd/3', '/dev/fd/4']);
+    // Both reach helm as open files without a name: nothing is left on disk while helm runs.
+    expect(call.files['--values']).toEqual({ mode: 0o600, links: 0, content: JSON.stringify({ a: { b: CANARY, keep: 'x' } }) });
+    expect(call.files['--kubeconfig']).toEqual({ mode: 0o600, links: 0, content: KUBECONFIG });
+    expect(call.tempEntries).toEqual([]);
     expect(readdirSync(tempRoot)).toEqual([]);
   });
 
   it('references an oci:// chart by URL, without --repo', async () => {
-    const { exec, seen } = fakeExec();
+    const { exec, seen } = fakeExec(() => tempRoot);
     await new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request({ chart: { repository: 'oci://registry.example.com/charts/', name: 'agent' }, createNamespace: false }));
     expect(seen[0]!.args.slice(0, 6)).toEqual(['upgrade', '--install', 'monitor', 'oci://registry.example.com/charts/agent', '--version', '1.2.3']);
     expect(seen[0]!.args).not.toContain('--repo');
     expect(seen[0]!.args).not.toContain('--create-namespace');
   });
 
-  it('throws a HelmError scrubbed of protected values, kubeconfig credentials and temp paths', async () => {
-    let dir = '';
-    const { exec } = fakeExec();
+  it('throws a classified HelmError whose helm output is scrubbed, one line, and short', async () => {
+    const { exec } = fakeExec(() => tempRoot);
+    const b64 = Buffer.from(`x${CANARY}`).toString('base64');
     const failing: Exec = async (cmd, args, opts) => {
       await exec(cmd, args, opts);
-      const values = args[args.indexOf('--values') + 1]!;
-      dir = dirname(values);
-      const b64 = Buffer.from(CANARY).toString('base64');
       return {
         code: 1,
         stdout: `NOTES: ${CANARY}`,
-        stderr: `Error: UPGRADE FAILED: template: x: value "${CANARY}" rejected; data ${b64}; reading ${values}; token token-0123456789abcdef0123456789abcdef\n`,
+        stderr: [
+          ...Array.from({ length: 50 }, (_, i) => `noise line ${i}`),
+          `Error: UPGRADE FAILED: template: x/templates/a.yaml:3:4: executing: error calling fail: value "${CANARY}" rejected`,
+          `data ${b64} \u001b[31mred\u001b[0m \r::error::injected`,
+          `token token-0123456789abcdef0123456789abcdef ${'long '.repeat(200)}`,
+          '',
+        ].join('\n'),
       };
     };
     const error = await new HelmCli({ helmPath: 'helm', exec: failing, tempRoot }).upgradeInstall(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HelmError);
     const e = error as HelmError;
-    expect(e.data).toMatchObject({ operation: 'upgrade --install', release: 'monitor', namespace: 'monitoring', exitCode: 1, timedOut: false });
+    expect(e.data).toMatchObject({ operation: 'upgrade --install', release: 'monitor', namespace: 'monitoring', exitCode: 1, timedOut: false, reason: 'RenderFailed' });
     expect(e.data.args).toContain('<values>');
     expect(e.data.args).toContain('<kubeconfig>');
     const everything = `${e.message} ${JSON.stringify(e.data)}`;
     expect(everything).not.toContain(CANARY);
-    expect(everything).not.toContain(Buffer.from(CANARY).toString('base64'));
+    expect(everything).not.toContain(b64.slice(4, 20));
     expect(everything).not.toContain('token-0123456789abcdef');
-    expect(everything).not.toContain(dir);
     expect(e.message).toContain('UPGRADE FAILED');
-    expect(e.message).toContain('<tmp>/values.json');
-    expect(existsSync(dir)).toBe(false);
+    expect(e.message).toContain('(RenderFailed: the chart failed to render');
+    expect(e.message).not.toContain('noise line 40');
+    expect(e.message).not.toMatch(/[\n\r\u001b]/); // eslint-disable-line no-control-regex
+    expect(e.data.stderr.length).toBeLessThan(4 * 410);
+    expect(readdirSync(tempRoot)).toEqual([]);
   });
 
   it('removes the private files when the exec itself throws', async () => {
-    const { exec, seen } = fakeExec(() => {
+    const { exec, seen } = fakeExec(() => tempRoot, () => {
       throw new Error('spawn failed');
     });
     await expect(new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request())).rejects.toThrow('spawn failed');
@@ -142,12 +153,12 @@ describe('HelmCli', () => {
   });
 
   it('reports a timeout as such', async () => {
-    const { exec } = fakeExec({ code: -1, timedOut: true });
-    await expect(new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request())).rejects.toMatchObject({ data: { timedOut: true }, message: expect.stringContaining('timed out') });
+    const { exec } = fakeExec(() => tempRoot, { code: -1, timedOut: true });
+    await expect(new HelmCli({ helmPath: 'helm', exec, tempRoot }).upgradeInstall(request())).rejects.toMatchObject({ data: { timedOut: true, reason: 'Timeout' }, message: expect.stringContaining('timed out') });
   });
 
   it('rolls back and uninstalls with one helm call each and no values file', async () => {
-    const { exec, seen } = fakeExec();
+    const { exec, seen } = fakeExec(() => tempRoot);
     const helm = new HelmCli({ helmPath: 'helm', exec, tempRoot, historyMax: 5 });
     await helm.rollback({ kubeconfig: KUBECONFIG, release: 'monitor', namespace: 'monitoring', toRevision: 3, timeoutMs: 60_000 });
     await helm.uninstall({ kubeconfig: KUBECONFIG, release: 'monitor', namespace: 'monitoring', timeoutMs: 60_000 });

@@ -1,11 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HelmPort, HelmTarget, RollbackRequest, UninstallRequest, UpgradeInstallRequest, WaitStrategy } from '../reconcile/release-ports.js';
 import type { Exec } from './exec.js';
 import { HelmError } from './helm-error.js';
 import { mergeValues } from './merge-values.js';
-import { kubeconfigSecrets, leafStrings, scrubSecrets } from './scrub-secrets.js';
+import { classifyHelmFailure } from './classify-helm-failure.js';
+import { HELM_TEMP_PREFIX } from './remove-helm-leftovers.js';
+import { kubeconfigSecrets, leafStrings } from './scrub-secrets.js';
+import { summarizeHelmOutput } from './summarize-helm-output.js';
 
 export interface HelmCliOptions {
   /** The helm 4 binary; entry points resolve it (controller/local/tool-path.ts). */
@@ -21,13 +24,13 @@ export interface HelmCliOptions {
 
 /** Time helm is given beyond its own `--timeout` before the process is killed. */
 const EXEC_GRACE_MS = 60_000;
-const STDERR_LIMIT = 2_000;
 
 /**
  * The helm adapter: one helm process per call, never deciding whether it should run. The
- * kubeconfig and the values (protected values merged in) go to files created with mode 0600 in a
- * private temporary directory that is removed when the call ends, however it ends; nothing of
- * either reaches the command line, errors or logs.
+ * kubeconfig and the values (protected values merged in) reach helm as open files without a name
+ * (written 0600 in a private directory that is removed before helm starts); nothing of either
+ * reaches the command line, errors or logs, and helm's output reaches them only classified and
+ * summarized (summarizeHelmOutput).
  */
 export class HelmCli implements HelmPort {
   constructor(private readonly options: HelmCliOptions) {}
@@ -108,38 +111,54 @@ export class HelmCli implements HelmPort {
     timeoutMs: number;
     args: (files: { kubeconfig: string; values?: string }) => string[];
   }): Promise<void> {
-    const dir = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), 'clusterext-helm-'));
+    const root = this.options.tempRoot ?? tmpdir();
+    // The pid in the name lets a restarted controller tell its predecessors' leftovers from the
+    // files of a controller still running (removeHelmLeftovers).
+    const dir = await mkdtemp(join(root, `${HELM_TEMP_PREFIX}${process.pid}-`));
+    const handles: FileHandle[] = [];
     try {
-      const kubeconfigPath = join(dir, 'kubeconfig');
-      await writeFile(kubeconfigPath, call.target.kubeconfig, { mode: 0o600, flag: 'wx' });
-      let valuesPath: string | undefined;
-      if (call.values) {
-        valuesPath = join(dir, 'values.json');
-        // JSON is YAML; it keeps strings like "yes" or "0x10" strings.
-        await writeFile(valuesPath, JSON.stringify(call.values), { mode: 0o600, flag: 'wx' });
-      }
+      handles.push(await unlinkedFile(dir, 'kubeconfig', call.target.kubeconfig));
+      // JSON is YAML; it keeps strings like "yes" or "0x10" strings.
+      if (call.values) handles.push(await unlinkedFile(dir, 'values.json', JSON.stringify(call.values)));
+      await rm(dir, { recursive: true, force: true });
+      // helm reads the files as its fd 3 and 4: they have no name left, so nothing of them
+      // outlives this process and helm, however either ends (a SIGKILL included).
+      const kubeconfigPath = '/dev/fd/3';
+      const valuesPath = call.values ? '/dev/fd/4' : undefined;
       const args = call.args({ kubeconfig: kubeconfigPath, ...(valuesPath ? { values: valuesPath } : {}) });
       const result = await this.options.exec(this.options.helmPath, args, {
         ...(this.options.env ? { env: this.options.env } : {}),
         timeoutMs: call.timeoutMs + EXEC_GRACE_MS,
+        fds: handles.map((h) => h.fd),
       });
       if (result.code === 0 && !result.timedOut) return;
-      const placeholders = (text: string) => text.split(dir).join('<tmp>');
       const secrets = [...call.secrets, ...kubeconfigSecrets(call.target.kubeconfig)];
+      const timedOut = result.timedOut ?? false;
       throw new HelmError({
         operation: call.operation === 'upgrade' ? 'upgrade --install' : call.operation,
         release: call.release,
         namespace: call.namespace,
         args: args.map((a) => (a === kubeconfigPath ? '<kubeconfig>' : a === valuesPath ? '<values>' : a)),
         exitCode: result.code,
-        timedOut: result.timedOut ?? false,
-        // Scrub before trimming, so a secret cut at the trim boundary cannot leave a part behind.
-        stderr: trimStderr(scrubSecrets(placeholders(result.stderr), secrets)),
+        timedOut,
+        // Classified on the raw text, which goes no further than this line.
+        reason: classifyHelmFailure({ exitCode: result.code, timedOut, stderr: result.stderr }),
+        stderr: summarizeHelmOutput(result.stderr, secrets),
       });
     } finally {
+      await Promise.all(handles.map((h) => h.close()));
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** Writes a 0600 file, opens it and removes its name: only the returned handle reaches it. */
+async function unlinkedFile(dir: string, name: string, content: string): Promise<FileHandle> {
+  const path = join(dir, name);
+  await writeFile(path, content, { mode: 0o600, flag: 'wx' });
+  const handle = await open(path, 'r');
+  await unlink(path);
+  return handle;
 }
 
 function labelArgs(labels: Record<string, string>): string[] {
@@ -159,10 +178,4 @@ function commonArgs(target: HelmTarget, kubeconfigPath: string, timeoutMs: numbe
     `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`,
     ...(wait ? [`--wait=${wait}`] : []),
   ];
-}
-
-/** The end of stderr (where helm puts its `Error:` line), on one line. */
-function trimStderr(stderr: string): string {
-  const text = stderr.trim().replace(/\s*\n\s*/g, ' ');
-  return text.length <= STDERR_LIMIT ? text : `…${text.slice(text.length - STDERR_LIMIT)}`;
 }

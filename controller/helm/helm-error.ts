@@ -1,16 +1,22 @@
 import { ClusterextError } from '../errors/clusterext-error.js';
+import { HELM_FAILURE_ADVICE, type HelmFailureReason } from './classify-helm-failure.js';
 
 export interface HelmErrorData {
   /** `install`, `upgrade`, `rollback` or `uninstall`. */
   operation: string;
   release: string;
   namespace: string;
-  /** The helm arguments, with temporary file paths replaced by `<values>` / `<kubeconfig>`. */
+  /** The helm arguments, with the private files replaced by `<values>` / `<kubeconfig>`. */
   args: string[];
   /** -1 when helm was killed or did not start. */
   exitCode: number;
   timedOut: boolean;
-  /** The end of helm's stderr, scrubbed of protected values and kubeconfig credentials. */
+  /** Why it failed, from a closed list, whatever helm printed. */
+  reason: HelmFailureReason;
+  /**
+   * The last lines of helm's stderr on one line, scrubbed of protected values and kubeconfig
+   * credentials, without control characters, length-limited (summarizeHelmOutput); never the raw text.
+   */
   stderr: string;
 }
 
@@ -20,8 +26,8 @@ export class HelmError extends ClusterextError {
 
   constructor(data: HelmErrorData) {
     const how = data.timedOut ? 'timed out' : `failed with exit code ${data.exitCode}`;
-    const detail = data.stderr ? `: ${data.stderr}` : '.';
-    super('HelmFailed', `helm ${data.operation} of release "${data.namespace}/${data.release}" ${how}${detail}`, { ...data });
+    const detail = data.stderr ? ` helm said: ${data.stderr}` : '';
+    super('HelmFailed', `helm ${data.operation} of release "${data.namespace}/${data.release}" ${how} (${data.reason}: ${HELM_FAILURE_ADVICE[data.reason]}).${detail}`, { ...data });
     this.name = 'HelmError';
   }
 }

@@ -14,7 +14,9 @@ export function createNodeExec(): { exec: Exec; counter: ProcessCounter } {
   const exec: Exec = (cmd, args, opts = {}) =>
     new Promise<ExecResult>((resolve) => {
       spawned += 1;
-      const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe', ...(opts.fds ?? [])] });
+      // The first three are pipes, as asked just above.
+      const [stdin, stdoutPipe, stderrPipe] = [child.stdin!, child.stdout!, child.stderr!];
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let timedOut = false;
@@ -27,9 +29,9 @@ export function createNodeExec(): { exec: Exec; counter: ProcessCounter } {
               child.kill('SIGTERM');
               killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
             }, opts.timeoutMs);
-      child.stdout.on('data', (c: Buffer) => stdout.push(c));
-      child.stderr.on('data', (c: Buffer) => stderr.push(c));
-      child.stdin.on('error', () => {
+      stdoutPipe.on('data', (c: Buffer) => stdout.push(c));
+      stderrPipe.on('data', (c: Buffer) => stderr.push(c));
+      stdin.on('error', () => {
         // the process may exit before reading its input; its exit code tells what happened
       });
       child.on('error', (err) => {
@@ -40,7 +42,7 @@ export function createNodeExec(): { exec: Exec; counter: ProcessCounter } {
         if (killTimer) clearTimeout(killTimer);
         resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), ...(timedOut ? { timedOut } : {}) });
       });
-      child.stdin.end(opts.input ?? '');
+      stdin.end(opts.input ?? '');
     });
   return {
     exec,

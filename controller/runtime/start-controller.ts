@@ -1,8 +1,10 @@
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedKubeconfig } from '../cluster/kubeconfig.js';
 import { HelmCli } from '../helm/helm-cli.js';
+import { removeHelmLeftovers } from '../helm/remove-helm-leftovers.js';
 import { createNodeExec, type ProcessCounter } from '../helm/node-exec.js';
+import { isProcessAlive } from '../local/is-process-alive.js';
 import { projectRoot } from '../local/project-root.js';
 import type { ValidationLimits } from '../manifest/validation-limits.js';
 import { createHttpChartIndexReader, type ChartIndexLimits } from '../source/chart-index.js';
@@ -68,6 +70,9 @@ export async function startController(config: ControllerConfig): Promise<Running
   const hub = createKubeRest(config.hubKubeconfig.rest);
   const metrics = createControllerMetrics();
   const { exec, counter } = createNodeExec();
+  // A controller killed mid-call (SIGKILL, OOM) cannot remove its helm adapter's private directory.
+  const leftovers = await removeHelmLeftovers(tmpdir(), isProcessAlive);
+  if (leftovers.length > 0) config.logger.info({ removed: leftovers.length }, 'removed private helm directories left by an earlier controller');
   const helm = new HelmCli({ helmPath: config.helmPath, exec, ...(config.helmEnv ? { env: config.helmEnv } : {}) });
   if (config.installCrds) {
     const names = await installCrds(hub, config.crdDir ?? join(projectRoot(), 'manifests', 'crds'), clock);
