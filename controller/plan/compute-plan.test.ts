@@ -132,6 +132,20 @@ describe('computePlan', () => {
     expect(changesOf(plan).map((c) => c.action)).toEqual(['chart-changed', 'drift-detection-changed']);
   });
 
+  it('keeps chart repository credentials out of the plan', () => {
+    const secretRepo = 'oci://robot:p@ss-canary-4412@registry.example/charts';
+    const moved = [extensionType('monitor', { chart: { repository: secretRepo, name: 'monitor' } }), types[1]!];
+    const plan = computePlan({
+      base: fleetWith([extension('a', 'monitor', 'monitor', pinned('1.0.0'))]),
+      head: fleet({ extensionTypes: moved, clusters, extensions: [extension('a', 'monitor', 'monitor', pinned('1.0.0'))] }),
+      catalog,
+    });
+    const changed = changesOf(plan).find((c) => c.action === 'chart-changed')!;
+    expect(changed.to?.chart.repository).toBe('oci://registry.example/charts');
+    expect(JSON.stringify(plan)).not.toContain('ss-canary-4412');
+    expect(JSON.stringify(plan)).not.toContain('robot');
+  });
+
   it('reports policy compliance changes and generated installs', () => {
     const deploy = policy('deploy-monitor', { clusterSelector: { matchLabels: { env: 'prod' } }, effect: 'DeployIfNotExists', extension: { name: 'monitor', extensionType: 'monitor' } });
     const plan = computePlan({ base: fleetWith([extension('b', 'monitor', 'monitor')]), head: fleetWith([extension('b', 'monitor', 'monitor')], { policies: [deploy] }), catalog });

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { redactUrl } from '../errors/redact-url.js';
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../manifest/diagnostic.js';
 import type { Fleet } from '../manifest/fleet.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
@@ -117,7 +118,8 @@ export function computePlan(input: ComputePlanInput): Plan {
     clusters: sorted,
     blastRadius,
     summary: summarize(sorted, base.releases.length, head.releases.length),
-    ignoredVersions: head.ignoredVersions,
+    // A plan is output (a PR comment, a CI log): chart repository credentials stay out of it.
+    ignoredVersions: head.ignoredVersions.map((v) => ({ ...v, chart: { ...v.chart, repository: redactUrl(v.chart.repository) } })),
     warnings,
     diagnostics: [...(input.headDiagnostics ?? []), ...head.diagnostics, ...head.releaseProblems].sort(compareDiagnostics),
   };
@@ -193,7 +195,7 @@ function classifyRelease(before: DesiredRelease, after: DesiredRelease): Release
       ...common,
       action: 'chart-changed',
       flags: [],
-      reason: `The chart changes from ${q(before.chart.name)} (${before.chart.repository}) to ${q(after.chart.name)} (${after.chart.repository}).`,
+      reason: `The chart changes from ${q(before.chart.name)} (${redactUrl(before.chart.repository)}) to ${q(after.chart.name)} (${redactUrl(after.chart.repository)}).`,
     });
   }
   const versionChange = classifyVersion(before.version, after.version);
@@ -340,7 +342,7 @@ function sideOf(release: DesiredRelease): ReleaseSide {
   return {
     extensionType: release.extensionType,
     namespace: release.namespace,
-    chart: release.chart,
+    chart: { ...release.chart, repository: redactUrl(release.chart.repository) },
     version: release.version,
     origin: release.origin,
     driftDetection: release.driftDetection,

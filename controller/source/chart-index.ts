@@ -4,7 +4,7 @@ import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ChartRef } from '../manifest/fleet.js';
 import { chartKey, normalizeRepositoryUrl, type ChartVersions } from '../plan/chart-catalog.js';
 import { classifyIndexVersions, type ChartIndex } from '../plan/classify-index-versions.js';
-import { redactUrl } from './git-source.js';
+import { redactUrl } from '../errors/redact-url.js';
 
 /** Reads a Helm repository's `index.yaml`. The seam tests and other transports plug into. */
 export interface ChartIndexReader {

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { ClusterextError } from '../errors/clusterext-error.js';
+import { redactUrl, splitUrlCredentials } from '../errors/redact-url.js';
 
 /** Git credentials from an ExtensionRepository's `secretRef` (Flux's keys: username/password or bearerToken). */
 export interface GitCredentials {
@@ -34,13 +35,16 @@ export interface FetchResult {
  * any embedded credentials removed, and never contain the credentials themselves.
  */
 export async function fetchGitSource(options: FetchOptions): Promise<FetchResult> {
-  const url = checkGitUrl(options.url);
+  checkGitUrl(options.url);
+  // Credentials written into the URL are sent as a header like those of spec.secretRef (which win),
+  // and never stored: the remote in the cache's .git/config is the URL without them.
+  const { url, ...inUrl } = splitUrlCredentials(options.url);
   const safeUrl = redactUrl(url);
   const dir = options.cacheDir;
   await mkdir(dir, { recursive: true });
   await git.init({ fs, dir, defaultBranch: options.branch });
   await git.addRemote({ fs, dir, remote: 'origin', url, force: true });
-  const headers = authorizationHeader(options.credentials);
+  const headers = authorizationHeader(options.credentials ?? (inUrl.username !== undefined ? inUrl : undefined));
   try {
     const result = await withTimeout(
       git.fetch({ fs, http, dir, remote: 'origin', ref: options.branch, singleBranch: true, tags: false, headers }),
@@ -56,12 +60,12 @@ export async function fetchGitSource(options: FetchOptions): Promise<FetchResult
   }
 }
 
-function checkGitUrl(url: string): string {
+function checkGitUrl(url: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ClusterextError('GitUrlInvalid', `The git URL "${redactUrl(url)}" is not a valid URL; use https://host/path.git.`, {});
+    throw new ClusterextError('GitUrlInvalid', `The git URL is not a valid URL (it is not repeated here, as it may hold credentials); use https://host/path.git.`, {});
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new ClusterextError(
@@ -70,7 +74,6 @@ function checkGitUrl(url: string): string {
       { protocol: parsed.protocol },
     );
   }
-  return url;
 }
 
 function authorizationHeader(credentials: GitCredentials | undefined): Record<string, string> {
@@ -81,11 +84,6 @@ function authorizationHeader(credentials: GitCredentials | undefined): Record<st
     return { Authorization: `Basic ${token}` };
   }
   return {};
-}
-
-/** Removes `user:password@` from a URL so it can appear in messages, logs and status. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
 
 function toFetchError(err: unknown, safeUrl: string, branch: string): ClusterextError {
@@ -106,7 +104,7 @@ function toFetchError(err: unknown, safeUrl: string, branch: string): Clusterext
     return new ClusterextError('GitBranchNotFound', `Branch "${branch}" was not found in ${safeUrl}; check the ExtensionRepository's spec.branch.`, { url: safeUrl, branch });
   }
   // Network errors (ECONNREFUSED, ENOTFOUND, timeouts): their messages carry host and port, not credentials.
-  const reason = (e.message ?? String(err)).replace(/\/\/[^@/\s]*@/g, '//');
+  const reason = redactUrl(e.message ?? String(err));
   return new ClusterextError('GitFetchFailed', `Fetching ${safeUrl} failed: ${reason}.`, { url: safeUrl });
 }
 
