@@ -6,7 +6,7 @@ import type { Exec } from './exec.js';
 import { HelmError } from './helm-error.js';
 import { mergeValues } from './merge-values.js';
 import { classifyHelmFailure } from './classify-helm-failure.js';
-import { HELM_TEMP_PREFIX } from './remove-helm-leftovers.js';
+import { HELM_TEMP_PREFIX, helmDirsInUse } from './remove-helm-leftovers.js';
 import { kubeconfigSecrets, leafStrings } from './scrub-secrets.js';
 import { summarizeHelmOutput } from './summarize-helm-output.js';
 
@@ -115,6 +115,7 @@ export class HelmCli implements HelmPort {
     // The pid in the name lets a restarted controller tell its predecessors' leftovers from the
     // files of a controller still running (removeHelmLeftovers).
     const dir = await mkdtemp(join(root, `${HELM_TEMP_PREFIX}${process.pid}-`));
+    helmDirsInUse.add(dir);
     const handles: FileHandle[] = [];
     try {
       handles.push(await unlinkedFile(dir, 'kubeconfig', call.target.kubeconfig));
@@ -148,6 +149,7 @@ export class HelmCli implements HelmPort {
     } finally {
       await Promise.all(handles.map((h) => h.close()));
       await rm(dir, { recursive: true, force: true });
+      helmDirsInUse.delete(dir);
     }
   }
 }

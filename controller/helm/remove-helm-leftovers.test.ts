@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../local/is-process-alive.js';
-import { removeHelmLeftovers } from './remove-helm-leftovers.js';
+import { helmDirsInUse, removeHelmLeftovers } from './remove-helm-leftovers.js';
 
 describe('removeHelmLeftovers', () => {
   let root: string;
@@ -13,7 +13,7 @@ describe('removeHelmLeftovers', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('removes the directories of dead processes, its own pid and the old format, and keeps live ones', async () => {
+  it('removes the directories of dead processes, its own pid and the old format, and keeps those in use', async () => {
     // A pid that certainly belonged to a process that has ended.
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     const make = (name: string) => {
@@ -25,10 +25,12 @@ describe('removeHelmLeftovers', () => {
     make('clusterext-helm-Xy12Zq');
     make(`clusterext-helm-${process.ppid}-live99`);
     make('someone-else');
+    make(`clusterext-helm-${process.pid}-inuse1`);
+    helmDirsInUse.add(join(root, `clusterext-helm-${process.pid}-inuse1`));
 
-    const removed = await removeHelmLeftovers(root, isProcessAlive);
+    const removed = await removeHelmLeftovers(root, isProcessAlive).finally(() => helmDirsInUse.clear());
     expect(removed.sort()).toEqual([`clusterext-helm-${dead}-abc123`, `clusterext-helm-${process.pid}-def456`, 'clusterext-helm-Xy12Zq'].sort());
-    expect(readdirSync(root).sort()).toEqual([`clusterext-helm-${process.ppid}-live99`, 'someone-else'].sort());
+    expect(readdirSync(root).sort()).toEqual([`clusterext-helm-${process.pid}-inuse1`, `clusterext-helm-${process.ppid}-live99`, 'someone-else'].sort());
   });
 
   it('does nothing when the root does not exist', async () => {
