@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,7 @@ describe('controller webhook receiver', () => {
       installCrds: false,
       leaderElect: true,
       webhookAddr: '127.0.0.1:0',
+      webhookLimits: { requestTimeoutMs: 3_000 },
       fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: {} },
       chartIndexTtlMs: 1,
       resyncIntervalMs: 3_600_000,
@@ -102,7 +104,8 @@ describe('controller webhook receiver', () => {
     expect((await post({})).status).toBe(401);
     const forged = `sha256=${createHmac('sha256', 'not-the-token').update(body).digest('hex')}`;
     expect((await post({ 'X-Hub-Signature-256': forged })).status).toBe(401);
-    expect((await fetch(`${running.webhookUrl}/hook/unknown-repo`, { method: 'POST', body })).status).toBe(404);
+    // An unknown repository gets the same answer as a wrong signature: no oracle.
+    expect((await fetch(`${running.webhookUrl}/hook/unknown-repo`, { method: 'POST', body })).status).toBe(401);
     await sleep(2_000);
     expect(await greeting()).toBe('hi');
 
@@ -123,5 +126,54 @@ describe('controller webhook receiver', () => {
     await store.annotate('ExtensionRepository', 'fleet', { 'clusterext.io/requested-at': new Date().toISOString() });
     await waitFor('the requested fetch to be applied', async () => (await appliedRevision()) === commit, 30_000);
     expect(await greeting()).toBe('hallo');
+  });
+
+  it('keeps memory bounded under hundreds of slow and forged requests, and still applies a signed push', async () => {
+    const commit = await fleet.git.commitAndPush('fleet', { files: { 'fleet.yaml': fleetYaml(fleet.charts.url, 'ciao') }, message: 'greet in Italian' });
+    const { hostname, port } = new URL(running.webhookUrl!);
+    // One buffer shared by every attacker, so the attack itself costs this process nothing.
+    const almostOneMiB = Buffer.alloc(1024 * 1024 - 4096, 'a');
+    const forgedBody = Buffer.alloc(512 * 1024, 'b');
+    const forgedSignature = `sha256=${createHmac('sha256', 'not-the-token').update(forgedBody).digest('hex')}`;
+    const sockets: Socket[] = [];
+    const closed: Promise<void>[] = [];
+    const open = (head: string, ...body: Buffer[]) => {
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      closed.push(new Promise((resolve) => socket.on('close', () => resolve())));
+      socket.write(head);
+      for (const b of body) socket.write(b);
+      sockets.push(socket);
+    };
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const started = Date.now();
+    try {
+      for (let i = 0; i < 150; i++) {
+        // Just under 1 MiB of a declared 1 MiB body, then a stall, to a known and an unknown repository.
+        open(`POST /hook/${i % 2 ? 'fleet' : `nope-${i}`} HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 * 1024}\r\nX-Hub-Signature-256: ${forgedSignature}\r\n\r\n`, almostOneMiB);
+      }
+      for (let i = 0; i < 100; i++) open(`POST /hook/fleet HTTP/1.1\r\nHost: x\r\nContent-Length: ${forgedBody.length}\r\nX-Hub-Signature-256: ${forgedSignature}\r\n\r\n`, forgedBody);
+      for (let i = 0; i < 100; i++) open('POST /hook/fleet HTTP/1.1\r\nHost: x\r\n');
+      await sleep(1_000);
+
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: commit });
+      const signed = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
+      const res = await fetch(`${running.webhookUrl}/hook/fleet`, { method: 'POST', body, headers: { 'X-Hub-Signature-256': signed, 'X-GitHub-Delivery': 'load-test-push' } });
+      expect(res.status).toBe(202);
+      await waitFor('the pushed commit to be applied during the attack', async () => (await appliedRevision()) === commit, 60_000);
+      expect(await greeting()).toBe('ciao');
+
+      // Every attacking connection is closed by the server within its request timeout (3 s) plus slack.
+      await Promise.race([Promise.all(closed), sleep(15_000).then(() => { throw new Error('attack connections still open after 15 s'); })]);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      clearInterval(sampler);
+      for (const s of sockets) s.destroy();
+    }
+    // Buffering the bodies would take about 250 MiB; streaming them into the signature check does not.
+    expect((peak - baseline) / (1024 * 1024)).toBeLessThan(100);
   });
 });

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from './clock.js';
 import { ControllerManager } from './controller-manager.js';
 import type { FleetSyncOptions } from './fleet-sync.js';
 import { startHealthServer } from './health-server.js';
-import { startWebhookServer } from './webhook-server.js';
+import { startWebhookServer, type WebhookLimits } from './webhook-server.js';
 import { installCrds } from './install-crds.js';
 import { createKubeRest, type KubeRest } from './kube-rest.js';
 import { LeaderElector } from './leader-election.js';
@@ -37,6 +37,8 @@ export interface ControllerConfig {
   healthAddr?: string;
   /** Serve POST /hook/<repository> here (push notifications, signed with the repository's webhook token). */
   webhookAddr?: string;
+  /** Bounds of the webhook receiver; DEFAULT_WEBHOOK_LIMITS for what is not given. */
+  webhookLimits?: Partial<WebhookLimits>;
   fleet: FleetSyncOptions;
   chartIndexTtlMs: number;
   /** Default DEFAULT_CHART_INDEX_LIMITS. */
@@ -104,7 +106,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     ? await startWebhookServer({ address: config.webhookAddr, tokenFor: (name) => manager.webhookToken(name), onPush: (name) => {
           manager.requestSync(name);
           void manager.announceSync(name).catch((err: unknown) => config.logger.warn({ repository: name, err: err instanceof Error ? err.message : String(err) }, 'could not record the webhook on the repository'));
-        }, logger: config.logger })
+        }, logger: config.logger, ...(config.webhookLimits ? { limits: config.webhookLimits } : {}) })
     : undefined;
 
   const done = (async () => {

@@ -8,6 +8,7 @@ import { createLogger } from '../../runtime/logger.js';
 import { startController } from '../../runtime/start-controller.js';
 import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
 import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { DEFAULT_WEBHOOK_LIMITS } from '../../runtime/webhook-server.js';
 
 interface ControllerOptions {
   kubeconfig?: string;
@@ -27,6 +28,10 @@ interface ControllerOptions {
   leaderElect: boolean;
   healthAddr?: string;
   webhookAddr?: string;
+  webhookMaxBodyBytes: number;
+  webhookRequestTimeout: string;
+  webhookMaxConnections: number;
+  webhookReplayWindow: string;
   cacheDir: string;
   logLevel: string;
   maxSettingDepth: number;
@@ -62,6 +67,10 @@ export function registerControllerCommand(program: Command): void {
     .option('--health-addr <host:port>', 'serve /healthz, /readyz and /metrics here, e.g. :8081')
     .option('--metrics-addr <host:port>', 'alias of --health-addr (one server serves both)')
     .option('--webhook-addr <host:port>', 'receive push webhooks at POST /hook/<repository>, e.g. :9292 (GitHub/Gitea signature, GitLab token or bearer token from the Secret in spec.webhookSecretRef, key "token")')
+    .option('--webhook-max-body-bytes <n>', 'a webhook request with a larger body is refused (413) before or while it is read', positiveInt, DEFAULT_WEBHOOK_LIMITS.maxBodyBytes)
+    .option('--webhook-request-timeout <duration>', 'a webhook request whose headers and body have not arrived within this time is refused and closed', `${DEFAULT_WEBHOOK_LIMITS.requestTimeoutMs / 1000}s`)
+    .option('--webhook-max-connections <n>', 'webhook connections beyond this many at once are closed at once', positiveInt, DEFAULT_WEBHOOK_LIMITS.maxConnections)
+    .option('--webhook-replay-window <duration>', 'an accepted webhook delivery id is refused when it comes again within this time', `${DEFAULT_WEBHOOK_LIMITS.replayWindowMs / 60_000}m`)
     .option('--cache-dir <dir>', 'where fetched git repositories are kept', join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'clusterext', 'controller'))
     .option('--log-level <level>', 'debug, info, warn or error', 'info');
   addChartIndexOptions(addValidationLimitOptions(command))
@@ -103,6 +112,12 @@ Examples:
         leaderElect: options.leaderElect,
         ...(healthAddr ? { healthAddr } : {}),
         ...(options.webhookAddr ? { webhookAddr: options.webhookAddr } : {}),
+        webhookLimits: {
+          maxBodyBytes: options.webhookMaxBodyBytes,
+          requestTimeoutMs: parseDuration(options.webhookRequestTimeout, '--webhook-request-timeout'),
+          maxConnections: options.webhookMaxConnections,
+          replayWindowMs: parseDuration(options.webhookReplayWindow, '--webhook-replay-window'),
+        },
         fleet: {
           concurrency: options.concurrency,
           clusterConcurrency: options.clusterConcurrency,
