@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ClusterextError, ExitError } from '../errors/clusterext-error.js';
+import { terminalText } from '../render/escape-output.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -29,7 +30,8 @@ function exitCodeFor(err: unknown): number {
     return err.exitCode;
   }
   if (err instanceof ClusterextError) {
-    process.stderr.write(`Error: ${err.message}\n`);
+    // A message quotes names, keys and URLs from manifests: one line, no control characters.
+    process.stderr.write(`Error: ${terminalText(err.message)}\n`);
     return 1;
   }
   const system = describeSystemError(err);

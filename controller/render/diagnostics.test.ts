@@ -61,7 +61,7 @@ describe('renderDiagnostics', () => {
         '',
         '| Severity | Code | Location | Message |',
         '| --- | --- | --- | --- |',
-        '| ❌ error | `UnknownField` | `a,b:c.yaml:11:12` | a \\| b, c: 100% next line |',
+        '| ❌ error | `UnknownField` | `a,b:c.yaml:11:12` | a \\| b, c: 100%\\\\nnext line |',
         `| ⚠️ warning | \`NoKubeconfigSecretRef\` | \`clusters.yaml:4:1\` | ${WARNING.message} |`,
         '',
       ].join('\n'),

@@ -1,4 +1,5 @@
 import { hasErrors, type Diagnostic } from '../manifest/diagnostic.js';
+import { githubData, githubProperty, guardCommandLines, markdownCode, markdownText, terminalText } from './escape-output.js';
 
 export type DiagnosticFormat = 'human' | 'json' | 'github' | 'markdown';
 export const DIAGNOSTIC_FORMATS: readonly DiagnosticFormat[] = ['human', 'json', 'github', 'markdown'];
@@ -54,7 +55,7 @@ function renderHuman(diagnostics: readonly Diagnostic[], options: RenderDiagnost
   const prefix = options.pathPrefix ?? '';
   const lines = diagnostics.map((d) => {
     const severity = d.severity === 'error' ? paint('red', 'error  ') : paint('yellow', 'warning');
-    return `${paint('bold', `${prefix}${d.file}:${d.line}:${d.column}`)}  ${severity}  ${d.message}  ${paint('dim', d.code)}`;
+    return `${paint('bold', `${terminalText(prefix + d.file)}:${d.line}:${d.column}`)}  ${severity}  ${terminalText(d.message)}  ${paint('dim', terminalText(d.code))}`;
   });
   const { errors, warnings, files } = counts(diagnostics);
   if (errors === 0) {
@@ -64,30 +65,17 @@ function renderHuman(diagnostics: readonly Diagnostic[], options: RenderDiagnost
     const warningNote = warnings ? ` and ${plural(warnings, 'warning')}` : '';
     lines.push(`\n${paint('red', '✗')} Invalid: ${plural(errors, 'error')}${warningNote} in ${plural(files, 'file')}.`);
   }
-  return lines.join('\n') + '\n';
-}
-
-/** GitHub workflow commands: data escapes %, CR and LF; properties also `:` and `,`. */
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+  return guardCommandLines(lines.join('\n') + '\n');
 }
 
 function renderGithub(diagnostics: readonly Diagnostic[], prefix: string): string {
   return diagnostics
     .map((d) => {
       const command = d.severity === 'error' ? 'error' : 'warning';
-      const props = `file=${escapeProperty(prefix + d.file)},line=${d.line},col=${d.column},title=${escapeProperty(d.code)}`;
-      return `::${command} ${props}::${escapeData(d.message)}\n`;
+      const props = `file=${githubProperty(prefix + d.file)},line=${d.line},col=${d.column},title=${githubProperty(d.code)}`;
+      return `::${command} ${props}::${githubData(d.message)}\n`;
     })
     .join('');
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 function renderMarkdown(diagnostics: readonly Diagnostic[], prefix: string): string {
@@ -99,7 +87,7 @@ function renderMarkdown(diagnostics: readonly Diagnostic[], prefix: string): str
   if (diagnostics.length === 0) return `${title}\n`;
   const rows = diagnostics.map((d) => {
     const icon = d.severity === 'error' ? '❌ error' : '⚠️ warning';
-    return `| ${icon} | \`${escapeCell(d.code)}\` | \`${escapeCell(`${prefix}${d.file}:${d.line}:${d.column}`)}\` | ${escapeCell(d.message)} |`;
+    return `| ${icon} | ${markdownCode(d.code)} | ${markdownCode(`${prefix}${d.file}:${d.line}:${d.column}`)} | ${markdownText(d.message)} |`;
   });
   return [title, '', '| Severity | Code | Location | Message |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
 }

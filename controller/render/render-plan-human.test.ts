@@ -60,3 +60,18 @@ describe('renderPlanHuman', () => {
     expect(empty).not.toContain('cluster a');
   });
 });
+
+describe('renderPlanHuman with hostile names, keys and values', () => {
+  it('keeps every line its own: no raw control characters and no line that starts a workflow command', async () => {
+    const { hostilePlan } = await import('../../test/support/hostile-plan.js');
+    const plan = hostilePlan();
+    expect(plan.clusters[0]?.changes.length).toBeGreaterThan(0);
+    for (const color of [false, true]) {
+      const text = renderPlanHuman(plan, { color });
+      // Only our own colour codes: ESC followed by a colour, never the injected clear-screen.
+      expect(text.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/); // eslint-disable-line no-control-regex
+      for (const line of text.replace(/\u001b\[\d+m/g, '').split('\n')) expect(line.trimStart()).not.toMatch(/^::/); // eslint-disable-line no-control-regex
+      expect(text).toContain('web\\r\\n::error file=x::pwned\\u{1b}[2J');
+    }
+  });
+});

@@ -53,3 +53,23 @@ describe('renderPlanMarkdown', () => {
     expect(renderPlanMarkdown(computePlan({ base: f, head: f }))).toContain('**No changes.');
   });
 });
+
+describe('renderPlanMarkdown with hostile names, keys and values', () => {
+  it('keeps every table row one row and lets no HTML, link or mention through', async () => {
+    const { hostilePlan } = await import('../../test/support/hostile-plan.js');
+    const md = renderPlanMarkdown(hostilePlan());
+    expect(md).not.toMatch(/\r/);
+    expect(md).not.toMatch(/\u202e/);
+    // Every table row has exactly its columns: no pipe got out of a cell.
+    for (const row of md.split('\n').filter((l) => l.startsWith('|'))) {
+      const cells = row.split(/(?<!\\)\|/).length - 2;
+      expect([4, 5], row).toContain(cells);
+    }
+    // Inside code spans nothing is HTML, a link or a mention; outside them nothing may be.
+    const outsideCode = md.replace(/(`+)[^`]*?\1/g, '');
+    expect(md).toContain('<img');
+    expect(outsideCode).not.toMatch(/<img/);
+    expect(outsideCode).not.toMatch(/(^|[^\\])\[click\]/);
+    expect(outsideCode).not.toMatch(/@security-team/);
+  });
+});

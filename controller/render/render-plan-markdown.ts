@@ -1,5 +1,6 @@
 import type { Plan, ReleaseChange } from '../plan/plan.js';
 import { changeDetail, changeStyle, complianceDetail, extraFlags, formatSettingValue } from './describe-plan-change.js';
+import { markdownCode, markdownHtmlText, markdownText } from './escape-output.js';
 import { planSummaryLine } from './plan-summary-line.js';
 
 export interface RenderPlanMarkdownOptions {
@@ -19,19 +20,19 @@ const ICON: Record<ReturnType<typeof changeStyle>['tone'], string> = { add: '�
 export function renderPlanMarkdown(plan: Plan, options: RenderPlanMarkdownOptions = {}): string {
   const maxRows = options.maxRows ?? 300;
   const out: string[] = [];
-  const revisions = plan.baseRevision !== undefined || plan.headRevision !== undefined ? ` ${code(plan.baseRevision ?? '(none)')} → ${code(plan.headRevision ?? '(working tree)')}` : '';
+  const revisions = plan.baseRevision !== undefined || plan.headRevision !== undefined ? ` ${markdownCode(plan.baseRevision ?? '(none)')} → ${markdownCode(plan.headRevision ?? '(working tree)')}` : '';
   out.push(`## clusterext plan${revisions}`, '');
   if (plan.blastRadius.length > 0) {
-    out.push('> [!CAUTION]', '> **Blast radius.** ' + (plan.blastRadius.length === 1 ? escapeText(plan.blastRadius[0]!.message) : 'More than the threshold share of releases would be uninstalled on these clusters:'));
-    if (plan.blastRadius.length > 1) for (const warning of plan.blastRadius) out.push(`> - ${escapeText(warning.message)}`);
+    out.push('> [!CAUTION]', '> **Blast radius.** ' + (plan.blastRadius.length === 1 ? markdownText(plan.blastRadius[0]!.message) : 'More than the threshold share of releases would be uninstalled on these clusters:'));
+    if (plan.blastRadius.length > 1) for (const warning of plan.blastRadius) out.push(`> - ${markdownText(warning.message)}`);
     out.push('');
   }
-  out.push(`**${escapeText(planSummaryLine(plan))}**`, '');
+  out.push(`**${markdownText(planSummaryLine(plan))}**`, '');
   const warnings = [...plan.warnings, ...plan.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.file}:${d.line}:${d.column}: ${d.message} (${d.code})`)];
   if (plan.offline || warnings.length > 0) {
     out.push('> [!WARNING]');
     if (plan.offline) out.push('> Offline: auto-upgrading versions are not resolved; they show their release train and constraint.');
-    for (const warning of warnings) out.push(`> - ${escapeText(warning)}`);
+    for (const warning of warnings) out.push(`> - ${markdownText(warning)}`);
     out.push('');
   }
 
@@ -46,7 +47,7 @@ export function renderPlanMarkdown(plan: Plan, options: RenderPlanMarkdownOption
       continue;
     }
     rows += clusterRows;
-    out.push(`### Cluster ${code(cluster.cluster)}`, '');
+    out.push(`### Cluster ${markdownCode(cluster.cluster)}`, '');
     if (cluster.changes.length > 0) {
       out.push('| | Change | Extension | Details | Reason |', '|---|---|---|---|---|');
       for (const change of cluster.changes) out.push(changeRow(change));
@@ -55,7 +56,7 @@ export function renderPlanMarkdown(plan: Plan, options: RenderPlanMarkdownOption
     }
     if (cluster.compliance.length > 0) {
       out.push('| | Policy | Compliance | Reason |', '|---|---|---|---|');
-      for (const change of cluster.compliance) out.push(`| ${change.to?.compliant ? '✅' : '❌'} | ${code(change.policy)} | ${cell(complianceDetail(change))} | ${cell(change.reason)} |`);
+      for (const change of cluster.compliance) out.push(`| ${change.to?.compliant ? '✅' : '❌'} | ${markdownCode(change.policy)} | ${markdownText(complianceDetail(change))} | ${markdownText(change.reason)} |`);
       out.push('');
     }
   }
@@ -65,7 +66,7 @@ export function renderPlanMarkdown(plan: Plan, options: RenderPlanMarkdownOption
   if (plan.ignoredVersions.length > 0) {
     out.push(`<details><summary>Ignored chart versions (${plan.ignoredVersions.length}): not strict SemVer 2.0.0, never installed</summary>`, '');
     out.push('| Repository | Chart | Version | Reason |', '|---|---|---|---|');
-    for (const v of plan.ignoredVersions) out.push(`| ${cell(v.chart.repository)} | ${code(v.chart.name)} | ${code(v.version)} | ${cell(v.reason)} |`);
+    for (const v of plan.ignoredVersions) out.push(`| ${markdownText(v.chart.repository)} | ${markdownCode(v.chart.name)} | ${markdownCode(v.version)} | ${markdownText(v.reason)} |`);
     out.push('', '</details>', '');
   }
   return out.join('\n').replace(/\n+$/, '') + '\n';
@@ -75,40 +76,18 @@ function changeRow(change: ReleaseChange): string {
   const style = changeStyle(change);
   const shown = extraFlags(change);
   const flags = shown.length > 0 ? ` **${shown.join(', ')}**` : '';
-  return `| ${ICON[style.tone]} | ${style.label}${flags} | ${code(change.extension)} | ${cell(changeDetail(change))} | ${cell(change.reason)} |`;
+  return `| ${ICON[style.tone]} | ${style.label}${flags} | ${markdownCode(change.extension)} | ${markdownText(changeDetail(change))} | ${markdownText(change.reason)} |`;
 }
 
 function settingsDetails(change: ReleaseChange): string[] {
   const settings = change.settings ?? [];
-  const lines = [`<details><summary>Settings of <code>${escapeHtml(change.extension)}</code>: ${settings.length} change${settings.length === 1 ? '' : 's'}</summary>`, '', '| | Key | Base | Head |', '|---|---|---|---|'];
+  const lines = [`<details><summary>Settings of <code>${markdownHtmlText(change.extension)}</code>: ${settings.length} change${settings.length === 1 ? '' : 's'}</summary>`, '', '| | Key | Base | Head |', '|---|---|---|---|'];
   for (const s of settings) {
     const sign = s.change === 'added' ? '+' : s.change === 'removed' ? '-' : '~';
-    const before = s.change === 'added' ? '' : code(formatSettingValue(s.from));
-    const after = s.change === 'removed' ? '' : code(formatSettingValue(s.to));
-    lines.push(`| ${sign} | ${code(s.key)} | ${before} | ${after} |`);
+    const before = s.change === 'added' ? '' : markdownCode(formatSettingValue(s.from));
+    const after = s.change === 'removed' ? '' : markdownCode(formatSettingValue(s.to));
+    lines.push(`| ${sign} | ${markdownCode(s.key)} | ${before} | ${after} |`);
   }
   lines.push('', '</details>', '');
   return lines;
-}
-
-/** Inline code safe inside a table cell: pipes escaped, newlines flattened, a fence longer than any backtick run. */
-function code(text: string): string {
-  const flat = text.replace(/\r?\n/g, ' ').replaceAll('|', '\\|');
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
-
-function cell(text: string): string {
-  return escapeText(text).replace(/\r?\n/g, ' ').replaceAll('|', '\\|');
-}
-
-/** Keeps user text from turning into HTML or links in the comment. */
-function escapeText(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-function escapeHtml(text: string): string {
-  return escapeText(text).replaceAll('"', '&quot;');
 }
