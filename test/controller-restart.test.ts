@@ -104,7 +104,7 @@ describe('clusterext controller killed mid-install and restarted', () => {
     mkdirSync(seed);
     for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, 'hanging'))) writeFileSync(join(seed, path), content);
     await fleet.git.createRepository('fleet', seed);
-    ({ store } = await setUpHub(fleet, { repository: 'fleet', path: '.', interval: '1s', secrets: { 'agent-secrets': { 'data.token': CANARY } } }));
+    ({ store } = await setUpHub(fleet, { repository: 'fleet', path: '.', interval: '1s', protectedSettings: { 'agent-secrets': { 'data.token': CANARY } } }));
   });
 
   afterAll(async () => {

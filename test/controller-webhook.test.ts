@@ -136,12 +136,13 @@ describe('controller webhook receiver', () => {
     const forgedBody = Buffer.alloc(512 * 1024, 'b');
     const forgedSignature = `sha256=${createHmac('sha256', 'not-the-token').update(forgedBody).digest('hex')}`;
     const sockets: Socket[] = [];
-    const closed: Promise<void>[] = [];
+    /** When each attacking connection was closed, in ms after the attack began. */
+    const closed: Promise<number>[] = [];
     const open = (head: string, ...body: Buffer[]) => {
       const socket = connect(Number(port), hostname);
       socket.on('error', () => undefined);
       socket.on('data', () => undefined);
-      closed.push(new Promise((resolve) => socket.on('close', () => resolve())));
+      closed.push(new Promise((resolve) => socket.on('close', () => resolve(Date.now() - started))));
       socket.write(head);
       for (const b of body) socket.write(b);
       sockets.push(socket);
@@ -166,9 +167,11 @@ describe('controller webhook receiver', () => {
       await waitFor('the pushed commit to be applied during the attack', async () => (await appliedRevision()) === commit, 60_000);
       expect(await greeting()).toBe('ciao');
 
-      // Every attacking connection is closed by the server within its request timeout (3 s) plus slack.
-      await Promise.race([Promise.all(closed), sleep(15_000).then(() => { throw new Error('attack connections still open after 15 s'); })]);
-      expect(Date.now() - started).toBeLessThan(20_000);
+      // Every attacking connection was closed by the server: its request timeout is 3 s, and the
+      // slack is for an event loop that also runs the pass applying the push on a loaded machine
+      // (test/webhook-server.test.ts checks the timeouts themselves closely).
+      const closedAfter = await Promise.race([Promise.all(closed), sleep(40_000).then(() => [Infinity])]);
+      expect(Math.max(...closedAfter)).toBeLessThan(25_000);
     } finally {
       clearInterval(sampler);
       for (const s of sockets) s.destroy();

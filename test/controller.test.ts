@@ -50,6 +50,8 @@ interface FleetText {
   cfg1Greeting?: string;
   /** More `key: value` pairs for local-1's cfg settings. */
   cfg1Extra?: string;
+  /** The Secret local-1's cfg takes protected settings from; cfg-secrets by default. */
+  cfg1Secret?: string;
   cfg2Version?: string;
   local2Labels?: string;
   extraExtensions?: string;
@@ -133,7 +135,7 @@ spec:
   extensionType: config
   scope: cluster
   configurationSettings: {data.greeting: "${t.cfg1Greeting ?? 'hi'}"${t.cfg1Extra ? `, ${t.cfg1Extra}` : ''}}
-  configurationProtectedSettingsRef: {secretName: cfg-secrets}
+  configurationProtectedSettingsRef: {secretName: ${t.cfg1Secret ?? 'cfg-secrets'}}
 ${
   t.withoutCfg2
     ? ''
@@ -219,7 +221,7 @@ describe('controller against real clusters, helm, git and a chart repository', (
     for (const [path, content] of Object.entries(fleetFiles(text))) writeFileSync(join(seed, path), content);
     await fleet.git.createRepository('fleet', seed);
 
-    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', secrets: { 'cfg-secrets': { 'data.token': CANARY } } }));
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
     const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
     manager = new ControllerManager({
       hub,
@@ -350,6 +352,38 @@ describe('controller against real clusters, helm, git and a chart repository', (
     expect(repo?.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ValidationFailed' });
     expect(await readLatestRelease(cluster2, { namespace: 'config-system', name: 'cfg' })).toEqual(before);
     await push({ cfg2Version: '1.0.0' }, 'fix the version');
+    await settle();
+    expect((await repositoryStatus())?.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('refuses a protected-settings Secret not marked for them, such as the git credentials, with a condition', async () => {
+    const before = await readLatestRelease(cluster1, { namespace: 'config-system', name: 'cfg' });
+    await push({ cfg1Secret: 'git-auth' }, 'take protected settings from the git credentials');
+    const passes = await settle();
+    expect(passes.every((p) => p.helmActions === 0)).toBe(true);
+    const one = await extension('local-1.cfg');
+    expect(condition(one?.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'ProtectedSettingsSecretNotAllowed' });
+    expect(condition(one?.status, 'Ready')?.message).toContain('label it clusterext.io/protected-settings=true');
+    expect(await readLatestRelease(cluster1, { namespace: 'config-system', name: 'cfg' })).toEqual(before);
+    expect(JSON.stringify(await configMapData(cluster1, 'config-system', 'cfg-config'))).not.toContain(fleet.git.auth.password);
+    await push({ cfg1Secret: 'cfg-secrets' }, 'back to the marked Secret');
+    await settle();
+    expect(condition((await extension('local-1.cfg'))?.status, 'Ready')?.status).toBe('True');
+  });
+
+  it('rejects a namespace-scoped instance in kube-system, as validate does, and installs nothing there', async () => {
+    const applied = (await repositoryStatus())?.lastAppliedRevision;
+    await push(
+      { extraExtensions: '---\napiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: {name: grab}\nspec: {clusterName: local-1, extensionType: team-app, scope: namespace, targetNamespace: kube-system}\n' },
+      'a namespace-scoped instance in kube-system',
+    );
+    const passes = await settle();
+    expect(passes.every((p) => p.helmActions === 0)).toBe(true);
+    const repo = await repositoryStatus();
+    expect(repo?.lastAppliedRevision).toBe(applied);
+    expect(repo?.diagnostics?.map((d) => d.code)).toContain('SystemNamespaceNotAllowed');
+    expect(await readLatestRelease(cluster1, { namespace: 'kube-system', name: 'grab' })).toBeUndefined();
+    await push({ extraExtensions: '' }, 'remove it');
     await settle();
     expect((await repositoryStatus())?.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
   });

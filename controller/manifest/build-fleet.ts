@@ -54,6 +54,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
     requirements?: { kubernetesVersion?: string; architectures?: string[] };
     conflictsWith?: string[];
     timeout?: string;
+    allowSystemNamespaces?: boolean;
   };
   const releaseTrains = Object.fromEntries(
     Object.entries(s.releaseTrains).map(([train, t]) => [
@@ -77,6 +78,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
       requirements,
       conflictsWith: [...(s.conflictsWith ?? [])],
       ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
+      ...(s.allowSystemNamespaces !== undefined ? { allowSystemNamespaces: s.allowSystemNamespaces } : {}),
     },
     source: sourceOf(m),
   };

@@ -7,6 +7,7 @@ import { toJsonPointer } from './json-pointer.js';
 import { parseDuration } from '../runtime/duration.js';
 import { checkSemverRange } from './strict-semver.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
+import { systemNamespaceViolation } from './system-namespace.js';
 
 /**
  * The rules a schema cannot express: between fields of one manifest and between manifests.
@@ -58,6 +59,7 @@ interface RawType {
   requirements?: { kubernetesVersion?: string };
   conflictsWith?: string[];
   timeout?: string;
+  allowSystemNamespaces?: boolean;
 }
 
 interface FleetIndex {
@@ -282,6 +284,11 @@ function typeReferenceRules(m: ManifestDocument, base: string, t: RawTemplate, a
     const trains = Object.keys(type.releaseTrains).join(', ');
     out.push(report(m, p('releaseTrain'), 'UnknownReleaseTrain', `ExtensionType "${t.extensionType}" has no release train "${t.releaseTrain}"; its trains are ${trains}.`));
   }
+  const systemNamespace =
+    t.scope === 'namespace' && t.targetNamespace !== undefined
+      ? systemNamespaceViolation({ namespace: t.targetNamespace, extensionType: t.extensionType, allowSystemNamespaces: type.allowSystemNamespaces })
+      : undefined;
+  if (systemNamespace) out.push(report(m, p('targetNamespace'), 'SystemNamespaceNotAllowed', systemNamespace));
   if (t.scope === 'cluster' && t.releaseNamespace === undefined && type.defaultReleaseNamespace === undefined && type.scopes.includes('cluster')) {
     out.push(
       report(m, p('scope'), 'ReleaseNamespaceRequired', `ExtensionType "${t.extensionType}" has no defaultReleaseNamespace, so this cluster-scoped instance needs a releaseNamespace.`, { key: true }),

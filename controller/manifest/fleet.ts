@@ -64,6 +64,8 @@ export interface ExtensionTypeSpec {
   conflictsWith: string[];
   /** A duration (`10m`): how long one helm operation, readiness wait included, may take. */
   timeout?: string;
+  /** Namespace-scoped instances may target system namespaces (systemNamespaceViolation). */
+  allowSystemNamespaces?: boolean;
 }
 
 export interface SecretKeyRef {

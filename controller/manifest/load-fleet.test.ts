@@ -211,6 +211,9 @@ describe('validateFleetFiles: cross-field rules on an Extension', () => {
     ['a setting that is a value and a parent', { configurationSettings: { x: 1, 'x.y': 2 } }, 'ConflictingSettings', '/spec/configurationSettings/x.y'],
     ['an empty settings path segment', { configurationSettings: { 'a..b': 1 } }, 'EmptySettingSegment', '/spec/configurationSettings/a..b'],
     ['a setting nested deeper than the limit', { configurationSettings: { [Array(33).fill('k').join('.')]: 1 } }, 'SettingTooDeep', `/spec/configurationSettings/${Array(33).fill('k').join('.')}`],
+    ['namespace scope in kube-system', { extensionType: 'gateway', scope: 'namespace', targetNamespace: 'kube-system' }, 'SystemNamespaceNotAllowed', '/spec/targetNamespace'],
+    ['namespace scope in kube-node-lease', { extensionType: 'gateway', scope: 'namespace', targetNamespace: 'kube-node-lease' }, 'SystemNamespaceNotAllowed', '/spec/targetNamespace'],
+    ["namespace scope in the controller's namespace", { extensionType: 'gateway', scope: 'namespace', targetNamespace: 'clusterext-system' }, 'SystemNamespaceNotAllowed', '/spec/targetNamespace'],
   ];
 
   it.each(cases)('%s → %s', (_title, spec, code, pointer) => {
@@ -236,6 +239,25 @@ describe('validateFleetFiles: cross-field rules on an Extension', () => {
     const { diagnostics } = validate(extension(name, {}));
     expect(diagnostics.map((d) => [d.code, d.pointer])).toEqual([['InvalidReleaseName', '/metadata/name']]);
     expect(diagnostics[0]!.message).toContain(problem);
+  });
+
+  it('lets a namespace-scoped instance into a system namespace only when its type allows it', () => {
+    const allowing = `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: { name: node-agent }
+spec:
+  chart: { repository: "oci://registry.example.com/charts", name: node-agent }
+  scopes: [namespace]
+  releaseTrains: { stable: {} }
+  allowSystemNamespaces: true
+`;
+    const { fleet, diagnostics } = validate(allowing, extension('agent', { extensionType: 'node-agent', scope: 'namespace', targetNamespace: 'kube-system' }));
+    expect(diagnostics).toEqual([]);
+    expect(fleet?.extensionTypes.find((t) => t.metadata.name === 'node-agent')?.spec.allowSystemNamespaces).toBe(true);
+    const refused = validate(extension('gw', { extensionType: 'gateway', scope: 'namespace', targetNamespace: 'kube-system' })).diagnostics;
+    expect(refused[0]?.message).toBe(
+      'targetNamespace "kube-system" is a Kubernetes system namespace, where a namespace-scoped instance would get full rights; choose another namespace, or set allowSystemNamespaces: true on ExtensionType "gateway" if it must run there.',
+    );
   });
 
   it('accepts a release name of exactly 53 characters', () => {

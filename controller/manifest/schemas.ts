@@ -84,6 +84,10 @@ const extensionTypeSpec: OpenApiSchema = {
       'x-kubernetes-list-type': 'set',
     },
     timeout: readyTimeout('How long an install, upgrade, rollback or uninstall of this type may take, hooks and readiness of its objects included (e.g. 10m); default 5m.'),
+    allowSystemNamespaces: {
+      type: 'boolean',
+      description: "Let namespace-scoped instances target system namespaces (kube-system, kube-public, kube-node-lease, default, the controller's namespace), where they get full rights; false by default.",
+    },
   },
 };
 

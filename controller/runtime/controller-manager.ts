@@ -311,6 +311,7 @@ export class ControllerManager {
       events: this.events,
       logger,
       hmacKey,
+      controllerNamespace: this.options.namespace,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
       options: this.options.fleet,
     };

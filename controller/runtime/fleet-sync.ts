@@ -3,6 +3,7 @@ import { createReleaseStorage } from '../cluster/release-storage.js';
 import { ensureNamespaceIdentity } from '../cluster/ensure-namespace-identity.js';
 import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { ExtensionSpec, Fleet } from '../manifest/fleet.js';
+import { DEFAULT_CONTROLLER_NAMESPACE, systemNamespaceViolation } from '../manifest/system-namespace.js';
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { canonicalJson } from '../plan/config-digest.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
@@ -17,7 +18,7 @@ import { reconcileRelease, type ReconcilePolicy, type ReconcileReleaseResult } f
 import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js';
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
-import { findCondition } from '../status/condition.js';
+import { findCondition, type ConditionReason } from '../status/condition.js';
 import { holdForBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
 import type { ClusterConnection, ClusterConnector } from './cluster-connector.js';
 import type { CrStore, CustomResource } from './cr-store.js';
@@ -27,6 +28,7 @@ import type { ControllerMetrics } from './metrics.js';
 import { buildMirroredResources, extensionCrName, REPOSITORY_LABEL, REVISION_LABEL, UNINSTALL_FINALIZER, type MirroredResource } from './mirrored-resources.js';
 import type { ExtensionRepositorySpec, GoodRevision } from './repository-sync.js';
 import { buildClusterStatus, buildExtensionTypeStatuses, buildPolicyStatuses, type ConnectedClusterStatus, type ExtensionPolicyStatus, type ExtensionTypeStatus } from './resource-statuses.js';
+import { protectedSettingsSecretRefusal } from './protected-settings-secret.js';
 import type { SecretReader } from './secret-reader.js';
 
 export interface FleetSyncOptions {
@@ -53,6 +55,8 @@ export interface FleetSyncDeps {
   logger: Logger;
   /** Key of the HMAC over protected settings. */
   hmacKey: Uint8Array;
+  /** The namespace the controller runs in, a system namespace for systemNamespaceViolation; DEFAULT_CONTROLLER_NAMESPACE when absent. */
+  controllerNamespace?: string;
   metrics?: ControllerMetrics;
   options: FleetSyncOptions;
 }
@@ -272,6 +276,16 @@ async function reconcileOne(input: {
     await deps.store.setFinalizers('Extension', cr.metadata.name, []);
     return undefined;
   }
+  const systemNamespace =
+    desired.scope === 'namespace' && !deleting
+      ? systemNamespaceViolation({
+          namespace: desired.namespace,
+          extensionType: desired.extensionType,
+          allowSystemNamespaces: input.good.fleet.extensionTypes.find((t) => t.metadata.name === desired!.extensionType)?.spec.allowSystemNamespaces,
+          controllerNamespace: deps.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE,
+        })
+      : undefined;
+  if (systemNamespace) return failBeforeReconcile(cr, deps, `Extension "${desired.extension}": ${systemNamespace}`, 'SystemNamespaceNotAllowed');
   const started = Date.now();
   let previousStatus = cr.status;
   let replacedWithHelm = false;
@@ -285,10 +299,13 @@ async function reconcileOne(input: {
   let protectedValues: Record<string, unknown> | undefined;
   let redactPaths: string[][] | undefined;
   if (desired.protectedSettingsRef && !deleting) {
-    const data = await deps.secrets.read(desired.protectedSettingsRef.secretName);
-    if (!data) {
+    const secret = await deps.secrets.readWithLabels(desired.protectedSettingsRef.secretName);
+    if (!secret) {
       return failBeforeReconcile(cr, deps, `The protected settings Secret "${desired.protectedSettingsRef.secretName}" of Extension "${desired.extension}" does not exist in the controller's namespace; create it, or remove configurationProtectedSettingsRef.`);
     }
+    const refusal = protectedSettingsSecretRefusal({ secretName: desired.protectedSettingsRef.secretName, labels: secret.labels, extension: desired.extension });
+    if (refusal) return failBeforeReconcile(cr, deps, refusal, 'ProtectedSettingsSecretNotAllowed');
+    const data = secret.data;
     try {
       const applied = applyProtectedSettings(desired, data, deps.hmacKey);
       desired = applied.desired;
@@ -436,7 +453,7 @@ function releaseForRemoval(cr: ExtensionCr): DesiredRelease | undefined {
   };
 }
 
-async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message: string): Promise<OneOutcome> {
+async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message: string, reason: ConditionReason = 'InstallFailed'): Promise<OneOutcome> {
   const nowIso = deps.clock.now().toISOString();
   const generation = cr.metadata.generation ?? 1;
   const previous = cr.status;
@@ -447,13 +464,13 @@ async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message
       provisioningState: 'Failed',
       observedGeneration: generation,
       conditions: [
-        { type: 'Ready', status: 'False', observedGeneration: generation, lastTransitionTime: nowIso, reason: 'InstallFailed', message },
-        { type: 'Reconciling', status: 'False', observedGeneration: generation, lastTransitionTime: nowIso, reason: 'InstallFailed', message },
-        { type: 'Stalled', status: 'True', observedGeneration: generation, lastTransitionTime: nowIso, reason: 'InstallFailed', message },
+        { type: 'Ready', status: 'False', observedGeneration: generation, lastTransitionTime: nowIso, reason, message },
+        { type: 'Reconciling', status: 'False', observedGeneration: generation, lastTransitionTime: nowIso, reason, message },
+        { type: 'Stalled', status: 'True', observedGeneration: generation, lastTransitionTime: nowIso, reason, message },
       ],
     };
     await deps.store.patchStatus('Extension', cr.metadata.name, status);
-    await deps.events.record(cr, { type: 'Warning', reason: 'InstallFailed', message });
+    await deps.events.record(cr, { type: 'Warning', reason, message });
   }
   return { ready: false, helm: false, statusWritten: !same };
 }

@@ -8,21 +8,25 @@ import { expectOk, type KubeRest } from './kube-rest.js';
  */
 export interface SecretReader {
   read(name: string): Promise<Record<string, string> | undefined>;
+  /** The decoded data and the labels, for callers that decide by label whether they may use a Secret. */
+  readWithLabels(name: string): Promise<{ data: Record<string, string>; labels: Record<string, string> } | undefined>;
 }
 
 export function createSecretReader(kube: KubeRest, namespace: string): SecretReader {
+  const readWithLabels: SecretReader['readWithLabels'] = async (name) => {
+    const res = await kube.request<{ metadata?: { labels?: Record<string, string> }; data?: Record<string, string> }>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+    });
+    if (res.status === 404) return undefined;
+    const body = expectOk(res, `Reading Secret "${name}"`);
+    const data: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+    return { data, labels: body.metadata?.labels ?? {} };
+  };
   return {
-    async read(name) {
-      const res = await kube.request<{ data?: Record<string, string> }>({
-        method: 'GET',
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
-      });
-      if (res.status === 404) return undefined;
-      const body = expectOk(res, `Reading Secret "${name}"`);
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(body.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-      return out;
-    },
+    readWithLabels,
+    read: async (name) => (await readWithLabels(name))?.data,
   };
 }
 

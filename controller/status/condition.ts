@@ -23,6 +23,8 @@ export const CONDITION_REASONS = [
   'ReleaseLocked',
   'ReleaseNotManaged',
   'RequirementsNotMet',
+  'ProtectedSettingsSecretNotAllowed',
+  'SystemNamespaceNotAllowed',
   'VersionUnresolved',
   'ClusterUnreachable',
   'PendingTimeout',

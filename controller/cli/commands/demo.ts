@@ -20,6 +20,7 @@ import type { ExtensionStatus } from '../../status/extension-status.js';
 import { systemClock } from '../../runtime/clock.js';
 import type { PassSummary } from '../../runtime/controller-manager.js';
 import { CrStore, type CustomResource } from '../../runtime/cr-store.js';
+import { PROTECTED_SETTINGS_LABEL } from '../../runtime/protected-settings-secret.js';
 import { formatDuration, parseDuration } from '../../runtime/duration.js';
 import { installCrds } from '../../runtime/install-crds.js';
 import { createKubeRest, expectOk, type KubeRest } from '../../runtime/kube-rest.js';
@@ -292,6 +293,7 @@ function filesUnder(dir: string): string[] {
 async function seedHub(hub: KubeRest, input: { fleet: Fleet; clusters: readonly DemoCluster[]; git: { username: string; password: string } }): Promise<void> {
   await apply(hub, `/api/v1/namespaces/${NAMESPACE}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
   const secrets = new Map<string, Record<string, string>>();
+  const protectedSecrets = new Set<string>();
   for (const cluster of input.clusters) {
     if (cluster.secretRef) secrets.set(cluster.secretRef.name, { ...secrets.get(cluster.secretRef.name), [cluster.secretRef.key]: cluster.kubeconfig });
   }
@@ -299,13 +301,14 @@ async function seedHub(hub: KubeRest, input: { fleet: Fleet; clusters: readonly 
     const ref = instance.spec.configurationProtectedSettingsRef;
     // Harmless demo values; in real life these come from a vault and never from git.
     if (ref) secrets.set(ref.secretName, { clientId: `demo-${instance.name}-client`, clientSecret: 'demo-only-not-a-secret' });
+    if (ref) protectedSecrets.add(ref.secretName);
   }
   secrets.set(GIT_SECRET, { username: input.git.username, password: input.git.password });
   for (const [name, data] of secrets) {
     await apply(hub, `/api/v1/namespaces/${NAMESPACE}/secrets/${name}`, {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name, namespace: NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'clusterext-demo' } },
+      metadata: { name, namespace: NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'clusterext-demo', ...(protectedSecrets.has(name) ? { [PROTECTED_SETTINGS_LABEL]: 'true' } : {}) } },
       type: 'Opaque',
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
     });
