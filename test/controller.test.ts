@@ -7,6 +7,7 @@ import { createKubeClient, type KubeRest } from '../controller/cluster/kube-clie
 import { HelmCli } from '../controller/helm/helm-cli.js';
 import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import { toolPath } from '../controller/local/tool-path.js';
 import { systemClock } from '../controller/runtime/clock.js';
@@ -214,6 +215,7 @@ describe('controller against real clusters, helm, git and a chart repository', (
     for (const v of ['1.0.0', '1.1.0']) await fleet.charts.publish(sampleChartPath('config-values'), { version: v });
     await fleet.charts.publish(sampleChartPath('namespaced-app'), { version: '1.0.0' });
     await fleet.charts.publish(writeClusterRoleChart(workDir), { version: '1.0.0' });
+    await fleet.charts.publish(join(projectRoot(), 'test', 'charts', 'leaky'), { version: '1.0.0' });
 
     text = { charts: fleet.charts.url };
     const seed = join(workDir, 'seed');
@@ -221,7 +223,7 @@ describe('controller against real clusters, helm, git and a chart repository', (
     for (const [path, content] of Object.entries(fleetFiles(text))) writeFileSync(join(seed, path), content);
     await fleet.git.createRepository('fleet', seed);
 
-    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY }, 'leak-secrets': { secret: CANARY } } }));
     const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
     manager = new ControllerManager({
       hub,
@@ -511,6 +513,33 @@ spec: {clusterName: ghost, extensionType: config, scope: cluster}
     await settle();
     const two = await extension('local-2.cfg');
     expect(two?.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.1.0' });
+  });
+
+  it('keeps a protected value that a failing chart prints transformed out of status, events and logs', async () => {
+    const leakyType = `---\napiVersion: clusterext.io/v1alpha1\nkind: ExtensionType\nmetadata: {name: leaky}\nspec: {chart: {repository: "${fleet.charts.url}", name: leaky}, scopes: [cluster], defaultReleaseNamespace: leaky-system, releaseTrains: {stable: {}}}\n`;
+    // Each form written the way Sprig prints it, independently of the scrubber.
+    const printed: Record<string, string> = {
+      b64prefix1: Buffer.from(`x${CANARY}`).toString('base64').slice(2, -2),
+      trunc: CANARY.slice(0, 12),
+      lines: CANARY,
+      upper: CANARY.toUpperCase(),
+    };
+    for (const [leak, form] of Object.entries(printed)) {
+      await push(
+        { extraExtensions: `${leakyType}---\napiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: {name: leaky}\nspec: {clusterName: local-1, extensionType: leaky, scope: cluster, configurationSettings: {leak: ${leak}}, configurationProtectedSettingsRef: {secretName: leak-secrets}}\n` },
+        `a chart that prints its protected value as ${leak}`,
+      );
+      await settle();
+      const leaky = await extension('local-1.leaky');
+      expect(condition(leaky?.status, 'Ready')?.status, leak).toBe('False');
+      expect(JSON.stringify(leaky?.status), leak).toContain('RenderFailed');
+      expect(JSON.stringify(leaky?.status), leak).toContain('[REDACTED]');
+      const events = await hub.request({ method: 'GET', path: `/api/v1/namespaces/${NS}/events` });
+      const everything = [JSON.stringify(await store.list('Extension')), JSON.stringify(events.body), logLines.join('\n')].join('\n').replace(/\s/g, '');
+      expect(everything, leak).not.toContain(form.replace(/\s/g, ''));
+    }
+    await push({ extraExtensions: '' }, 'remove the leaky chart');
+    await settle();
   });
 
   it('never lets a protected value reach status, events or logs', async () => {
