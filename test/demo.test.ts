@@ -68,7 +68,7 @@ describe('clusterext demo (npm start)', () => {
     const { code, output } = await runDemo(dir, ['--exit-when-ready', '240s', '--keep'], 280_000);
 
     expect(code, output).toBe(0);
-    expect(expected.length).toBe(13);
+    expect(expected.length).toBe(18);
     expect(output).toContain(`All ${expected.length} Extensions are Ready`);
     const rows = lastTable(output);
     expect([...rows.keys()].sort()).toEqual([...expected].sort());
@@ -82,9 +82,13 @@ describe('clusterext demo (npm start)', () => {
     expect(rows.get('dev-eu.flux')!.VERSION).toBe('0.3.0-preview.1');
     expect(rows.get('dev-eu.monitoring')!.VERSION).toBe('0.3.0-preview.1');
     expect(rows.get('prod-eu.flux')!.VERSION).toBe('0.2.0');
+    // Real-world charts, at the versions the local chart repository holds (the newest for a train).
+    expect(rows.get('dev-eu.ingress')!.VERSION).toBe('4.11.0');
+    expect(rows.get('prod-us.podinfo')!.VERSION).toBe('6.9.2');
+    for (const cluster of ['dev-eu', 'prod-eu', 'prod-us']) expect(rows.get(`${cluster}.metrics`)!.VERSION).toBe('3.13.1');
     // The invalid index entry is reported, not silently dropped.
     expect(output).toMatch(/chart version "1\.0\.029903" ignored: .*did you mean 1\.0\.29903\?/);
-    expect(output).toMatch(/^pass 1: \d+\/13 Extensions Ready, \d+ helm actions?/m);
+    expect(output).toMatch(/^pass 1: \d+\/18 Extensions Ready, \d+ helm actions?/m);
     expect(output).toContain(`-n clusterext-system get extensions`);
 
     // Credentials are pointed at, never printed.

@@ -90,8 +90,11 @@ describe('samples/fleet', () => {
       'data-services',
       'event-grid',
       'flux',
+      'ingress-nginx',
       'keyvault-secrets-provider',
       'machine-learning',
+      'metrics-server',
+      'podinfo',
       'policy-gatekeeper',
       'secret-store',
       'service-mesh',
@@ -101,6 +104,7 @@ describe('samples/fleet', () => {
     expect(fleet?.policies.map((p) => [p.metadata.name, p.spec.effect])).toEqual([
       ['gatekeeper-audit', 'Audit'],
       ['keyvault-secrets-eu', 'DeployIfNotExists'],
+      ['metrics-everywhere', 'DeployIfNotExists'],
       ['monitoring-everywhere', 'DeployIfNotExists'],
     ]);
     const namespaced = fleet?.extensions.filter((e) => e.spec.scope === 'namespace').map((e) => `${e.spec.clusterName}/${e.metadata.name}`);
