@@ -127,7 +127,7 @@ describe('createHttpChartIndexReader bounds', () => {
     const error = await failure(createHttpChartIndexReader({ headersTimeoutMs: 5_000, timeoutMs: 600 }).readIndex(`${base}/stalls`));
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(error.code).toBe('ChartIndexTimeout');
-    expect(error.message).toMatch(new RegExp(`^The chart index "${base}/stalls/index.yaml" was not read completely within 600 ms \\(\\d+ bytes had arrived\\); .*--chart-index-timeout\\.$`));
+    expect(error.message).toBe(`The chart index "${base}/stalls/index.yaml" was not read completely within 600 ms; check the chart repository, or raise --chart-index-timeout.`);
   });
 
   it('stops reading an endless body once it passes the size limit', async () => {

@@ -95,7 +95,9 @@ async function readBody(response: Response, safeUrl: string, limits: ChartIndexL
       chunk = await reader.read();
     } catch (err) {
       const why = breach();
-      if (why) throw new ClusterextError('ChartIndexTimeout', `The chart index "${safeUrl}" ${describeBreach(why, limits)} (${received} bytes had arrived); check the chart repository, or raise --chart-index-timeout.`, { url: safeUrl, received }, { cause: err });
+      // The message leaves out how much had arrived: it lands in conditions, and a number that
+      // differs on every pass would rewrite them on every pass.
+      if (why) throw new ClusterextError('ChartIndexTimeout', `The chart index "${safeUrl}" ${describeBreach(why, limits)}; check the chart repository, or raise --chart-index-timeout.`, { url: safeUrl, received }, { cause: err });
       throw unreachable(safeUrl, `the connection broke after ${received} bytes (${describeFetchError(err)})`, err);
     }
     if (chunk.done) break;
