@@ -101,6 +101,15 @@ describe('clusterext plan', () => {
     indexRequests = [];
     server = createServer((req, res) => {
       indexRequests.push(req.url ?? '');
+      if (req.url === '/stalls/index.yaml') {
+        res.writeHead(200, { 'content-type': 'application/x-yaml' });
+        res.write('apiVersion: v1\nentries:\n'); // and then nothing
+        return;
+      }
+      if (req.url === '/huge/index.yaml') {
+        res.writeHead(200, { 'content-type': 'application/x-yaml' }).end(`apiVersion: v1\n${'# padding\n'.repeat(20_000)}`);
+        return;
+      }
       if (req.url !== '/charts/index.yaml') {
         res.writeHead(404).end();
         return;
@@ -120,6 +129,7 @@ describe('clusterext plan', () => {
   });
 
   afterAll(async () => {
+    server.closeAllConnections();
     await new Promise<void>((ok) => server.close(() => ok()));
     rmSync(work, { recursive: true, force: true });
   });
@@ -274,5 +284,43 @@ describe('clusterext plan', () => {
       expect(run.stdout).toContain(`The chart index "${deadUrl}/index.yaml" is unreachable`);
       expect(squash(run.stdout)).toContainEqual(expect.stringMatching(/^\+ install monitor stable newest \(unresolved\) in monitor-system \[unresolved-version\]$/));
     });
+
+    it('bounds a chart index that stalls or is too large: a warning naming the index and the bound, versions unresolved', async () => {
+      const host = chartsUrl.replace(/\/charts$/, '');
+      for (const [path, flags, why] of [
+        ['stalls', ['--chart-index-timeout', '1s'], 'was not read completely within 1 s'],
+        ['huge', ['--chart-index-max-bytes', '64Ki'], 'sent more than 65536 bytes, more than the limit of 65536 bytes'],
+      ] as const) {
+        const hostileRepo = join(work, `hostile-${path}`);
+        const [b, h] = makeRepo(hostileRepo, [
+          fleetFiles({ repository: `${host}/${path}`, extensions: [] }),
+          fleetFiles({ repository: `${host}/${path}`, extensions: [{ cluster: 'dev-eu', name: 'monitor', type: 'monitor' }] }),
+        ]) as [string, string];
+        const started = Date.now();
+        const run = await runCli(['plan', '--base', b, '--head', h, '--detailed-exitcode', ...flags, 'fleet'], hostileRepo);
+        expect(Date.now() - started).toBeLessThan(15_000);
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(2);
+        expect(run.stdout).toContain(`The chart index "${host}/${path}/index.yaml" ${why}`);
+        expect(squash(run.stdout)).toContainEqual(expect.stringMatching(/^\+ install monitor stable newest \(unresolved\) in monitor-system \[unresolved-version\]$/));
+      }
+    });
+  });
+
+  it('takes --max-setting-depth like validate: a deeper settings key fails the head with a located error', async () => {
+    const deepRepo = join(work, 'deep-setting');
+    const spec = { ...pinned('1.0.0'), configurationSettings: { 'a.b.c.d': 1 } };
+    const [b, h] = makeRepo(deepRepo, [
+      fleetFiles({ repository: 'https://charts.invalid/charts', extensions: [] }),
+      fleetFiles({ repository: 'https://charts.invalid/charts', extensions: [{ cluster: 'dev-eu', name: 'monitor', type: 'monitor', spec }] }),
+    ]) as [string, string];
+    const strict = await runCli(['plan', '--base', b, '--head', h, '--offline', '--max-setting-depth', '3', 'fleet'], deepRepo);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/extensions\.yaml:\d+:\d+\s+error\s+Setting "a\.b\.c\.d" nests 4 levels deep, more than the limit of 3/);
+    const validate = await runCli(['validate', '--rev', h, '--max-setting-depth', '3', 'fleet'], deepRepo);
+    expect(validate.code).toBe(1);
+    expect(validate.stdout).toContain('SettingTooDeep');
+    const defaults = await runCli(['plan', '--base', b, '--head', h, '--offline', 'fleet'], deepRepo);
+    expect(defaults.code).toBe(0);
   });
 });
