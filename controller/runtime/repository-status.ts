@@ -2,6 +2,9 @@ import { compareDiagnostics, type Diagnostic } from '../manifest/diagnostic.js';
 import { setCondition, type Condition } from '../status/condition.js';
 import { deriveReadyCondition } from '../status/ready-condition.js';
 
+/** The longest message or pointer of a diagnostic on the status; a settings key can be megabytes long. */
+export const STATUS_DIAGNOSTIC_TEXT_LIMIT = 1024;
+
 /** How many diagnostics of a rejected revision the status carries; the counts say how many in all. */
 export const STATUS_DIAGNOSTICS_LIMIT = 20;
 
@@ -40,7 +43,7 @@ export function buildRepositoryStatus(input: RepositoryStatusInput): ExtensionRe
   const { generation } = input;
   const nowIso = input.now.toISOString();
   let conditions = input.previous?.conditions ?? [];
-  const diagnostics = input.rejected ? [...input.rejected.diagnostics].sort(compareDiagnostics) : [];
+  const diagnostics = input.rejected ? [...input.rejected.diagnostics].sort(compareDiagnostics).map(boundDiagnostic) : [];
   const applied = input.appliedRevision ?? input.previous?.lastAppliedRevision;
   if (input.syncError) {
     const { revision, message: why } = input.syncError;
@@ -78,4 +81,13 @@ export function buildRepositoryStatus(input: RepositoryStatusInput): ExtensionRe
     observedGeneration: generation,
     conditions,
   };
+}
+
+/**
+ * Messages and pointers quote what users wrote; bounded, so that a revision with huge keys cannot
+ * make its own status too large for the API server to store (file and line still say where).
+ */
+function boundDiagnostic(d: Diagnostic): Diagnostic {
+  const bound = (text: string) => (text.length > STATUS_DIAGNOSTIC_TEXT_LIMIT ? `${text.slice(0, STATUS_DIAGNOSTIC_TEXT_LIMIT)}…` : text);
+  return { ...d, message: bound(d.message), pointer: bound(d.pointer) };
 }
