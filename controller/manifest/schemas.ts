@@ -274,7 +274,7 @@ export const STATUS_SCHEMAS: Readonly<Record<CrdKind, OpenApiSchema>> = {
       release: {
         type: 'object',
         description: 'The Helm release.',
-        properties: { name: text(), namespace: text(), revision: { type: 'integer', minimum: 0 }, status: text('Helm status, e.g. deployed.'), extensionType: text('The extension type it was installed as; a change of type reinstalls it.') },
+        properties: { name: text(), namespace: text(), revision: { type: 'integer', minimum: 0 }, status: text('Helm status, e.g. deployed.'), extensionType: text('The extension type it was installed as; a change of type reinstalls it.'), chart: text('The chart name the release runs.') },
       },
       lastAppliedRevision: text('The git revision last applied successfully.'),
       lastAttemptedRevision: text('The git revision last attempted.'),

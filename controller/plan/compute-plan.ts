@@ -4,7 +4,7 @@ import { compareDiagnostics, hasErrors, type Diagnostic } from '../manifest/diag
 import type { Fleet } from '../manifest/fleet.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
 import type { DesiredRelease, VersionResolution } from './desired-release.js';
-import { computeDesiredState, releaseKey, type DesiredState } from './desired-state.js';
+import { computeDesiredState, computeDesiredStateOver, releaseKey, type DesiredState, type InstalledRelease } from './desired-state.js';
 import { diffSettings } from './diff-settings.js';
 import { DEFAULT_BLAST_RADIUS_THRESHOLD, findBlastRadius } from './blast-radius.js';
 import { computeReleaseOperations, currentReleaseOf } from './release-operations.js';
@@ -125,27 +125,13 @@ export function computePlan(input: ComputePlanInput): Plan {
   };
 }
 
-/**
- * The head with base versions as "installed". A release whose chart differs between the sides is
- * resolved as a fresh install: another chart's major says nothing about this one.
- */
+/** The head over the base as "installed" (`computeDesiredStateOver`, as the controller computes it). */
 function computeHeadState(input: ComputePlanInput, base: DesiredState): DesiredState {
-  const installed = new Map<string, string>();
-  const baseCharts = new Map<string, DesiredRelease['chart']>();
+  const installed = new Map<string, InstalledRelease>();
   for (const release of base.releases) {
-    const key = releaseKey(release.cluster, release.extension);
-    baseCharts.set(key, release.chart);
-    if (release.version.kind !== 'unresolved') installed.set(key, release.version.version);
+    if (release.version.kind !== 'unresolved') installed.set(releaseKey(release.cluster, release.extension), { version: release.version.version, chartName: release.chart.name });
   }
-  const compute = () => computeDesiredState({ fleet: input.head, catalog: input.catalog, installedVersions: installed, protectedDigests: input.protectedDigests?.head });
-  const head = compute();
-  let recompute = false;
-  for (const release of head.releases) {
-    const key = releaseKey(release.cluster, release.extension);
-    const before = baseCharts.get(key);
-    if (before !== undefined && !sameChart(before, release.chart) && installed.delete(key)) recompute = true;
-  }
-  return recompute ? compute() : head;
+  return computeDesiredStateOver({ fleet: input.head, ...(input.catalog ? { catalog: input.catalog } : {}), installed, ...(input.protectedDigests?.head ? { protectedDigests: input.protectedDigests.head } : {}) });
 }
 
 interface PlanContext {

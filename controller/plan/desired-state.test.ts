@@ -3,7 +3,7 @@ import { connectedCluster, extension, extensionType, fleet, policy } from '../..
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
 import { classifyIndexVersions } from './classify-index-versions.js';
 import { computeConfigDigest } from './config-digest.js';
-import { chartsOfFleet, computeDesiredState, releaseKey } from './desired-state.js';
+import { chartsOfFleet, computeDesiredState, computeDesiredStateOver, releaseKey } from './desired-state.js';
 
 const monitor = extensionType('monitor');
 const mesh = extensionType('mesh', {
@@ -146,5 +146,17 @@ describe('chartsOfFleet', () => {
       'mesh-preview',
       'monitor',
     ]);
+  });
+});
+
+describe('computeDesiredStateOver', () => {
+  it('keeps an auto-upgrading release in its installed major for the same chart, and resolves it fresh for another chart', () => {
+    const f = fleet({ extensionTypes: [monitor], clusters, extensions: [extension('a', 'monitor', 'monitor')] });
+    const same = computeDesiredStateOver({ fleet: f, catalog, installed: new Map([['a/monitor', { version: '1.0.0', chartName: 'monitor' }]]) });
+    const other = computeDesiredStateOver({ fleet: f, catalog, installed: new Map([['a/monitor', { version: '1.0.0', chartName: 'old-chart' }]]) });
+    const fresh = computeDesiredState({ fleet: f, catalog });
+    expect(same.releases[0]!.version).toMatchObject({ kind: 'resolved', constraint: '1.x' });
+    expect(other.releases[0]!.version).toEqual(fresh.releases[0]!.version);
+    expect(other.releases[0]!.version).toMatchObject({ constraint: '*' });
   });
 });

@@ -48,6 +48,32 @@ export interface ComputeDesiredStateInput {
   protectedDigests?: ReadonlyMap<string, string>;
 }
 
+/** What runs now for one release, as far as version resolution needs it. */
+export interface InstalledRelease {
+  version: string;
+  /** The chart name it runs; undefined when unknown (then the version applies whatever the chart). */
+  chartName?: string;
+}
+
+/**
+ * The desired state over what is installed, for `plan` (the base revision) and the controller (the
+ * Extension CRs) alike: auto-upgrading releases stay within the installed major, except where the
+ * desired chart is another chart than the one installed — another chart's major says nothing about
+ * this one, so that release resolves as a fresh install. Pure.
+ */
+export function computeDesiredStateOver(input: Omit<ComputeDesiredStateInput, 'installedVersions'> & { installed: ReadonlyMap<string, InstalledRelease> }): DesiredState {
+  const versions = new Map([...input.installed].map(([key, r]) => [key, r.version]));
+  const { installed, ...rest } = input;
+  const first = computeDesiredState({ ...rest, installedVersions: versions });
+  let recompute = false;
+  for (const release of first.releases) {
+    const key = releaseKey(release.cluster, release.extension);
+    const chartName = installed.get(key)?.chartName;
+    if (chartName !== undefined && chartName !== release.chart.name && versions.delete(key)) recompute = true;
+  }
+  return recompute ? computeDesiredState({ ...rest, installedVersions: versions }) : first;
+}
+
 /** The key of a release in maps: `<cluster>/<extension>` (both are DNS labels, so unambiguous). */
 export function releaseKey(cluster: string, extension: string): string {
   return `${cluster}/${extension}`;

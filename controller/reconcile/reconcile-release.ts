@@ -261,7 +261,7 @@ function recordedFailure(previous: ExtensionStatus | undefined, configDigest: st
 }
 
 function releaseStatusOf(o: ObservedRelease) {
-  return { name: o.name, namespace: o.namespace, revision: o.revision, status: o.status, chartVersion: o.chartVersion };
+  return { name: o.name, namespace: o.namespace, revision: o.revision, status: o.status, chartVersion: o.chartVersion, chart: o.chartName };
 }
 
 /** While the cluster cannot be read, the last known release stays on the status. */

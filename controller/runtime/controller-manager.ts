@@ -81,6 +81,8 @@ export class ControllerManager {
   /** Repositories a verified webhook asked to fetch now. */
   private readonly pushed = new Set<string>();
   private wake = new AbortController();
+  /** The repositories of the last pass; undefined before the first one. */
+  private knownRepositories: Set<string> | undefined;
   /** The requested-at annotation value last acted on, per repository. */
   private readonly handledRequests = new Map<string, string>();
 
@@ -142,10 +144,26 @@ export class ControllerManager {
       summary.statusWrites += result.statusWrites;
       if (result.requeueAfterMs !== undefined) summary.requeueAfterMs = Math.min(summary.requeueAfterMs ?? Infinity, result.requeueAfterMs);
     }
-    await releaseOrphans({ store: this.store, events: this.events, repositories: new Set(repos.map((r) => r.metadata.name)) });
+    await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
     this.firstPassDone = true;
     return summary;
+  }
+
+  /**
+   * CRs of a repository can only be orphaned by its deletion, so they are looked for on the first pass
+   * (a repository deleted while no controller ran) and whenever a repository known before is gone;
+   * a steady pass costs no extra list. A failed attempt is repeated on the next pass.
+   */
+  private async releaseOrphansOfDeletedRepositories(repositories: ReadonlySet<string>): Promise<void> {
+    const known = this.knownRepositories;
+    if (known !== undefined && [...known].every((name) => repositories.has(name))) {
+      this.knownRepositories = new Set(repositories);
+      return;
+    }
+    const released = await releaseOrphans({ store: this.store, events: this.events, repositories });
+    if (released > 0) this.options.logger.info({ released }, 'let go of the resources of deleted repositories; their releases are left in place');
+    this.knownRepositories = new Set(repositories);
   }
 
   /** Fetch `repository` at the next pass, and start that pass now (a verified webhook). */

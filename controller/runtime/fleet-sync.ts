@@ -7,7 +7,7 @@ import { DEFAULT_CONTROLLER_NAMESPACE, systemNamespaceViolation } from '../manif
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { canonicalJson } from '../plan/config-digest.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
-import { computeDesiredState, releaseKey, type DesiredState } from '../plan/desired-state.js';
+import { computeDesiredStateOver, releaseKey, type DesiredState, type InstalledRelease } from '../plan/desired-state.js';
 import { expandPolicies } from '../plan/expand-policies.js';
 import { findBlastRadius } from '../plan/blast-radius.js';
 import { computeReleaseOperations, type CurrentRelease, type ReleaseOperation } from '../plan/release-operations.js';
@@ -99,11 +99,13 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   result.warnings.push(...warnings);
   const ownClusters = new Set([...connections.keys()]);
 
-  const installedVersions = new Map<string, string>();
+  const installed = new Map<string, InstalledRelease>();
   for (const cr of existingExtensions) {
-    if (cr.status?.installedVersion) installedVersions.set(releaseKey(cr.spec.clusterName, extensionNameOf(cr)), cr.status.installedVersion);
+    const version = cr.status?.installedVersion;
+    const chartName = cr.status?.release?.chart;
+    if (version) installed.set(releaseKey(cr.spec.clusterName, extensionNameOf(cr)), { version, ...(chartName !== undefined ? { chartName } : {}) });
   }
-  const desired = computeDesiredState({ fleet: good.fleet, catalog, installedVersions });
+  const desired = computeDesiredStateOver({ fleet: good.fleet, catalog, installed });
   const errors = desired.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) return { ...result, rejected: errors };
 

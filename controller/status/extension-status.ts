@@ -11,6 +11,8 @@ export interface ReleaseStatus {
   status: string;
   /** The extension type it was installed as: a change of type reinstalls it. */
   extensionType?: string;
+  /** The chart name the release runs (from Helm's record): auto-upgrade stays in its major only for the same chart. */
+  chart?: string;
 }
 
 /** The helm operations whose start is recorded on the status. */
@@ -127,7 +129,7 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
   const installed = input.release && input.release.status !== 'uninstalled' ? input.release : undefined;
   if (installed) {
     status.installedVersion = installed.chartVersion;
-    status.release = { name: installed.name, namespace: installed.namespace, revision: installed.revision, status: installed.status, ...(installed.extensionType !== undefined ? { extensionType: installed.extensionType } : {}) };
+    status.release = { name: installed.name, namespace: installed.namespace, revision: installed.revision, status: installed.status, ...(installed.extensionType !== undefined ? { extensionType: installed.extensionType } : {}), ...(installed.chart !== undefined ? { chart: installed.chart } : {}) };
   }
   if (input.desiredVersion !== undefined) status.desiredVersion = input.desiredVersion;
   const lastAppliedRevision = input.inSync ? input.sourceRevision : previous?.lastAppliedRevision;
