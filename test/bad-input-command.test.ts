@@ -157,6 +157,8 @@ describe('bad input to the CLI', () => {
       const run = await runCli(args, bomb, 120_000, ['--max-old-space-size=256']);
       expectCleanFailure(run);
       expect(run.stdout, args.join(' ')).toMatch(expected);
+      // The one reason, not a second one about the data that was never built.
+      expect(run.stdout).toMatch(/✗ Invalid: 1 error in 1 file\./);
     }
     // The limit is an option: raised, the same document is read (and its settings are then too large to plan here).
     const raised = await runCli(['validate', '--max-expanded-size', '500000000', 'fleet'], bomb, 120_000);

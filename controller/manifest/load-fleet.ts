@@ -82,6 +82,8 @@ function checkFile(file: FleetFile, read: typeof readYamlDocuments, limits: Vali
   const diagnostics = [...parsed.diagnostics];
   const manifests: ManifestDocument[] = [];
   for (const doc of parsed.documents) {
+    // A document YAML could not turn into data at all (too large, an alias bomb): the reader said why.
+    if (!doc.readable && doc.value === null) continue;
     for (const d of unrepresentableNumbers(doc)) diagnostics.push(d);
     const { manifest, diagnostics: found } = classifyDocument(doc);
     for (const d of found) diagnostics.push(d);
