@@ -111,3 +111,16 @@ describe('renderCrTable', () => {
     expect(crTableSummary('Extension', [fleet[1]!])).toBe('1 Extension: all Ready.');
   });
 });
+
+describe('renderCrTable with hostile names and messages', () => {
+  it('keeps every row one line and lets no row start a workflow command', () => {
+    const hostile = extension('::error::x.mon\u001b[2J', 'Failed', ready('False', 'InstallFailed', 'bad\r\n::stop-commands::t'));
+    const text = renderCrTable('Extension', [hostile], { now: NOW });
+    // The header, one row, and the summary after a blank line.
+    expect(text.split('\n')).toHaveLength(4);
+    expect(text.split('\n').filter((line) => line.includes('InstallFailed'))).toHaveLength(1);
+    expect(text).not.toMatch(/[\r\u001b]/); // eslint-disable-line no-control-regex
+    for (const line of text.split('\n')) expect(line.trimStart()).not.toMatch(/^::/);
+    expect(text).toContain('\\u{1b}[2J');
+  });
+});

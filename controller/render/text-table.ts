@@ -1,3 +1,5 @@
+import { guardCommandLines, terminalText } from './escape-output.js';
+
 /** A cell of a text table; `tone` colours it on a terminal (never changes its width). */
 export interface TableCell {
   text: string;
@@ -15,7 +17,8 @@ const ANSI: Record<CellTone | 'reset', string> = { good: '\u001b[32m', bad: '\u0
  * columns. Cells should not be empty (print `-`), so the output stays splittable on runs of spaces.
  */
 export function formatTextTable(header: readonly string[], rows: readonly (readonly (TableCell | string)[])[], options: { color?: boolean } = {}): string {
-  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? { text: cell } : cell)));
+  // Cells hold names and messages from manifests and helm: shown, never acted on by the terminal.
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? { text: terminalText(cell) } : { ...cell, text: terminalText(cell.text) })));
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]?.text.length ?? 0)));
   const line = (row: readonly TableCell[]) =>
     row
@@ -25,7 +28,7 @@ export function formatTextTable(header: readonly string[], rows: readonly (reado
       })
       .join('   ')
       .trimEnd();
-  return [line(header.map((text) => ({ text }))), ...cells.map(line)].join('\n');
+  return guardCommandLines([line(header.map((text) => ({ text }))), ...cells.map(line)].join('\n'));
 }
 
 /** `text` cut to `max` characters with an ellipsis, on one line. */
