@@ -10,7 +10,8 @@
 exec 3<&0
 "$@" </dev/null 3<&- &
 child=$!
-trap 'kill -TERM "$child" 2>/dev/null; ( sleep 10; kill -KILL "$child" 2>/dev/null ) >/dev/null 2>&1 &' TERM INT HUP
+killer=
+trap 'kill -TERM "$child" 2>/dev/null; ( sleep 10; kill -KILL "$child" 2>/dev/null ) >/dev/null 2>&1 & killer=$!' TERM INT HUP
 ( while read -r _; do :; done; kill -TERM $$ 2>/dev/null ) <&3 >/dev/null 2>&1 &
 reader=$!
 exec 3<&-
@@ -20,5 +21,7 @@ while :; do
   # wait also returns when a trapped signal arrives; keep waiting until COMMAND is really gone.
   kill -0 "$child" 2>/dev/null || break
 done
-kill "$reader" 2>/dev/null
+# The reader and the SIGKILL timer are subshells of this script (same command line): end them too,
+# so nothing that names COMMAND outlives it.
+kill "$reader" $killer 2>/dev/null
 exit "$status"
