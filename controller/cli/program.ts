@@ -6,6 +6,8 @@ import { registerCrdsCommand } from './commands/crds.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerControllerCommand } from './commands/controller.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerGetCommand } from './commands/get.js';
+import { registerReconcileCommand } from './commands/reconcile.js';
 
 /**
  * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerPlanCommand(program);
   registerControllerCommand(program);
+  registerGetCommand(program);
+  registerReconcileCommand(program);
   registerCrdsCommand(program);
   registerLocalCommand(program);
   registerDemoCommand(program);

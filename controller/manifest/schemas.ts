@@ -312,6 +312,7 @@ export const STATUS_SCHEMAS: Readonly<Record<CrdKind, OpenApiSchema>> = {
     properties: {
       lastFetchedRevision: text('The commit last fetched.'),
       lastAppliedRevision: text('The last commit that validated and was applied.'),
+      lastHandledReconcileAt: text('The value of the clusterext.io/requested-at annotation last acted on.'),
       diagnostics: {
         type: 'array',
         description: 'The first validation diagnostics of a rejected revision.',

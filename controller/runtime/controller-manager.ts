@@ -238,8 +238,8 @@ export class ControllerManager {
     const log = this.options.logger.child({ repository: repo.metadata.name });
     const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
     let outcome;
+    const requested = repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
     try {
-      const requested = repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
       const newRequest = requested !== undefined && requested !== this.handledRequests.get(repo.metadata.name);
       if (requested !== undefined) this.handledRequests.set(repo.metadata.name, requested);
       const force = this.pushed.delete(repo.metadata.name) || newRequest;
@@ -273,6 +273,7 @@ export class ControllerManager {
       fetchError: outcome.fetchError,
       rejected,
       held,
+      ...(requested !== undefined ? { handledRequest: requested } : {}),
       summary: { releases: result.releases, ready: result.ready },
     });
     if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
@@ -306,6 +307,8 @@ export class ControllerManager {
         rejected: undefined,
         held: undefined,
         syncError: { revision: this.repositories.inForce(key), message: why },
+        // The request was acted on, if only to fail: `reconcile --wait` reports this failure.
+        ...(repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION] !== undefined ? { handledRequest: repo.metadata.annotations[REQUESTED_AT_ANNOTATION] } : {}),
       });
       if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
         await this.store.patchStatus('ExtensionRepository', repo.metadata.name, status);

@@ -11,6 +11,11 @@ export const STATUS_DIAGNOSTICS_LIMIT = 20;
 export interface ExtensionRepositoryStatus {
   lastFetchedRevision?: string;
   lastAppliedRevision?: string;
+  /**
+   * The value of the `clusterext.io/requested-at` annotation the last pass acted on (Flux's
+   * lastHandledReconcileAt), so `clusterext reconcile repository --wait` knows its request was seen.
+   */
+  lastHandledReconcileAt?: string;
   diagnostics?: Diagnostic[];
   errorCount?: number;
   warningCount?: number;
@@ -29,6 +34,8 @@ export interface RepositoryStatusInput {
   held: string | undefined;
   /** Set when applying `revision` failed with an error no other stage handled; a whole sentence. */
   syncError?: { revision: string | undefined; message: string };
+  /** The requested-at annotation this pass saw (and so acted on); the previous value is kept otherwise. */
+  handledRequest?: string;
   /** Releases Ready / in all, for the message of a successful apply. */
   summary?: { releases: number; ready: number };
 }
@@ -75,6 +82,7 @@ export function buildRepositoryStatus(input: RepositoryStatusInput): ExtensionRe
   return {
     ...(input.lastFetchedRevision ?? input.previous?.lastFetchedRevision ? { lastFetchedRevision: input.lastFetchedRevision ?? input.previous?.lastFetchedRevision } : {}),
     ...(applied ? { lastAppliedRevision: applied } : {}),
+    ...(input.handledRequest ?? input.previous?.lastHandledReconcileAt ? { lastHandledReconcileAt: input.handledRequest ?? input.previous?.lastHandledReconcileAt } : {}),
     diagnostics: diagnostics.slice(0, STATUS_DIAGNOSTICS_LIMIT),
     errorCount: diagnostics.filter((d) => d.severity === 'error').length,
     warningCount: diagnostics.filter((d) => d.severity === 'warning').length,

@@ -1,0 +1,320 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeRest } from '../controller/cluster/kube-client.js';
+import { HelmCli } from '../controller/helm/helm-cli.js';
+import { createNodeExec } from '../controller/helm/node-exec.js';
+import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { projectRoot } from '../controller/local/project-root.js';
+import { sampleChartPath } from '../controller/local/sample-chart-path.js';
+import { toolPath } from '../controller/local/tool-path.js';
+import { systemClock } from '../controller/runtime/clock.js';
+import { ControllerManager, REQUESTED_AT_ANNOTATION } from '../controller/runtime/controller-manager.js';
+import type { CrStore } from '../controller/runtime/cr-store.js';
+import type { Logger } from '../controller/runtime/logger.js';
+import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
+import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { helmEnv, startTestFleet } from './support/test-fleet.js';
+
+const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI as users run it; asynchronous, so the controller in this process keeps running meanwhile. */
+function run(args: string[], options: { signalWhen?: (stdout: string) => boolean; timeoutMs?: number } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '' } });
+  let stdout = '';
+  let stderr = '';
+  let signalled = false;
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (!signalled && options.signalWhen?.(stdout)) {
+      signalled = true;
+      child.kill('SIGINT');
+    }
+  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Table rows by NAME, as column title → cell. */
+function table(stdout: string): Map<string, Record<string, string>> {
+  const lines = stdout.split('\n');
+  const titles = lines[0]!.split(/ {3,}/);
+  const rows = new Map<string, Record<string, string>>();
+  for (const line of lines.slice(1)) {
+    if (line.trim() === '') break;
+    const cells = line.split(/ {3,}/);
+    rows.set(cells[0]!, Object.fromEntries(titles.map((t, i) => [t, cells[i] ?? ''])));
+  }
+  return rows;
+}
+
+const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => quiet };
+
+function fleetFiles(charts: string, greeting: string, extra = ''): Record<string, string> {
+  return {
+    'fleet/types.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: config}
+spec:
+  chart: {repository: "${charts}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: config-system
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: grabber}
+spec:
+  chart: {repository: "${charts}", name: cluster-grabber}
+  scopes: [namespace]
+  releaseTrains: {stable: {}}
+`,
+    'fleet/clusters.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: local-1}
+spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: ghost}
+spec: {kubeconfigSecretRef: {name: ghost-kubeconfig, key: kubeconfig}}
+`,
+    'fleet/extensions.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec:
+  clusterName: local-1
+  extensionType: config
+  scope: cluster
+  configurationSettings: {data.greeting: "${greeting}"}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: grab}
+spec:
+  clusterName: local-1
+  extensionType: grabber
+  scope: namespace
+  targetNamespace: team
+---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec:
+  clusterName: ghost
+  extensionType: config
+  scope: cluster
+${extra}`,
+  };
+}
+
+/** A chart that creates a ClusterRole: a namespace-scoped instance of it fails. */
+function writeClusterRoleChart(dir: string): string {
+  const chart = join(dir, 'cluster-grabber');
+  mkdirSync(join(chart, 'templates'), { recursive: true });
+  writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: cluster-grabber\nversion: 1.0.0\n');
+  writeFileSync(join(chart, 'templates', 'role.yaml'), 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ .Release.Name }}-grab\nrules: []\n');
+  return chart;
+}
+
+/**
+ * `clusterext get` and `clusterext reconcile` (the built CLI) against a real hub whose controller
+ * has installed one Extension (Ready), failed another (a namespace-scoped chart that creates a
+ * ClusterRole) and left a third Pending (its cluster's kubeconfig Secret does not exist).
+ */
+describe('clusterext get and reconcile against a real hub', () => {
+  let fleet: LocalFleet;
+  let hub: KubeRest;
+  let store: CrStore;
+  let manager: ControllerManager;
+  let workDir: string;
+  let kubeconfig: string;
+  let hubArgs: string[];
+
+  beforeAll(async () => {
+    expect(existsSync(cli), `${cli} is missing; run "npm run build" first`).toBe(true);
+    fleet = await startTestFleet({ clusters: 1 });
+    workDir = mkdtempSync(join(tmpdir(), 'clusterext-get-test-'));
+    kubeconfig = join(workDir, 'hub.yaml');
+    writeFileSync(kubeconfig, fleet.clusters[0]!.kubeconfig, { mode: 0o600 });
+    hubArgs = ['--kubeconfig', kubeconfig, '-n', HUB_NAMESPACE];
+    await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
+    await fleet.charts.publish(writeClusterRoleChart(workDir), { version: '1.0.0' });
+    const seed = join(workDir, 'seed');
+    mkdirSync(join(seed, 'fleet'), { recursive: true });
+    for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, 'hi'))) writeFileSync(join(seed, path), content);
+    await fleet.git.createRepository('fleet', seed);
+    // An hour's interval: only a reconcile request makes the controller fetch again.
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h' }));
+    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+    manager = new ControllerManager({
+      hub,
+      namespace: HUB_NAMESPACE,
+      cacheDir: join(workDir, 'cache'),
+      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
+      chartIndex: createHttpChartIndexReader(),
+      clock: systemClock,
+      logger: quiet,
+      fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 30_000, lockTimeoutMs: 1_000, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } } },
+      chartIndexTtlMs: 1,
+      resyncIntervalMs: 60_000,
+      requestPollIntervalMs: 200,
+    });
+    for (let i = 0; i < 6; i++) {
+      const pass = await manager.runOnce();
+      if (pass.helmActions === 0 && pass.statusWrites === 0) break;
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    manager?.close();
+    hub?.close();
+    await fleet?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('lists Ready, Failed and Pending Extensions like kubectl get, with a summary line and no colours off a terminal', async () => {
+    const { code, stdout, stderr } = await run(['get', 'extensions', ...hubArgs]);
+    expect(code, stderr).toBe(0);
+    const rows = table(stdout);
+    expect([...rows.keys()]).toEqual(['ghost.cfg', 'local-1.cfg', 'local-1.grab']);
+    expect(rows.get('local-1.cfg')).toMatchObject({ CLUSTER: 'local-1', TYPE: 'config', VERSION: '1.0.0', STATE: 'Succeeded', READY: 'True' });
+    expect(rows.get('local-1.grab')).toMatchObject({ STATE: 'Failed', READY: 'False' });
+    expect(rows.get('local-1.grab')!.MESSAGE).toMatch(/^RetriesExhausted: Gave up on release "team\/grab"/);
+    expect(rows.get('ghost.cfg')).toMatchObject({ STATE: 'Pending', READY: 'False' });
+    expect(rows.get('ghost.cfg')!.MESSAGE).toMatch(/^ClusterUnreachable: /);
+    expect(rows.get('local-1.cfg')!.AGE).toMatch(/^\d+[smhd]$/);
+    expect(stdout.trimEnd().split('\n').pop()).toBe('3 Extensions: 1 Ready, 2 not Ready (1 Failed, 1 Pending).');
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('exits 1 with --fail-not-ready when anything shown is not Ready, 0 when all shown are', async () => {
+    const all = await run(['get', 'extensions', '--fail-not-ready', ...hubArgs]);
+    expect(all.code).toBe(1);
+    expect(all.stderr).toContain('Extension "local-1.grab"');
+    expect(all.stderr).toContain('Extension "ghost.cfg"');
+    expect(all.stderr).not.toContain('local-1.cfg"');
+    const one = await run(['get', 'extension', 'local-1.cfg', '--fail-not-ready', ...hubArgs]);
+    expect(one.code, one.stderr).toBe(0);
+    expect([...table(one.stdout).keys()]).toEqual(['local-1.cfg']);
+  });
+
+  it('adds revision, release and namespace with -o wide, and filters by --cluster', async () => {
+    const head = await fleet.git.headOf('fleet');
+    const wide = await run(['get', 'ext', '-o', 'wide', '--cluster', 'local-1', ...hubArgs]);
+    expect(wide.code, wide.stderr).toBe(0);
+    const rows = table(wide.stdout);
+    expect([...rows.keys()]).toEqual(['local-1.cfg', 'local-1.grab']);
+    expect(rows.get('local-1.cfg')).toMatchObject({ REVISION: head.slice(0, 12), RELEASE: 'cfg.v1 (deployed)', NAMESPACE: 'config-system' });
+  });
+
+  it('prints the objects with -o json and -o yaml, without managedFields', async () => {
+    const json = await run(['get', 'extensions', '--cluster', 'ghost', '-o', 'json', ...hubArgs]);
+    expect(json.code, json.stderr).toBe(0);
+    const list = JSON.parse(json.stdout) as { kind: string; items: { metadata: Record<string, unknown>; status: { provisioningState: string } }[] };
+    expect(list.kind).toBe('List');
+    expect(list.items.map((i) => i.metadata.name)).toEqual(['ghost.cfg']);
+    expect(list.items[0]!.status.provisioningState).toBe('Pending');
+    expect(list.items[0]!.metadata.managedFields).toBeUndefined();
+    const yaml = await run(['get', 'extension', 'local-1.cfg', '-o', 'yaml', ...hubArgs]);
+    expect(yaml.stdout).toMatch(/^apiVersion: clusterext.io\/v1alpha1\nkind: Extension\n/);
+    expect(yaml.stdout).toContain('provisioningState: Succeeded');
+  });
+
+  it('lists repositories, types, clusters and policies', async () => {
+    const head = await fleet.git.headOf('fleet');
+    const repos = table((await run(['get', 'repositories', ...hubArgs])).stdout);
+    expect(repos.get('fleet')).toMatchObject({ REVISION: head.slice(0, 12), READY: 'True' });
+    const types = table((await run(['get', 'types', ...hubArgs])).stdout);
+    expect(types.get('config')).toMatchObject({ TRAINS: 'stable 1.0.0', READY: 'True' });
+    const clusters = await run(['get', 'clusters', ...hubArgs]);
+    const clusterRows = table(clusters.stdout);
+    expect(clusterRows.get('local-1')!.READY).toBe('True');
+    expect(clusterRows.get('ghost')!.READY).toBe('False');
+    expect(clusters.stdout).toContain('2 ConnectedClusters: 1 Ready, 1 not Ready.');
+    const policies = await run(['get', 'policies', ...hubArgs]);
+    expect(policies.code).toBe(0);
+    expect(policies.stdout).toContain('No ExtensionPolicies.');
+  });
+
+  it('rejects an unknown kind, a missing object and --cluster where it does not apply, with clear messages', async () => {
+    const kind = await run(['get', 'extnsions', ...hubArgs]);
+    expect(kind.code).toBe(1);
+    expect(kind.stderr).toContain('"extnsions" is not a kind this command knows; give one of extensions, repositories, types, clusters, policies (did you mean "extensions"?).');
+    const missing = await run(['get', 'extension', 'local-1.nope', ...hubArgs]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`Extension "local-1.nope" does not exist in namespace "${HUB_NAMESPACE}"`);
+    const cluster = await run(['get', 'types', '--cluster', 'local-1', ...hubArgs]);
+    expect(cluster.code).toBe(1);
+    expect(cluster.stderr).toContain('--cluster filters Extensions, clusters and policies, not ExtensionTypes');
+  });
+
+  it('keeps printing with --watch until Ctrl-C, then exits 0', async () => {
+    const watched = await run(['get', 'extensions', '--watch', ...hubArgs], { signalWhen: (out) => out.includes('3 Extensions:') });
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toContain('local-1.cfg');
+  });
+  describe('reconcile repository, with the controller running', () => {
+    let stop: AbortController;
+    let running: Promise<void>;
+
+    beforeAll(() => {
+      stop = new AbortController();
+      running = manager.run(stop.signal);
+    });
+
+    afterAll(async () => {
+      stop.abort();
+      await running;
+    });
+
+    it('fetches a pushed commit at once (the interval is an hour) and prints the revision applied', async () => {
+      const before = await fleet.git.headOf('fleet');
+      const head = await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, 'bonjour'), message: 'greet in French' });
+      const { code, stdout, stderr } = await run(['reconcile', 'repository', 'fleet', '--timeout', '90s', ...hubArgs], { timeoutMs: 120_000 });
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain(`✔ ExtensionRepository "fleet": revision ${head.slice(0, 12)} is applied (was ${before.slice(0, 12)}).`);
+      const repo = await store.get<unknown, { lastHandledReconcileAt?: string }>('ExtensionRepository', 'fleet');
+      expect(repo?.metadata.annotations?.[REQUESTED_AT_ANNOTATION]).toBeDefined();
+      expect(repo?.status?.lastHandledReconcileAt).toBe(repo?.metadata.annotations?.[REQUESTED_AT_ANNOTATION]);
+    }, 150_000);
+
+    it('exits 1 and prints the diagnostics when the new revision is rejected', async () => {
+      const applied = await fleet.git.headOf('fleet');
+      const bad = '---\napiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: {name: pinned}\nspec:\n  clusterName: local-1\n  extensionType: config\n  scope: cluster\n  autoUpgradeMinorVersion: false\n  version: "1.0.029903"\n';
+      const head = await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, 'bonjour', bad), message: 'an invalid version' });
+      const { code, stdout, stderr } = await run(['reconcile', 'repo', 'fleet', '--timeout', '90s', ...hubArgs], { timeoutMs: 120_000 });
+      expect(code, stdout).toBe(1);
+      expect(stderr).toContain(`✗ ExtensionRepository "fleet": revision ${head.slice(0, 12)} was rejected; revision ${applied.slice(0, 12)} stays applied.`);
+      expect(stderr).toMatch(/^ {2}extensions\.yaml:\d+:\d+: InvalidSemver: .*029903/m);
+      // Put the good revision back for whatever runs next.
+      await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, 'bonjour'), message: 'fix' });
+    }, 150_000);
+
+    it('refuses a repository that does not exist', async () => {
+      const { code, stderr } = await run(['reconcile', 'repository', 'nope', ...hubArgs]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`ExtensionRepository "nope" does not exist in namespace "${HUB_NAMESPACE}"`);
+    });
+  });
+
+  it('says so when no controller acts within --timeout', async () => {
+    const { code, stderr } = await run(['reconcile', 'repository', 'fleet', '--timeout', '2s', ...hubArgs]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('The controller did not act on the request for ExtensionRepository "fleet" within 2s');
+  });
+});
