@@ -8,6 +8,7 @@ import { registerControllerCommand } from './commands/controller.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
+import { registerExtensionCommand } from './commands/extension.js';
 
 /**
  * The `clusterext` command tree. Each command lives in `commands/<name>.ts` and exports a
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerControllerCommand(program);
   registerGetCommand(program);
   registerReconcileCommand(program);
+  registerExtensionCommand(program);
   registerCrdsCommand(program);
   registerLocalCommand(program);
   registerDemoCommand(program);

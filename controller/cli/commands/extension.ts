@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
+import { ClusterextError } from '../../errors/clusterext-error.js';
+import type { Fleet } from '../../manifest/fleet.js';
+import { loadFleetFromDirectory } from '../../manifest/load-fleet.js';
+import { expandPolicies, type ExtensionInstance } from '../../plan/expand-policies.js';
+import { buildExtensionView, renderExtensionList, renderExtensionShow, type ExtensionView } from '../../render/extension-view.js';
+import type { ExtensionSpec } from '../../manifest/fleet.js';
+import { createSecretReader } from '../../runtime/secret-reader.js';
+import type { ExtensionStatus } from '../../status/extension-status.js';
+import { addHubOptions, connectHub, type HubConnection, type HubOptions } from '../hub-options.js';
+
+type ViewFormat = 'table' | 'json' | 'yaml';
+
+interface ReadOptions extends HubOptions {
+  repoDir: string;
+  clusterName?: string;
+  name?: string;
+  output: ViewFormat;
+}
+
+/**
+ * `clusterext extension …`: the cloud extension CLI's commands, on a fleet repository's working
+ * tree. `list` and `show` read the manifests (policies expanded, as the controller does) and, with
+ * --kubeconfig, the live state of each Extension from the hub.
+ */
+export function registerExtensionCommand(program: Command): void {
+  const extension = program.command('extension').description('list and show the Extensions of a fleet repository, like the cloud extension CLI, with live state from the hub');
+
+  const list = extension
+    .command('list')
+    .description('list the Extensions of the fleet (policy-generated ones included), optionally of one cluster')
+    .option('--cluster-name <name>', 'only the Extensions of this cluster');
+  addReadOptions(list)
+    .addHelpText(
+      'after',
+      `
+Without --kubeconfig the list comes from git only (desired state, no provisioning state); with it,
+STATE and INSTALLED come from the hub's Extension status.
+
+Examples:
+  clusterext extension list --repo-dir fleet
+  clusterext extension list --cluster-name prod-eu --kubeconfig hub.yaml
+  clusterext extension list -o json`,
+    )
+    .action(async (options: ReadOptions) => {
+      const views = await readViews(options);
+      process.stdout.write(format(views, options.output, (v) => `${renderExtensionList(v, { color: colour() })}\n${footer(v, options)}`));
+    });
+
+  const show = extension
+    .command('show')
+    .description('show one Extension: settings, versions, auto-upgrade, train, scope, provisioning state and last error')
+    .requiredOption('--name <name>', 'the Extension (its Helm release name)')
+    .requiredOption('--cluster-name <name>', 'the cluster it runs on');
+  addReadOptions(show)
+    .addHelpText(
+      'after',
+      `
+Protected settings show as the key names of their Secret (read from the hub with --kubeconfig),
+never as values.
+
+Examples:
+  clusterext extension show --name monitoring --cluster-name prod-eu --kubeconfig hub.yaml
+  clusterext extension show --name monitoring --cluster-name prod-eu -o yaml`,
+    )
+    .action(async (options: ReadOptions) => {
+      const views = await readViews(options);
+      const view = views[0];
+      if (!view) {
+        throw new ClusterextError(
+          'ExtensionNotFound',
+          `There is no Extension "${options.name}" on cluster "${options.clusterName}" in "${options.repoDir}"; run "clusterext extension list --cluster-name ${options.clusterName}" to see its Extensions.`,
+          { name: options.name, cluster: options.clusterName },
+        );
+      }
+      process.stdout.write(options.output === 'table' ? renderExtensionShow(view) : format([view], options.output, () => '', true));
+    });
+}
+
+function addReadOptions(command: Command): Command {
+  command
+    .option('--repo-dir <dir>', 'the fleet repository (or the folder of its manifests)', '.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'));
+  return addHubOptions(command);
+}
+
+async function readViews(options: ReadOptions): Promise<ExtensionView[]> {
+  const fleet = await loadValidFleet(options.repoDir);
+  const instances = expandPolicies(fleet).instances.filter((i) => (options.clusterName === undefined || i.cluster === options.clusterName) && (options.name === undefined || i.name === options.name));
+  const types = new Map(fleet.extensionTypes.map((t) => [t.metadata.name, t]));
+  if (!usesHub(options)) return instances.map((instance) => buildExtensionView({ instance, type: types.get(instance.spec.extensionType) }));
+  const hub = connectHub(options);
+  try {
+    return await Promise.all(instances.map(async (instance) => buildExtensionView({ instance, type: types.get(instance.spec.extensionType), ...(await liveState(hub, instance)) })));
+  } finally {
+    hub.close();
+  }
+}
+
+/** The hub is read only when asked for (--kubeconfig or --context): otherwise the answer is from git, and says so. */
+function usesHub(options: HubOptions): boolean {
+  return options.kubeconfig !== undefined || options.context !== undefined;
+}
+
+async function liveState(hub: HubConnection, instance: ExtensionInstance): Promise<{ live: { status: ExtensionStatus | undefined }; protectedKeys?: string[] }> {
+  const cr = await hub.store.get<ExtensionSpec, ExtensionStatus>('Extension', `${instance.cluster}.${instance.name}`);
+  const ref = instance.spec.configurationProtectedSettingsRef;
+  // Only the key names leave this function; the values are dropped here.
+  const keys = ref ? Object.keys((await createSecretReader(hub.kube, hub.namespace).read(ref.secretName)) ?? {}) : undefined;
+  return { live: { status: cr?.status }, ...(keys ? { protectedKeys: keys } : {}) };
+}
+
+async function loadValidFleet(repoDir: string): Promise<Fleet> {
+  const { fleet, diagnostics } = await loadFleetFromDirectory(repoDir);
+  if (fleet) return fleet;
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
+  throw new ClusterextError(
+    'FleetInvalid',
+    `The fleet in "${repoDir}" does not validate (${errors.length} error(s)${first ? `; first: ${path.join(repoDir, first.file)}:${first.line}:${first.column} ${first.message}` : ''}); run "clusterext validate ${repoDir}" and fix them first.`,
+    { repoDir },
+  );
+}
+
+function footer(views: readonly ExtensionView[], options: ReadOptions): string {
+  const where = options.clusterName ? ` on cluster "${options.clusterName}"` : '';
+  const count = `${views.length} Extension${views.length === 1 ? '' : 's'}${where}`;
+  return views.some((v) => v.stateFrom === 'hub') || usesHub(options)
+    ? `\n${count}; state from the hub (namespace "${options.namespace}").\n`
+    : `\n${count}, read from git only: no live state (pass --kubeconfig to read it from the hub).\n`;
+}
+
+function format(views: readonly ExtensionView[], output: ViewFormat, table: (views: readonly ExtensionView[]) => string, single = false): string {
+  const data = single ? views[0] : views;
+  if (output === 'json') return `${JSON.stringify(data, null, 2)}\n`;
+  if (output === 'yaml') return stringify(data);
+  return table(views);
+}
+
+function colour(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
