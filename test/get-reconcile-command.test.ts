@@ -19,6 +19,9 @@ import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
 const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
+const CANARY = 'canary-cli-4d1c7e-never-printed';
+/** Everything the CLI printed in this file, to prove the canary never appears. */
+const printed: string[] = [];
 
 interface Run {
   code: number | null;
@@ -44,6 +47,7 @@ function run(args: string[], options: { signalWhen?: (stdout: string) => boolean
   return new Promise((resolve) => {
     child.on('exit', (code) => {
       clearTimeout(timer);
+      printed.push(stdout, stderr);
       resolve({ code, stdout, stderr });
     });
   });
@@ -101,6 +105,7 @@ spec:
   extensionType: config
   scope: cluster
   configurationSettings: {data.greeting: "${greeting}"}
+  configurationProtectedSettingsRef: {secretName: cfg-secrets}
 ---
 apiVersion: clusterext.io/v1alpha1
 kind: Extension
@@ -159,7 +164,7 @@ describe('clusterext get and reconcile against a real hub', () => {
     for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, 'hi'))) writeFileSync(join(seed, path), content);
     await fleet.git.createRepository('fleet', seed);
     // An hour's interval: only a reconcile request makes the controller fetch again.
-    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h' }));
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', secrets: { 'cfg-secrets': { 'data.token': CANARY } } }));
     const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
     manager = new ControllerManager({
       hub,
@@ -181,6 +186,7 @@ describe('clusterext get and reconcile against a real hub', () => {
   }, 240_000);
 
   afterAll(async () => {
+    expect(printed.join('\n')).not.toContain(CANARY);
     manager?.close();
     hub?.close();
     await fleet?.stop();
@@ -268,6 +274,23 @@ describe('clusterext get and reconcile against a real hub', () => {
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toContain('local-1.cfg');
   });
+  it('extension show reads live state and protected key names from the hub, never the values', async () => {
+    const repoDir = join(workDir, 'seed', 'fleet');
+    const failed = await run(['extension', 'show', '--name', 'grab', '--cluster-name', 'local-1', '--repo-dir', repoDir, ...hubArgs]);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout).toMatch(/^provisioningState:\s+Failed$/m);
+    expect(failed.stdout).toMatch(/^lastError:\s+RetriesExhausted: /m);
+    const cfg = await run(['extension', 'show', '--name', 'cfg', '--cluster-name', 'local-1', '--repo-dir', repoDir, ...hubArgs, '-o', 'json']);
+    expect(cfg.code, cfg.stderr).toBe(0);
+    expect(JSON.parse(cfg.stdout)).toMatchObject({ stateFrom: 'hub', provisioningState: 'Succeeded', installedVersion: '1.0.0', configurationProtectedSettings: { secretName: 'cfg-secrets', keys: ['data.token'] } });
+    const list = await run(['extension', 'list', '--repo-dir', repoDir, ...hubArgs]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^cfg\s+ghost\s+config\s+cluster\s+config-system\s+stable \(auto\)\s+-\s+Pending/m);
+    expect(list.stdout).toContain('3 Extensions; state from the hub (namespace "clusterext-system").');
+    const yaml = await run(['get', 'extensions', '-o', 'yaml', ...hubArgs]);
+    expect(yaml.stdout).toContain('secretName: cfg-secrets');
+  });
+
   describe('reconcile repository, with the controller running', () => {
     let stop: AbortController;
     let running: Promise<void>;
