@@ -164,7 +164,7 @@ describe('clusterext get and reconcile against a real hub', () => {
     for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, 'hi'))) writeFileSync(join(seed, path), content);
     await fleet.git.createRepository('fleet', seed);
     // An hour's interval: only a reconcile request makes the controller fetch again.
-    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', secrets: { 'cfg-secrets': { 'data.token': CANARY } } }));
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
     const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
     manager = new ControllerManager({
       hub,
