@@ -110,11 +110,16 @@ export async function loadFleetFromDirectory(dir: string, options: { limits?: Va
       path: dir,
     });
   }
+  return validateFleetFiles(await readFleetFilesFromDirectory(dir), options);
+}
+
+/** The manifest files under a folder as validation takes them (what `loadFleetFromDirectory` validates), for callers that edit them first. */
+export async function readFleetFilesFromDirectory(dir: string): Promise<FleetFile[]> {
   const files: FleetFile[] = [];
   for (const entry of await listManifestFiles(dir, '')) {
     files.push(entry.kind === 'file' ? fleetFileFromBytes(entry.path, await readFile(path.join(dir, entry.path))) : notARegularFile(entry.path, entry.kind));
   }
-  return validateFleetFiles(files, options);
+  return files;
 }
 
 async function listManifestFiles(root: string, relative: string): Promise<{ path: string; kind: 'file' | NotARegularFile }[]> {
