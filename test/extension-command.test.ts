@@ -115,3 +115,74 @@ describe('clusterext extension delete', () => {
     expect(validate.code, validate.stdout).toBe(0);
   });
 });
+
+/** `clusterext extension create` on a temporary git repository holding samples/fleet (no hub). */
+describe('clusterext extension create', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+  const create = (...args: string[]) => run(['extension', 'create', '--repo-dir', repo, ...args]);
+
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), 'clusterext-ext-create-'));
+    cpSync(join(projectRoot(), 'samples', 'fleet'), repo, { recursive: true });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'operator');
+    git('config', 'user.email', 'operator@example.com');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'fleet');
+  });
+
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it.each([
+    [['--version', '1.0.0'], '--version needs --auto-upgrade-minor-version false'],
+    [['--auto-upgrade-minor-version', 'false'], '--auto-upgrade-minor-version false needs --version'],
+    [['--auto-upgrade-minor-version', 'false', '--version', '1.0.0', '--release-train', 'preview'], '--release-train only applies with --auto-upgrade-minor-version true'],
+    [['--target-namespace', 'x'], '--target-namespace only applies with --scope namespace'],
+    [['--scope', 'namespace', '--target-namespace', 'x', '--release-namespace', 'y'], '--release-namespace only applies with --scope cluster'],
+    [['--scope', 'namespace'], '--scope namespace needs --target-namespace'],
+    [['--configuration-settings', 'a=1', '--configuration-settings-file', 'x.json'], 'Give --configuration-settings or --configuration-settings-file, not both.'],
+    [['--auto-upgrade-minor-version', 'maybe'], '--auto-upgrade-minor-version takes true or false, not "maybe".'],
+  ])('rejects %j with a clear message and writes nothing', (flags, message) => {
+    const { code, stderr } = create('--name', 'events', '--cluster-name', 'prod-us', '--extension-type', 'event-grid', ...flags);
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('nothing was written');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('refuses protected settings without a hub, never printing the value', () => {
+    const { code, stdout, stderr } = create('--name', 'events', '--cluster-name', 'prod-us', '--extension-type', 'event-grid', '--configuration-protected-settings', 'token=canary-create-71b2');
+    expect(code).toBe(1);
+    expect(stderr).toContain('Protected settings of Extension "events" never go into git');
+    expect(`${stdout}${stderr}`).not.toContain('canary-create-71b2');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('refuses what validate refuses (an unknown type), located, and writes nothing', () => {
+    const { code, stdout, stderr } = create('--name', 'events', '--cluster-name', 'prod-us', '--extension-type', 'evnt-grid');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/extensions\/prod-us\.yaml:\d+:\d+/);
+    expect(stderr).toContain('would not validate');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('adds the Extension to the cluster\'s file, prints the install, and commits with a message naming it', () => {
+    const file = join(repo, 'extensions', 'prod-us.yaml');
+    const original = readFileSync(file, 'utf8');
+    const { code, stdout, stderr } = create('--name', 'events', '--cluster-name', 'prod-us', '--extension-type', 'event-grid', '--configuration-settings', 'topic.name=orders', 'retries=3', '--commit');
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^ +\+ +install +events /m);
+    expect(stdout).toContain('Plan: 1 to install');
+    const edited = readFileSync(file, 'utf8');
+    expect(edited.startsWith(original)).toBe(true);
+    expect(edited.slice(original.length)).toContain('name: events');
+    expect(git('log', '-1', '--format=%s').trim()).toBe('extension create: add "events" (event-grid) to cluster "prod-us"');
+    expect(run(['validate', repo]).code).toBe(0);
+    const shown = run(['extension', 'show', '--name', 'events', '--cluster-name', 'prod-us', '--repo-dir', repo, '-o', 'json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ configurationSettings: { 'topic.name': 'orders', retries: '3' }, releaseNamespace: 'event-grid', autoUpgradeMinorVersion: true });
+    const again = create('--name', 'events', '--cluster-name', 'prod-us', '--extension-type', 'event-grid');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Extension "events" already exists on cluster "prod-us"');
+  });
+});

@@ -23,7 +23,9 @@ export function buildProgram(): Command {
     )
     .version(CLUSTEREXT_VERSION, '-v, --version', 'print the clusterext version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // `--version` after a subcommand is that subcommand's (extension create --version 1.2.0), not clusterext's.
+    .enablePositionalOptions();
   registerValidateCommand(program);
   registerPlanCommand(program);
   registerControllerCommand(program);

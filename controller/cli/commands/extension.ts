@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
@@ -7,6 +7,11 @@ import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
 import type { Fleet } from '../../manifest/fleet.js';
 import { loadFleetFromDirectory, readFleetFilesFromDirectory, validateFleetFiles } from '../../manifest/load-fleet.js';
 import { removeExtensionDocument } from '../../manifest/remove-extension-document.js';
+import { addExtensionDocument } from '../../manifest/add-extension-document.js';
+import { extensionFromFlags, type ExtensionFlags } from '../../manifest/extension-flags.js';
+import { PROTECTED_SETTINGS_LABEL } from '../../runtime/protected-settings-secret.js';
+import { expectOk } from '../../runtime/kube-rest.js';
+import type { FleetFile } from '../../manifest/fleet-file.js';
 import { computePlan } from '../../plan/compute-plan.js';
 import { renderDiagnostics } from '../../render/diagnostics.js';
 import { renderPlanHuman } from '../../render/render-plan-human.js';
@@ -32,7 +37,7 @@ interface ReadOptions extends HubOptions {
  * --kubeconfig, the live state of each Extension from the hub.
  */
 export function registerExtensionCommand(program: Command): void {
-  const extension = program.command('extension').description('list, show and delete the Extensions of a fleet repository, like the cloud extension CLI (live state from the hub with --kubeconfig)');
+  const extension = program.command('extension').description('create, list, show and delete the Extensions of a fleet repository, like the cloud extension CLI (live state from the hub with --kubeconfig)');
 
   const list = extension
     .command('list')
@@ -84,7 +89,155 @@ Examples:
       process.stdout.write(options.output === 'table' ? renderExtensionShow(view) : format([view], options.output, () => '', true));
     });
 
+  registerCreateCommand(extension);
   registerDeleteCommand(extension);
+}
+
+interface CreateOptions extends HubOptions, Omit<ExtensionFlags, 'configurationSettingsFile' | 'configurationProtectedSettingsFile'> {
+  configurationSettingsFile?: string;
+  configurationProtectedSettingsFile?: string;
+  repoDir: string;
+  commit: boolean;
+  push: boolean;
+}
+
+function registerCreateCommand(extension: Command): void {
+  const create = extension
+    .command('create')
+    .description('add an Extension to the fleet repository, with the cloud extension CLI\'s flags and rules; prints the plan first')
+    .requiredOption('--name <name>', 'the Extension (its Helm release name)')
+    .requiredOption('--cluster-name <name>', 'the ConnectedCluster it runs on')
+    .requiredOption('--extension-type <type>', 'the ExtensionType')
+    .addOption(new Option('--scope <scope>', 'cluster or namespace').choices(['cluster', 'namespace']).default('cluster'))
+    .option('--release-namespace <ns>', 'scope cluster only: where the release goes (default: the type\'s defaultReleaseNamespace)')
+    .option('--target-namespace <ns>', 'scope namespace only (required there): the namespace the instance owns')
+    .option('--release-train <train>', 'with auto-upgrade only (default stable)')
+    .option('--version <version>', 'with --auto-upgrade-minor-version false only: the exact version to run')
+    .option('--auto-upgrade-minor-version <bool>', 'true (default): newest of the train within the installed major; false: exactly --version')
+    .option('--configuration-settings <key=value...>', 'settings (dots in keys nest); exclusive with --configuration-settings-file')
+    .option('--configuration-settings-file <file.json>', 'a flat JSON object of settings')
+    .option('--configuration-protected-settings <key=value...>', 'protected settings: written to a Secret on the hub (needs --kubeconfig), never to git')
+    .option('--configuration-protected-settings-file <file.json>', 'a flat JSON object of protected settings (same rules)')
+    .option('--repo-dir <dir>', 'the fleet repository (or the folder of its manifests)', '.')
+    .option('--commit', 'commit the change in --repo-dir\'s repository', false)
+    .option('--push', 'push the commit (implies --commit)', false);
+  addHubOptions(create)
+    .addHelpText(
+      'after',
+      `
+The rules are the cloud CLI's: --version only with --auto-upgrade-minor-version false (and then
+required); --release-train only with auto-upgrade on; --release-namespace only with --scope cluster,
+--target-namespace only (and always) with --scope namespace; each settings flag and its -file form
+are exclusive. The new Extension goes into the file that already holds Extensions of that cluster,
+else into extensions/<cluster>.yaml. The whole fleet is validated as "clusterext validate" would, and
+the plan of the change printed, before anything is written.
+
+Protected settings go to the Secret "<cluster>-<name>-protected-settings" in the controller's
+namespace on the hub (labelled ${PROTECTED_SETTINGS_LABEL}=true, which the controller requires);
+only configurationProtectedSettingsRef goes into git. Without --kubeconfig (or --context) they are
+refused.
+
+Examples:
+  clusterext extension create --name monitoring --cluster-name prod-eu --extension-type container-monitoring \\
+    --configuration-settings logLevel=debug retention=7d --commit
+  clusterext extension create --name gw --cluster-name prod-eu --extension-type api-gateway --scope namespace \\
+    --target-namespace payments --auto-upgrade-minor-version false --version 1.2.0
+  clusterext extension create --name kv --cluster-name prod-eu --extension-type keyvault-secrets-provider \\
+    --configuration-protected-settings-file kv.json --kubeconfig hub.yaml --commit --push`,
+    )
+    .action(async (options: CreateOptions) => {
+      await createExtension(options);
+    });
+}
+
+async function createExtension(options: CreateOptions): Promise<void> {
+  // A -file form given with its inline form is refused by the rules, before the file is read.
+  const readFlagFile = (file: string | undefined, inline: string[] | undefined) => (file === undefined ? undefined : { path: file, content: inline ? '{}' : readFlagFileContent(file) });
+  const built = extensionFromFlags({
+    ...options,
+    configurationSettingsFile: readFlagFile(options.configurationSettingsFile, options.configurationSettings),
+    configurationProtectedSettingsFile: readFlagFile(options.configurationProtectedSettingsFile, options.configurationProtectedSettings),
+  } as ExtensionFlags);
+  const target = { cluster: options.clusterName, name: options.name };
+  if (built.protectedSettings && !usesHub(options)) {
+    throw new ClusterextError(
+      'ProtectedSettingsNeedHub',
+      `Protected settings of Extension "${target.name}" never go into git: they are written to a Secret on the hub, so pass --kubeconfig (or --context) of the hub; nothing was written.`,
+      target,
+    );
+  }
+  const secretName = `${target.cluster}-${target.name}-protected-settings`;
+  if (built.protectedSettings) built.document.spec.configurationProtectedSettingsRef = { secretName };
+  const files = await readFleetFilesFromDirectory(options.repoDir);
+  const before = validateFleetFiles(files);
+  if (!before.fleet) throw invalidFleet(options.repoDir, before.diagnostics);
+  const existing = before.fleet.extensions.find((e) => e.spec.clusterName === target.cluster && e.metadata.name === target.name);
+  if (existing) {
+    throw new ClusterextError('ExtensionExists', `Extension "${target.name}" already exists on cluster "${target.cluster}" (${path.join(options.repoDir, existing.source.file)}:${existing.source.line}); edit it there, or delete it first. Nothing was written.`, target);
+  }
+  const addition = addExtensionDocument(files, built.document, target.cluster);
+  const edited: FleetFile[] = addition.created ? [...files, { path: addition.path, content: addition.content }] : files.map((f) => (f.path === addition.path ? { ...f, content: addition.content } : f));
+  const after = validateFleetFiles(edited);
+  if (!after.fleet) {
+    process.stdout.write(renderDiagnostics(after.diagnostics, 'human', { color: colour(), pathPrefix: prefixOf(options.repoDir) }));
+    throw new ExitError(1, `Extension "${target.name}" on cluster "${target.cluster}" would not validate (see above); nothing was written.`, target);
+  }
+  const plan = computePlan({ base: before.fleet, head: after.fleet, baseRevision: 'working tree', headRevision: `with ${target.cluster}/${target.name}` });
+  process.stdout.write(renderPlanHuman(plan, { color: colour() }));
+  if (built.protectedSettings) {
+    const hub = connectHub(options);
+    try {
+      await writeProtectedSettings(hub, secretName, built.protectedSettings);
+    } finally {
+      hub.close();
+    }
+    process.stderr.write(`Wrote ${Object.keys(built.protectedSettings).length} protected setting(s) to Secret "${secretName}" in namespace "${options.namespace}" on the hub (values not shown).\n`);
+  }
+  const file = path.join(options.repoDir, addition.path);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, addition.content);
+  process.stderr.write(`${addition.created ? 'Created' : 'Edited'} ${file}.\n`);
+  commitAndPush(options, addition.path, `extension create: add "${target.name}" (${built.document.spec.extensionType as string}) to cluster "${target.cluster}"`);
+}
+
+/**
+ * The complete set of protected settings, by server-side apply: keys this command wrote before and
+ * does not give now are removed, as the cloud CLI's protected settings are always the whole set.
+ */
+async function writeProtectedSettings(hub: HubConnection, name: string, settings: Record<string, string>): Promise<void> {
+  const res = await hub.kube.request({
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${encodeURIComponent(hub.namespace)}/secrets/${encodeURIComponent(name)}?fieldManager=clusterext-cli&force=true`,
+    contentType: 'application/apply-patch+yaml',
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: hub.namespace, labels: { [PROTECTED_SETTINGS_LABEL]: 'true' } },
+      type: 'Opaque',
+      data: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+    },
+  });
+  expectOk(res, `Writing the protected-settings Secret "${name}"`);
+}
+
+function readFlagFileContent(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new ClusterextError('FlagFileUnreadable', `The file "${file}" cannot be read; give the path of a JSON file. Nothing was written.`, { file });
+  }
+}
+
+function commitAndPush(options: { repoDir: string; commit: boolean; push: boolean }, file: string, message: string): void {
+  if (!options.commit && !options.push) return;
+  const git = (...args: string[]) => execFileSync('git', ['-C', options.repoDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  git('add', '-A', '--', file);
+  git('commit', '-q', '-m', message);
+  process.stderr.write(`Committed: ${message}.\n`);
+  if (options.push) {
+    git('push', '-q');
+    process.stderr.write('Pushed.\n');
+  }
 }
 
 function registerDeleteCommand(extension: Command): void {
@@ -146,16 +299,7 @@ async function deleteExtension(options: { name: string; clusterName: string; rep
   if (removal.deleted) rmSync(file);
   else writeFileSync(file, removal.content);
   process.stderr.write(`${removal.deleted ? 'Deleted' : 'Edited'} ${file}.\n`);
-  if (options.commit || options.push) {
-    const git = (...args: string[]) => execFileSync('git', ['-C', options.repoDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    git('add', '-A', '--', removal.path);
-    git('commit', '-q', '-m', `extension delete: remove "${target.name}" from cluster "${target.cluster}"`);
-    process.stderr.write(`Committed: extension delete: remove "${target.name}" from cluster "${target.cluster}".\n`);
-    if (options.push) {
-      git('push', '-q');
-      process.stderr.write('Pushed.\n');
-    }
-  }
+  commitAndPush(options, removal.path, `extension delete: remove "${target.name}" from cluster "${target.cluster}"`);
 }
 
 function invalidFleet(repoDir: string, diagnostics: readonly { severity: string; file: string; line: number; column: number; message: string }[]): ClusterextError {
