@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -289,6 +289,27 @@ describe('clusterext get and reconcile against a real hub', () => {
     expect(list.stdout).toContain('3 Extensions; state from the hub (namespace "clusterext-system").');
     const yaml = await run(['get', 'extensions', '-o', 'yaml', ...hubArgs]);
     expect(yaml.stdout).toContain('secretName: cfg-secrets');
+  });
+
+  it('extension create puts protected settings in a labelled Secret on the hub and only its name in git', async () => {
+    const repoDir = join(workDir, 'create-repo');
+    cpSync(join(workDir, 'seed'), repoDir, { recursive: true });
+    const created = await run([
+      'extension', 'create', '--name', 'cfg2', '--cluster-name', 'local-1', '--extension-type', 'grabber', '--scope', 'namespace', '--target-namespace', 'team2',
+      '--configuration-protected-settings', `token=${CANARY}`, 'clientId=app-1', '--repo-dir', join(repoDir, 'fleet'), ...hubArgs,
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^ +\+ +install +cfg2 /m);
+    const secret = await hub.request<{ metadata: { labels?: Record<string, string> }; data: Record<string, string> }>({ method: 'GET', path: `/api/v1/namespaces/${HUB_NAMESPACE}/secrets/local-1-cfg2-protected-settings` });
+    expect(secret.status).toBe(200);
+    expect(secret.body.metadata.labels).toMatchObject({ 'clusterext.io/protected-settings': 'true' });
+    expect(Buffer.from(secret.body.data.token!, 'base64').toString()).toBe(CANARY);
+    const manifest = readFileSync(join(repoDir, 'fleet', 'extensions.yaml'), 'utf8');
+    expect(manifest).toContain('secretName: local-1-cfg2-protected-settings');
+    expect(manifest).not.toContain(CANARY);
+    const shown = await run(['extension', 'show', '--name', 'cfg2', '--cluster-name', 'local-1', '--repo-dir', join(repoDir, 'fleet'), ...hubArgs]);
+    expect(shown.stdout).toMatch(/^ {2}clientId$/m);
+    expect(shown.stdout).toMatch(/^ {2}token$/m);
   });
 
   describe('reconcile repository, with the controller running', () => {
