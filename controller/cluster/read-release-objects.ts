@@ -29,7 +29,7 @@ interface StoredHook {
  * The objects of the latest revision of a release (its manifest and its hooks, as Helm stored
  * them) whose readiness can be told, each with its live state read from the cluster. Only
  * workloads, Jobs, Pods, claims, Services and CRDs are read, never Secrets or ConfigMaps, and of
- * each only what readiness needs is kept. An object that cannot be read is left out.
+ * each only what readiness needs is kept.
  */
 export async function readReleaseObjects(kube: KubeRest, key: ReleaseKey): Promise<ReleaseObject[]> {
   const latest = (await listReleaseRevisions(kube, key))[0];
@@ -66,11 +66,16 @@ async function withLive(kube: KubeRest, o: ReleaseObject): Promise<ReleaseObject
   try {
     const res = await kube.request<{ metadata?: LiveObject['metadata']; spec?: Record<string, unknown>; status?: Record<string, unknown> }>({ method: 'GET', path });
     if (res.status === 404) return o;
-    if (res.status >= 300) return undefined;
+    if (res.status >= 300) return unreadable(o);
     return { ...o, live: readinessFields(res.body) };
   } catch {
-    return undefined;
+    return unreadable(o);
   }
+}
+
+/** A hook still counts by the phase Helm recorded; any other object that cannot be read says nothing. */
+function unreadable(o: ReleaseObject): ReleaseObject | undefined {
+  return o.hook ? o : undefined;
 }
 
 /** What readiness looks at; the rest (pod templates with their env, data) is dropped at once. */

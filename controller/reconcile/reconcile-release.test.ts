@@ -4,6 +4,7 @@ import { DIGEST_A, DIGEST_B, REACHABLE, UNREACHABLE, desiredRelease } from '../.
 import { findCondition } from '../status/condition.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
 import type { Clock } from './clock.js';
+import type { ReleaseObject } from './object-readiness.js';
 import { reconcileRelease, type ReconcileReleaseInput, type ReconcileReleaseResult } from './reconcile-release.js';
 
 const CANARY = 'canary-protected-value';
@@ -33,7 +34,9 @@ function harness(overrides: Partial<ReconcileReleaseInput> = {}) {
   const identities: string[] = [];
   /** In-progress statuses written before helm ran, with the number of helm calls made by then. */
   const progressWrites: { status: ExtensionStatus; callsBefore: number }[] = [];
+  const objects = { list: [] as ReleaseObject[], reads: 0 };
   return {
+    objects,
     world,
     clock,
     identities,
@@ -52,6 +55,10 @@ function harness(overrides: Partial<ReconcileReleaseInput> = {}) {
           helm: world.helm,
           storage: world.storage,
           clock,
+          releaseObjects: async () => {
+            objects.reads += 1;
+            return objects.list;
+          },
           writeStatus: async (written) => {
             progressWrites.push({ status: written, callsBefore: world.calls.length });
             status = written;
@@ -215,6 +222,42 @@ describe('reconcileRelease', () => {
     expect(fixed.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.3.1' });
     expect(fixed.status.failures).toBeUndefined();
     expect(findCondition(fixed.status.conditions, 'Stalled')?.status).toBe('False');
+  });
+
+  it('names the objects that were not ready when an upgrade fails, through the rollback to Stalled', async () => {
+    const h = harness();
+    await h.run();
+    expect(h.objects.reads).toBe(0);
+    h.objects.list = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        namespace: 'monitoring',
+        live: { spec: { replicas: 1 }, status: { replicas: 1, updatedReplicas: 1, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] } },
+      },
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'ok', namespace: 'monitoring', live: { status: { conditions: [{ type: 'Complete', status: 'True' }] } } },
+    ];
+    h.set({ desired: desiredRelease({ configDigest: DIGEST_B, version: { kind: 'pinned', version: '1.3.0' } }), policy: { retry: { maxRetries: 1, baseDelayMs: 10_000, maxDelayMs: 60_000 } } });
+    h.world.failNext = 'UPGRADE FAILED: context deadline exceeded';
+    const failed = await h.run();
+    const named = 'Not ready: Deployment "monitoring/web" has 0 of 1 replicas available (Available=False, MinimumReplicasUnavailable: Deployment does not have minimum availability).';
+    expect(ready(failed.status)).toMatchObject({ status: 'False', reason: 'UpgradeFailed', message: expect.stringContaining(named) });
+    expect(ready(failed.status)?.message).not.toContain('"monitoring/ok"');
+    expect(h.objects.reads).toBe(1);
+    expect((await h.run()).action.action).toBe('rollback');
+    const stalled = await h.run();
+    expect(findCondition(stalled.status.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted', message: expect.stringContaining(named) });
+    // Rollback succeeded and a settled release reads no objects.
+    expect(h.objects.reads).toBe(1);
+  });
+
+  it("keeps helm's error alone when every object is ready or they cannot be read", async () => {
+    const h = harness();
+    h.world.failNext = 'INSTALL FAILED: boom';
+    const failed = await h.run();
+    expect(ready(failed.status)?.message).toContain('The install of release "monitoring/monitor" failed: helm failed: INSTALL FAILED: boom');
+    expect(ready(failed.status)?.message).not.toContain('Not ready');
   });
 
   it('uninstalls a failed first install before installing again', async () => {

@@ -10,6 +10,7 @@ import type { RequirementsResult } from './check-requirements.js';
 import type { Clock } from './clock.js';
 import type { ClusterFacts } from './cluster-facts.js';
 import { decideAction, type ReleaseAction } from './decide-action.js';
+import { formatUnreadyObjects, type ReleaseObject } from './object-readiness.js';
 import type { ObservedRelease } from './observed-release.js';
 import type { HelmTarget, ReleaseStoragePort, WaitStrategy } from './release-ports.js';
 import { summarizeOutcome } from './release-outcome.js';
@@ -65,6 +66,11 @@ export interface ReconcileReleasePorts extends ActPorts {
    * operation), so a long install or upgrade shows as Installing/Upgrading rather than nothing.
    */
   writeStatus?: (status: ExtensionStatus) => Promise<void>;
+  /**
+   * The objects of the release's latest revision with their live state; read only after an
+   * install, upgrade or rollback failed, to say which objects were not ready and why.
+   */
+  releaseObjects?: () => Promise<ReleaseObject[]>;
 }
 
 export interface ReleaseEvent {
@@ -159,7 +165,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
       if (action.action === 'install' || action.action === 'upgrade') retry = { failures: 0 };
     } catch (err) {
       performed = true;
-      error = asClusterextError(err);
+      error = await explainFailure(action, asClusterextError(err), ports.releaseObjects);
       retry = { failures: retry.failures + 1, lastFailureTime: now.toISOString(), lastFailureMessage: error.message };
     }
     const second = await observe(cluster, ports.storage);
@@ -213,6 +219,22 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     events,
     ...requeueFor(next),
   };
+}
+
+/**
+ * A failed install, upgrade or rollback, said with the objects that were not ready and why (their
+ * own conditions) before helm's words, which for a wait that ran out are only "context deadline
+ * exceeded". When the objects cannot be read, helm's error stands alone.
+ */
+async function explainFailure(action: ReleaseAction, error: ClusterextError, readObjects: (() => Promise<ReleaseObject[]>) | undefined): Promise<ClusterextError> {
+  if (!readObjects || (action.action !== 'install' && action.action !== 'upgrade' && action.action !== 'rollback')) return error;
+  let unready: string | undefined;
+  try {
+    unready = formatUnreadyObjects(await readObjects());
+  } catch {
+    return error;
+  }
+  return unready ? new ClusterextError(error.code, `${unready} ${error.message}`, { ...error.data }, { cause: error }) : error;
 }
 
 /** The operation an action starts, for the in-progress status; unlock is one quick storage write. */

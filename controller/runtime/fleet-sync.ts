@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { createReleaseStorage } from '../cluster/release-storage.js';
+import { readReleaseObjects } from '../cluster/read-release-objects.js';
 import { ensureNamespaceIdentity } from '../cluster/ensure-namespace-identity.js';
 import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { ExtensionSpec, Fleet } from '../manifest/fleet.js';
@@ -349,6 +350,7 @@ async function reconcileOne(input: {
         helm: deps.helm,
         storage,
         clock: deps.clock,
+        ...(client ? { releaseObjects: () => readReleaseObjects(client.kube, { namespace: desired!.namespace, name: desired!.releaseName }) } : {}),
         // The uninstall half of a reinstall reports nothing of its own: its install half does.
         ...(input.replacing
           ? {}
