@@ -90,7 +90,7 @@ describe('HelmCli', () => {
       'upgrade', '--install', 'monitor', 'agent', '--repo', 'https://charts.example.com/stable', '--version', '1.2.3',
       '--namespace', 'monitoring', '--create-namespace', '--values', values,
       '--labels', 'clusterext.io/config-digest=abc,clusterext.io/managed-by=clusterext',
-      '--kubeconfig', kubeconfig, '--kube-context', 'ctx', '--kube-as-user', 'system:serviceaccount:ns:sa', '--timeout', '120s', '--wait=watcher',
+      '--kubeconfig', kubeconfig, '--kube-context', 'ctx', '--kube-as-user', 'system:serviceaccount:ns:sa', '--timeout', '120s', '--wait=watcher', '--wait-for-jobs',
     ]);
     expect([values, kubeconfig].sort()).toEqual(['/dev/fd/3', '/dev/fd/4']);
     // Both reach helm as open files without a name: nothing is left on disk while helm runs.
@@ -164,7 +164,9 @@ describe('HelmCli', () => {
     await helm.uninstall({ kubeconfig: KUBECONFIG, release: 'monitor', namespace: 'monitoring', timeoutMs: 60_000 });
     expect(seen.map((s) => s.args.slice(0, 3))).toEqual([['rollback', 'monitor', '3'], ['uninstall', 'monitor', '--namespace']]);
     expect(seen[0]!.args).toEqual(expect.arrayContaining(['--history-max', '5', '--namespace', 'monitoring', '--timeout', '60s']));
-    expect(seen[1]!.args).toContain('--ignore-not-found');
+    expect(seen[1]!.args).toEqual(expect.arrayContaining(['--ignore-not-found', '--cascade', 'foreground']));
+    // Without a wait strategy there is no --wait-for-jobs (helm refuses it alone).
+    expect(seen[0]!.args).not.toContain('--wait-for-jobs');
     expect(seen.every((s) => s.files['--values'] === undefined)).toBe(true);
     expect(readdirSync(tempRoot)).toEqual([]);
   });

@@ -67,6 +67,7 @@ export class HelmCli implements HelmPort {
         ...labelArgs(req.labels),
         ...this.historyArgs(),
         ...commonArgs(req, files.kubeconfig, req.timeoutMs, req.wait),
+        ...jobArgs(req.wait),
       ],
     });
   }
@@ -79,7 +80,7 @@ export class HelmCli implements HelmPort {
       namespace: req.namespace,
       secrets: [],
       timeoutMs: req.timeoutMs,
-      args: (files) => ['rollback', req.release, String(req.toRevision), '--namespace', req.namespace, ...this.historyArgs(), ...commonArgs(req, files.kubeconfig, req.timeoutMs, req.wait)],
+      args: (files) => ['rollback', req.release, String(req.toRevision), '--namespace', req.namespace, ...this.historyArgs(), ...commonArgs(req, files.kubeconfig, req.timeoutMs, req.wait), ...jobArgs(req.wait)],
     });
   }
 
@@ -93,7 +94,9 @@ export class HelmCli implements HelmPort {
       timeoutMs: req.timeoutMs,
       // --ignore-not-found: uninstalling what is already gone is success, so a retry after a
       // crash between helm finishing and the status write does not fail.
-      args: (files) => ['uninstall', req.release, '--namespace', req.namespace, '--ignore-not-found', ...commonArgs(req, files.kubeconfig, req.timeoutMs, req.wait)],
+      // --cascade foreground: the objects' dependents (ReplicaSets, Pods) are deleted before them,
+      // so waiting for the objects to be gone waits for the workloads too.
+      args: (files) => ['uninstall', req.release, '--namespace', req.namespace, '--ignore-not-found', '--cascade', 'foreground', ...commonArgs(req, files.kubeconfig, req.timeoutMs, req.wait)],
     });
   }
 
@@ -181,3 +184,9 @@ function commonArgs(target: HelmTarget, kubeconfigPath: string, timeoutMs: numbe
     ...(wait ? [`--wait=${wait}`] : []),
   ];
 }
+
+/** Waiting for readiness includes Jobs running to completion, not only their creation. */
+function jobArgs(wait: WaitStrategy | undefined): string[] {
+  return wait === 'watcher' || wait === 'legacy' ? ['--wait-for-jobs'] : [];
+}
+

@@ -43,4 +43,16 @@ describe('act', () => {
     await expect(act(action({ action: 'install' }), unresolved, { helm: world.helm, storage: world.storage })).rejects.toMatchObject({ code: 'VersionUnresolved' });
     expect(world.calls).toEqual([]);
   });
+
+  it('claims the namespace before the first install and removes it only after the Extension is uninstalled', async () => {
+    const world = new FakeReleaseWorld('monitor', 'monitoring');
+    const log: string[] = [];
+    const namespace = { claim: async () => void log.push(`claim after ${world.calls.length}`), remove: async (ms: number) => (log.push(`remove ${ms} after ${world.calls.length}`), true) };
+    const ports = { helm: world.helm, storage: world.storage, namespace };
+    await act(action({ action: 'install' }), request, ports);
+    await act(action({ action: 'upgrade' }), request, ports);
+    await act(action({ action: 'uninstall', reason: 'RemediateFailedInstall' }), request, ports);
+    await act(action({ action: 'uninstall', reason: 'ExtensionRemoved' }), request, ports);
+    expect(log).toEqual(['claim after 0', 'remove 30000 after 4']);
+  });
 });

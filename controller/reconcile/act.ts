@@ -2,7 +2,7 @@ import { ClusterextError } from '../errors/clusterext-error.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
 import type { ReleaseAction } from './decide-action.js';
 import { releaseLabels } from './release-labels.js';
-import type { HelmPort, HelmTarget, ReleaseStoragePort, WaitStrategy } from './release-ports.js';
+import type { HelmPort, HelmTarget, ReleaseNamespacePort, ReleaseStoragePort, WaitStrategy } from './release-ports.js';
 
 export interface ActRequest {
   desired: DesiredRelease;
@@ -22,6 +22,8 @@ export interface ActPorts {
    * no API requests for it.
    */
   impersonation?: () => Promise<string>;
+  /** For cluster-scoped instances: the release namespace, created before the first install and deleted after the Extension's uninstall. */
+  namespace?: ReleaseNamespacePort;
 }
 
 /** What `act` did, for events; `performed: false` for `wait` and `none`. */
@@ -49,6 +51,7 @@ export async function act(action: ReleaseAction, request: ActRequest, ports: Act
       if (desired.version.kind === 'unresolved') {
         throw new ClusterextError('VersionUnresolved', `Release "${desired.namespace}/${desired.releaseName}" cannot be ${action.action === 'install' ? 'installed' : 'upgraded'} without a resolved chart version; resolve the release train's versions first.`, { release: desired.releaseName, namespace: desired.namespace });
       }
+      if (action.action === 'install' && desired.scope === 'cluster') await ports.namespace?.claim();
       await ports.helm.upgradeInstall({
         ...(await base()),
         // Only cluster-scoped instances may create their namespace: a namespace-scoped one runs
@@ -67,6 +70,8 @@ export async function act(action: ReleaseAction, request: ActRequest, ports: Act
       return { performed: true };
     case 'uninstall':
       await ports.helm.uninstall(await base());
+      // Only when the Extension is gone: a failed install is uninstalled to be installed again.
+      if (action.reason === 'ExtensionRemoved') await ports.namespace?.remove(request.timeoutMs);
       return { performed: true };
     case 'unlock':
       await ports.storage.markFailed(action.revision);

@@ -26,6 +26,11 @@ export interface ReconcilePolicy {
   /** helm's `--timeout` for each operation, unless the Extension or its type sets `timeout`. */
   helmTimeoutMs: number;
   pendingTimeoutMs: number;
+  /**
+   * How helm waits. `watcher` (the default): an install, upgrade or rollback succeeds only once
+   * the release's objects are ready in kstatus terms and its Jobs complete, and an uninstall only
+   * once its objects are gone.
+   */
   wait?: WaitStrategy;
 }
 
@@ -37,6 +42,7 @@ export const DEFAULT_RECONCILE_POLICY: ReconcilePolicy = {
   recheckAfterMs: 60_000,
   helmTimeoutMs: 5 * 60_000,
   pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MS,
+  wait: 'watcher',
 };
 
 export interface ReconcileReleaseInput {

@@ -55,3 +55,15 @@ export interface ReleaseStoragePort {
   /** Sets a pending revision's status to failed so it can be rolled back or uninstalled. */
   markFailed(revision: number): Promise<void>;
 }
+
+/**
+ * The namespace of a cluster-scoped release, when clusterext creates it: created (and marked)
+ * before the first install, deleted after the Extension's uninstall (the cluster adapter
+ * implements it).
+ */
+export interface ReleaseNamespacePort {
+  /** Creates the namespace for the release unless it exists. */
+  claim(): Promise<void>;
+  /** Deletes the namespace if it was created for this release and waits until it is gone; true when it deleted it. */
+  remove(timeoutMs: number): Promise<boolean>;
+}

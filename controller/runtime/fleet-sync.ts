@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { createReleaseStorage } from '../cluster/release-storage.js';
 import { readReleaseObjects } from '../cluster/read-release-objects.js';
+import { createReleaseNamespace } from '../cluster/release-namespace.js';
 import { ensureNamespaceIdentity } from '../cluster/ensure-namespace-identity.js';
 import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { ExtensionSpec, Fleet } from '../manifest/fleet.js';
@@ -351,6 +352,7 @@ async function reconcileOne(input: {
         storage,
         clock: deps.clock,
         ...(client ? { releaseObjects: () => readReleaseObjects(client.kube, { namespace: desired!.namespace, name: desired!.releaseName }) } : {}),
+        ...(client && desired.scope === 'cluster' ? { namespace: createReleaseNamespace(client.kube, desired.namespace, desired.releaseName) } : {}),
         // The uninstall half of a reinstall reports nothing of its own: its install half does.
         ...(input.replacing
           ? {}
