@@ -42,7 +42,7 @@ describe('createReleaseNamespace', () => {
   });
 
   it('never deletes a namespace that existed before, or was created for another release', async () => {
-    for (const labels of [{}, { [CREATED_FOR_LABEL]: 'other' }]) {
+    for (const labels of [{}, { [CREATED_FOR_LABEL]: 'other' }] as Record<string, string>[]) {
       const kube = fakeKube(labels);
       const ns = createReleaseNamespace(kube, 'monitoring', 'monitor', noDelay);
       await ns.claim();

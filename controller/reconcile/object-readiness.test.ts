@@ -18,7 +18,7 @@ describe('objectReadiness', () => {
       state: 'in-progress',
       reason: 'has 0 of 1 replicas available (Available=False, MinimumReplicasUnavailable: Deployment does not have minimum availability)',
     });
-    expect(objectReadiness(deployment({ replicas: 3, updatedReplicas: 2, availableReplicas: 2 }, 2))).toEqual({ state: 'in-progress', reason: 'has 1 old replicas pending termination' });
+    expect(objectReadiness(deployment({ replicas: 3, updatedReplicas: 2, availableReplicas: 2 }, 2))).toEqual({ state: 'in-progress', reason: 'has 1 old replicas still running while its updated replicas are not all available' });
     expect(objectReadiness(deployment({ observedGeneration: 1 }))).toMatchObject({ state: 'in-progress', reason: expect.stringContaining('generation 2') });
   });
 

@@ -119,7 +119,9 @@ function deploymentReadiness(live: LiveObject): ObjectReadiness {
   const updated = num(status.updatedReplicas) ?? 0;
   if (updated < replicas) return { state: 'in-progress', reason: `has ${updated} of ${replicas} replicas updated${why(conditions, 'Available')}` };
   const total = num(status.replicas) ?? 0;
-  if (total > updated) return { state: 'in-progress', reason: `has ${total - updated} old replicas pending termination` };
+  // Old replicas are scaled down as updated ones become available: while they remain, the
+  // updated ones are not (all) available, which is what the user needs to hear.
+  if (total > updated) return { state: 'in-progress', reason: `has ${total - updated} old replicas still running while its updated replicas are not all available` };
   return replicasReadiness(replicas, num(status.availableReplicas) ?? 0, 'available', conditions);
 }
 
