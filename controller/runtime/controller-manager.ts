@@ -277,7 +277,7 @@ export class ControllerManager {
       summary: { releases: result.releases, ready: result.ready },
     });
     if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
-      await this.store.patchStatus('ExtensionRepository', repo.metadata.name, status);
+      await this.store.writeStatus('ExtensionRepository', repo.metadata.name, status);
       this.options.metrics?.statusWrites.inc({ kind: 'ExtensionRepository' });
       result = { ...result, statusWrites: result.statusWrites + 1 };
     }
@@ -311,7 +311,7 @@ export class ControllerManager {
         ...(repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION] !== undefined ? { handledRequest: repo.metadata.annotations[REQUESTED_AT_ANNOTATION] } : {}),
       });
       if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
-        await this.store.patchStatus('ExtensionRepository', repo.metadata.name, status);
+        await this.store.writeStatus('ExtensionRepository', repo.metadata.name, status);
         this.options.metrics?.statusWrites.inc({ kind: 'ExtensionRepository' });
         result.statusWrites += 1;
       }

@@ -1,5 +1,7 @@
 import { GROUP } from '../manifest/fleet.js';
+import { canonicalJson } from '../plan/config-digest.js';
 import { expectOk, type KubeRest } from './kube-rest.js';
+import { mergePatchBetween } from './merge-patch-between.js';
 
 export const CR_VERSION = 'v1alpha1';
 export const FIELD_MANAGER = 'clusterext';
@@ -34,9 +36,9 @@ export interface CustomResource<Spec = Record<string, unknown>, Status = Record<
 }
 
 /**
- * Reads and writes clusterext custom resources in one namespace of the hub cluster. Spec changes
- * go through server-side apply (field manager `clusterext`), status through a merge patch of the
- * status subresource; both with their content types set explicitly.
+ * Reads and writes clusterext custom resources in one namespace of the hub cluster. Spec and status
+ * both go through server-side apply (field manager `clusterext`; the status through its
+ * subresource), with their content types set explicitly.
  */
 export class CrStore {
   constructor(
@@ -73,10 +75,26 @@ export class CrStore {
     return expectOk(res, `Applying ${kind} "${name}"`);
   }
 
-  async patchStatus<T>(kind: CrKind, name: string, status: T): Promise<void> {
-    const res = await this.kube.request({ method: 'PATCH', path: this.path(kind, name, 'status'), body: { status }, contentType: 'application/merge-patch+json' });
+  /**
+   * Makes the status exactly `status`. Server-side apply of the status subresource removes every
+   * field clusterext applied before and left out now (a merge patch would keep them: a stale
+   * pendingSince or failure count outliving its cause). Fields another manager owns survive an
+   * apply, e.g. those merge-patched by an older clusterext or by hand; when the stored status still
+   * differs, one merge patch removes them, so the next pass finds it equal and writes nothing.
+   */
+  async writeStatus<T>(kind: CrKind, name: string, status: T): Promise<void> {
+    const res = await this.kube.request<CustomResource<unknown, unknown>>({
+      method: 'PATCH',
+      path: `${this.path(kind, name, 'status')}?fieldManager=${FIELD_MANAGER}&force=true`,
+      body: { apiVersion: `${GROUP}/${CR_VERSION}`, kind, metadata: { name, namespace: this.namespace }, status },
+      contentType: 'application/apply-patch+yaml',
+    });
     if (res.status === 404) return;
-    expectOk(res, `Writing the status of ${kind} "${name}"`);
+    const stored = expectOk(res, `Writing the status of ${kind} "${name}"`).status;
+    if (canonicalJson(stored ?? {}) === canonicalJson(status)) return;
+    const patch = await this.kube.request({ method: 'PATCH', path: this.path(kind, name, 'status'), body: { status: mergePatchBetween(stored ?? {}, status) }, contentType: 'application/merge-patch+json' });
+    if (patch.status === 404) return;
+    expectOk(patch, `Removing stale status fields of ${kind} "${name}"`);
   }
 
   /** Merges `annotations` into the object's annotations. */

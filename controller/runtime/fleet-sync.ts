@@ -358,7 +358,7 @@ async function reconcileOne(input: {
           ? {}
           : {
               writeStatus: async (status: ExtensionStatus) => {
-                await deps.store.patchStatus('Extension', cr.metadata.name, status);
+                await deps.store.writeStatus('Extension', cr.metadata.name, status);
                 deps.metrics?.statusWrites.inc({ kind: 'Extension' });
                 progressWritten = true;
               },
@@ -382,13 +382,13 @@ async function reconcileOne(input: {
   const gone = r.after.kind === 'absent' || r.after.kind === 'removed';
   if (input.replacing) {
     if (gone) return { ready: false, helm, statusWritten: false, uninstalled: true, status: withoutRelease(r.status) };
-    await deps.store.patchStatus('Extension', cr.metadata.name, r.status);
+    await deps.store.writeStatus('Extension', cr.metadata.name, r.status);
     return { ready: false, helm, statusWritten: true, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
   }
   if (deleting && gone) {
     await deps.store.setFinalizers('Extension', cr.metadata.name, (cr.metadata.finalizers ?? []).filter((f) => f !== UNINSTALL_FINALIZER));
   } else if (r.writeStatus) {
-    await deps.store.patchStatus('Extension', cr.metadata.name, r.status);
+    await deps.store.writeStatus('Extension', cr.metadata.name, r.status);
     deps.metrics?.statusWrites.inc({ kind: 'Extension' });
     statusWritten = true;
   }
@@ -475,7 +475,7 @@ async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message
         { type: 'Stalled', status: 'True', observedGeneration: generation, lastTransitionTime: nowIso, reason, message },
       ],
     };
-    await deps.store.patchStatus('Extension', cr.metadata.name, status);
+    await deps.store.writeStatus('Extension', cr.metadata.name, status);
     await deps.events.record(cr, { type: 'Warning', reason, message });
   }
   return { ready: false, helm: false, statusWritten: !same };
@@ -499,7 +499,7 @@ async function writeOtherStatuses(input: {
   let writes = 0;
   const write = async (kind: 'ConnectedCluster' | 'ExtensionType' | 'ExtensionPolicy', name: string, previous: unknown, next: unknown) => {
     if (previous !== undefined && canonicalJson(previous) === canonicalJson(next)) return;
-    await deps.store.patchStatus(kind, name, next);
+    await deps.store.writeStatus(kind, name, next);
     deps.metrics?.statusWrites.inc({ kind });
     writes += 1;
   };
