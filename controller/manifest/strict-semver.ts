@@ -27,6 +27,22 @@ export function checkStrictSemver(version: string): SemverCheck {
 }
 
 /**
+ * Whether a strict SemVer version can also be compared: SemVer sets no limit on a numeric part,
+ * but version comparison here (npm `semver`) and in Helm (64-bit integers) does, so a part above
+ * 2^53 − 1 (e.g. `99999999999999999999.0.0`) cannot be ordered against other versions. Such a
+ * version is reported, never compared (comparing it throws).
+ */
+export function checkComparableSemver(version: string): SemverCheck {
+  const { core } = splitVersion(version);
+  for (const [i, part] of core.split('.').entries()) {
+    if (DIGITS.test(part) && !Number.isSafeInteger(Number(part))) {
+      return { ok: false, reason: `${CORE_PARTS[i] ?? 'part'} ${part} is larger than ${Number.MAX_SAFE_INTEGER}, the largest version number clusterext and Helm can compare` };
+    }
+  }
+  return { ok: true };
+}
+
+/**
  * A whole sentence for diagnostics and ignored chart versions:
  * `spec.version "1.0.029903" is not a strict SemVer 2.0.0 version: patch "029903" has a leading zero; did you mean 1.0.29903?`
  */

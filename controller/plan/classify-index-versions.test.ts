@@ -19,6 +19,16 @@ describe('classifyIndexVersions', () => {
     expect(result.unavailableReason).toBeUndefined();
   });
 
+  it('lists a strict version too large to compare as ignored, with the reason, instead of throwing', () => {
+    const index = { entries: { agent: [{ version: '99999999999999999999.0.0' }, { version: '1.2.0' }, { version: '1.9007199254740993.0' }, { version: '9007199254740991.0.0' }] } };
+    const result = classifyIndexVersions(index, 'agent');
+    expect(result.versions).toEqual(['9007199254740991.0.0', '1.2.0']);
+    expect(result.ignored).toEqual([
+      { version: '1.9007199254740993.0', reason: expect.stringMatching(/^It cannot be compared with other versions: minor 9007199254740993 is larger than 9007199254740991/) },
+      { version: '99999999999999999999.0.0', reason: expect.stringMatching(/major 99999999999999999999 is larger than 9007199254740991.*\.$/) },
+    ]);
+  });
+
   it('lists entries without a version string as ignored', () => {
     const result = classifyIndexVersions({ entries: { agent: [{ version: 3 }, {}, { version: '1.0.0' }] } }, 'agent');
     expect(result.versions).toEqual(['1.0.0']);

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { checkStrictSemver } from '../manifest/strict-semver.js';
+import { checkComparableSemver, checkStrictSemver } from '../manifest/strict-semver.js';
 import type { ChartVersions, IgnoredVersion } from './chart-catalog.js';
 
 /** The part of a parsed Helm repository `index.yaml` this stage reads. */
@@ -10,7 +10,9 @@ export interface ChartIndex {
 /**
  * Splits the versions a Helm index lists for `chartName` into strict-SemVer versions (newest first)
  * and ignored ones with the reason (DESIGN.md §1: a version such as `1.0.029903` is listed as
- * ignored, never silently dropped). A chart the index does not list yields `unavailableReason`.
+ * ignored, never silently dropped), and so is a strict version too large to compare
+ * (`99999999999999999999.0.0`), rather than failing every pass. A chart the index does not list
+ * yields `unavailableReason`.
  */
 export function classifyIndexVersions(index: ChartIndex, chartName: string): ChartVersions {
   const entries = index.entries !== null && typeof index.entries === 'object' && Object.hasOwn(index.entries, chartName) ? index.entries[chartName] : undefined;
@@ -27,13 +29,20 @@ export function classifyIndexVersions(index: ChartIndex, chartName: string): Cha
       continue;
     }
     const check = checkStrictSemver(version);
-    if (check.ok) valid.add(version);
-    else if (!ignored.has(version)) ignored.set(version, { version, reason: `It is not a strict SemVer 2.0.0 version: ${check.reason}${/[.?!]$/.test(check.reason) ? '' : '.'}` });
+    const comparable = check.ok ? checkComparableSemver(version) : check;
+    if (check.ok && comparable.ok) valid.add(version);
+    else if (ignored.has(version)) continue;
+    else if (!check.ok) ignored.set(version, { version, reason: `It is not a strict SemVer 2.0.0 version: ${sentence(check.reason)}` });
+    else if (!comparable.ok) ignored.set(version, { version, reason: `It cannot be compared with other versions: ${sentence(comparable.reason)}` });
   }
   return {
     versions: [...valid].sort(semver.rcompare),
     ignored: [...ignored.values()].sort((a, b) => compareStrings(a.version, b.version)),
   };
+}
+
+function sentence(reason: string): string {
+  return `${reason}${/[.?!]$/.test(reason) ? '' : '.'}`;
 }
 
 function compareStrings(a: string, b: string): number {
