@@ -294,6 +294,7 @@ export const STATUS_SCHEMAS: Readonly<Record<CrdKind, OpenApiSchema>> = {
           timeout: text('How long helm was given, hooks and readiness included (e.g. 5m).'),
         },
       },
+      lastHandledReconcileAt: text('The value of the clusterext.io/requested-at annotation last acted on.'),
       observedGeneration,
       conditions,
     },

@@ -42,12 +42,16 @@ describe('decideAction', () => {
     expect(decideAction({ kind: 'failed', release: failedInstall, reason: 'r' }, ctx())).toMatchObject({ action: 'uninstall', reason: 'RemediateFailedInstall' });
   });
 
-  it('remediates without backoff, one attempt beyond the retry budget and no further', () => {
+  it('remediates without backoff within the retry budget; past it, a failed remediation waits for the long backoff', () => {
     const failed: ReleaseState = { kind: 'failed', release: observedRelease({ status: 'failed' }), reason: 'r' };
     const justFailed = { lastFailureTime: NOW.toISOString() };
     expect(decideAction(failed, ctx({ retry: { failures: 1, ...justFailed } })).action).toBe('rollback');
     expect(decideAction(failed, ctx({ retry: { failures: 3, ...justFailed } })).action).toBe('rollback');
-    expect(decideAction(failed, ctx({ retry: { failures: 4, ...justFailed } }))).toMatchObject({ action: 'none', reason: 'RetriesExhausted' });
+    // A failing rollback cannot loop: 4 failures, the last one not an upgrade's → 10 min (5 min × 2).
+    expect(decideAction(failed, ctx({ retry: { failures: 4, ...justFailed } }))).toMatchObject({ action: 'wait', reason: 'RetriesExhausted', requeueAfterMs: 600_000 });
+    expect(decideAction(failed, ctx({ retry: { failures: 4, lastFailureTime: '2025-01-01T00:00:00.000Z' } })).action).toBe('rollback');
+    // An upgrade that failed on the long backoff is rolled back at once.
+    expect(decideAction(failed, ctx({ retry: { failures: 4, ...justFailed, installOrUpgradeFailed: true } })).action).toBe('rollback');
   });
 
   it('waits out an exponential backoff after failures, then retries', () => {
@@ -59,9 +63,15 @@ describe('decideAction', () => {
     expect(decideAction({ kind: 'absent', reason: 'r' }, ctx({ retry, now: new Date('2025-01-01T00:10:15.000Z') }))).toMatchObject({ action: 'install' });
   });
 
-  it('stops installing and upgrading once the retries are used up', () => {
-    const retry = { failures: 3, lastFailureTime: '2025-01-01T00:00:00.000Z' };
-    expect(decideAction({ kind: 'out-of-sync', release, differences: [], reason: 'r' }, ctx({ retry }))).toMatchObject({ action: 'none', reason: 'RetriesExhausted' });
-    expect(decideAction({ kind: 'absent', reason: 'r' }, ctx({ retry }))).toMatchObject({ action: 'none', reason: 'RetriesExhausted' });
+  it('once the retries are used up, tries again on the long backoff: 5 min doubling up to 1 h', () => {
+    const outOfSync: ReleaseState = { kind: 'out-of-sync', release, differences: [], reason: 'r' };
+    const retry = { failures: 3, lastFailureTime: '2025-01-01T00:08:00.000Z' };
+    expect(decideAction(outOfSync, ctx({ retry }))).toMatchObject({ action: 'wait', reason: 'RetriesExhausted', requeueAfterMs: 180_000 });
+    expect(decideAction({ kind: 'absent', reason: 'r' }, ctx({ retry }))).toMatchObject({ action: 'wait', reason: 'RetriesExhausted' });
+    const due = new Date('2025-01-01T00:13:00.000Z');
+    expect(decideAction(outOfSync, ctx({ retry, now: due }))).toMatchObject({ action: 'upgrade' });
+    expect(decideAction({ kind: 'absent', reason: 'r' }, ctx({ retry, now: due }))).toMatchObject({ action: 'install' });
+    const delays = [3, 4, 5, 6, 7, 20].map((failures) => (decideAction(outOfSync, ctx({ retry: { failures, lastFailureTime: NOW.toISOString() } })) as { requeueAfterMs: number }).requeueAfterMs / 60_000);
+    expect(delays).toEqual([5, 10, 20, 40, 60, 60]);
   });
 });

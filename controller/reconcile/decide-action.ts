@@ -1,5 +1,5 @@
 import type { ReleaseState } from './release-state.js';
-import { backoffDelayMs, type RetryPolicy, type RetryState } from './retry-policy.js';
+import { backoffDelayMs, exhaustedDelayMs, type RetryPolicy, type RetryState } from './retry-policy.js';
 
 export type ActionKind = 'install' | 'upgrade' | 'uninstall' | 'unlock' | 'rollback' | 'wait' | 'none';
 
@@ -51,9 +51,12 @@ export interface DecideContext {
  * follows; the caller observes again before deciding the next one.
  *
  * Remediation (rollback of a failed upgrade, uninstall of a failed install) runs without backoff:
- * it restores the last working revision, which is wanted whatever happens next; it gets one attempt
- * more than the retry budget so a rollback after the last failed upgrade still happens, and no more
- * so a failing rollback cannot loop.
+ * it restores the last working revision, which is wanted whatever happens next. Once the retries
+ * are exhausted, a failed remediation is retried on the long backoff only, so a failing rollback
+ * cannot loop; a failed install or upgrade (a retry on the long backoff) is still remediated at once.
+ *
+ * Exhausted retries are not the end: installs and upgrades are tried again on the long backoff
+ * (`exhaustedDelayMs`), and the release stays Stalled (RetriesExhausted) in between.
  */
 export function decideAction(state: ReleaseState, ctx: DecideContext): ReleaseAction {
   switch (state.kind) {
@@ -76,7 +79,10 @@ export function decideAction(state: ReleaseState, ctx: DecideContext): ReleaseAc
         ? { action: 'unlock', revision: state.release.revision, reason: 'PendingReleaseStuck', message: state.reason }
         : { action: 'wait', requeueAfterMs: ctx.recheckAfterMs, reason: 'ReleaseLocked', message: state.reason };
     case 'failed': {
-      if (ctx.retry.failures > ctx.policy.maxRetries) return retriesExhausted(state.reason, ctx);
+      if (ctx.retry.failures > ctx.policy.maxRetries && !ctx.retry.installOrUpgradeFailed) {
+        const waiting = retriesExhausted(state.reason, ctx);
+        if (waiting) return waiting;
+      }
       const target = state.release.previousDeployedRevision;
       return target !== undefined
         ? { action: 'rollback', toRevision: target, reason: 'RemediateFailedUpgrade', message: `${state.reason} Rolling back to revision ${target}.` }
@@ -84,7 +90,13 @@ export function decideAction(state: ReleaseState, ctx: DecideContext): ReleaseAc
     }
     case 'absent':
     case 'out-of-sync': {
-      if (ctx.retry.failures >= ctx.policy.maxRetries) return retriesExhausted(state.reason, ctx);
+      if (ctx.retry.failures >= ctx.policy.maxRetries) {
+        const waiting = retriesExhausted(state.reason, ctx);
+        if (waiting) return waiting;
+        return state.kind === 'absent'
+          ? { action: 'install', reason: 'ReleaseAbsent', message: `${state.reason} Trying again after ${ctx.retry.failures} failed attempts.` }
+          : { action: 'upgrade', reason: 'ConfigChanged', message: `${state.reason} Trying again after ${ctx.retry.failures} failed attempts.` };
+      }
       const waitMs = remainingBackoffMs(ctx);
       if (waitMs > 0) {
         return { action: 'wait', requeueAfterMs: waitMs, reason: 'RetryBackoff', message: `${state.reason} Retrying after ${ctx.retry.failures} failed attempt(s) in ${Math.ceil(waitMs / 1000)}s.` };
@@ -96,8 +108,18 @@ export function decideAction(state: ReleaseState, ctx: DecideContext): ReleaseAc
   }
 }
 
-function retriesExhausted(reason: string, ctx: DecideContext): ReleaseAction {
-  return { action: 'none', reason: 'RetriesExhausted', message: `${reason} ${ctx.retry.failures} attempts failed; waiting for the Extension to change.` };
+/** A wait until the long backoff is over, or undefined when it is (the caller tries again). */
+function retriesExhausted(reason: string, ctx: DecideContext): ReleaseAction | undefined {
+  const due = exhaustedRetryDue(ctx.retry, ctx.policy);
+  const waitMs = due === undefined ? 0 : due.getTime() - ctx.now.getTime();
+  if (waitMs <= 0) return undefined;
+  return { action: 'wait', requeueAfterMs: waitMs, reason: 'RetriesExhausted', message: `${reason} ${ctx.retry.failures} attempts failed; trying again at ${due!.toISOString()}.` };
+}
+
+/** When the next attempt after exhausted retries is due; undefined without a recorded failure time. */
+export function exhaustedRetryDue(retry: RetryState, policy: RetryPolicy): Date | undefined {
+  if (retry.lastFailureTime === undefined) return undefined;
+  return new Date(Date.parse(retry.lastFailureTime) + exhaustedDelayMs(retry.failures, policy));
 }
 
 function remainingBackoffMs(ctx: DecideContext): number {

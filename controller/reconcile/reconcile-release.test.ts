@@ -205,15 +205,35 @@ describe('reconcileRelease', () => {
     expect((await h.run()).action.action).toBe('rollback');
 
     const stalled = await h.run();
-    expect(stalled.action).toMatchObject({ action: 'none', reason: 'RetriesExhausted' });
+    expect(stalled.action).toMatchObject({ action: 'wait', reason: 'RetriesExhausted' });
     expect(stalled.status.provisioningState).toBe('Failed');
     expect(findCondition(stalled.status.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
     expect(ready(stalled.status)).toMatchObject({ status: 'False', reason: 'RetriesExhausted' });
-    expect(stalled.requeueAfterMs).toBeUndefined();
-    h.clock.advance(3_600_000);
+    // The long backoff: 5 minutes after the second (last quick) failure, at 00:00:10.
+    expect(ready(stalled.status)?.message).toContain('the next attempt is at 2025-01-01T00:05:10.000Z');
+    expect(stalled.requeueAfterMs).toBe(300_000);
+    h.clock.advance(60_000);
     const callsWhenStalled = h.world.calls.length;
     expect((await h.run()).result).toBe('unchanged');
     expect(h.world.calls.length).toBe(callsWhenStalled);
+
+    // Stalled is not forever: when the long backoff is over the upgrade is tried again, and a
+    // failure is remediated at once, then waits twice as long.
+    h.clock.advance(240_000);
+    h.world.failNext = 'chart repository still down';
+    expect((await h.run()).action.action).toBe('upgrade');
+    expect((await h.run()).action.action).toBe('rollback');
+    const longer = await h.run();
+    expect(longer.action).toMatchObject({ action: 'wait', reason: 'RetriesExhausted', requeueAfterMs: 600_000 });
+    expect(longer.status.failures).toBe(3);
+
+    // An operator asks for an attempt now: it runs past the backoff, and the request is recorded.
+    h.set({ requestedAt: '2025-01-01T00:06:00Z' });
+    const requested = await h.run();
+    expect(requested.action.action).toBe('upgrade');
+    expect(requested.status).toMatchObject({ provisioningState: 'Succeeded', installedVersion: '1.3.0', lastHandledReconcileAt: '2025-01-01T00:06:00Z' });
+    expect(requested.status.failures).toBeUndefined();
+    expect((await h.run()).result).toBe('unchanged');
 
     // A new desired configuration earns a fresh set of attempts.
     h.set({ desired: desiredRelease({ configDigest: 'c'.repeat(64), version: { kind: 'pinned', version: '1.3.1' } }), sourceRevision: 'rev-3' });

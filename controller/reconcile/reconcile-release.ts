@@ -9,7 +9,7 @@ import { act, type ActPorts } from './act.js';
 import type { RequirementsResult } from './check-requirements.js';
 import type { Clock } from './clock.js';
 import type { ClusterFacts } from './cluster-facts.js';
-import { decideAction, type ReleaseAction } from './decide-action.js';
+import { decideAction, exhaustedRetryDue, type ReleaseAction } from './decide-action.js';
 import { formatUnreadyObjects, type ReleaseObject } from './object-readiness.js';
 import type { ObservedRelease } from './observed-release.js';
 import type { HelmTarget, ReleaseStoragePort, WaitStrategy } from './release-ports.js';
@@ -62,6 +62,11 @@ export interface ReconcileReleaseInput {
   target: HelmTarget;
   policy?: Partial<ReconcilePolicy>;
   drift?: { drifted: boolean; summary: string };
+  /**
+   * The Extension's `clusterext.io/requested-at` annotation. A value the previous status has not
+   * handled yet clears the failure count, so the release is tried now, past any backoff.
+   */
+  requestedAt?: string;
 }
 
 export interface ReconcileReleasePorts extends ActPorts {
@@ -110,7 +115,10 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
   const policy: ReconcilePolicy = { ...DEFAULT_RECONCILE_POLICY, ...input.policy };
   const { desired } = input;
   const now = ports.clock.now();
-  let retry = retryStateFor(input.previousStatus, desired.configDigest);
+  const previousReason = input.previousStatus ? findCondition(input.previousStatus.conditions, 'Reconciling')?.reason : undefined;
+  let retry = retryStateFor(input.previousStatus, desired.configDigest, previousReason === 'InstallFailed' || previousReason === 'UpgradeFailed');
+  const newRequest = input.requestedAt !== undefined && input.requestedAt !== input.previousStatus?.lastHandledReconcileAt;
+  if (newRequest) retry = { failures: 0 };
 
   let cluster = input.cluster;
   const first = await observe(cluster, ports.storage);
@@ -130,6 +138,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     desiredConfigDigest: desired.configDigest,
     ...(input.drift ? { drift: input.drift } : {}),
     pendingTimeoutMs: policy.pendingTimeoutMs,
+    ...(input.requestedAt !== undefined ? { lastHandledReconcileAt: input.requestedAt } : {}),
   };
   let observed = first.observed;
   let after = before;
@@ -172,7 +181,12 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     } catch (err) {
       performed = true;
       error = await explainFailure(action, asClusterextError(err), ports.releaseObjects);
-      retry = { failures: retry.failures + 1, lastFailureTime: now.toISOString(), lastFailureMessage: error.message };
+      retry = {
+        failures: retry.failures + 1,
+        lastFailureTime: now.toISOString(),
+        lastFailureMessage: error.message,
+        ...(action.action === 'install' || action.action === 'upgrade' ? { installOrUpgradeFailed: true } : {}),
+      };
     }
     const second = await observe(cluster, ports.storage);
     cluster = second.cluster;
@@ -195,6 +209,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     ...(previousSuccess ? { previousSuccess } : {}),
     ...(previousFailure ? { previousFailure } : {}),
     ...(retry.lastFailureMessage ? { lastFailureMessage: retry.lastFailureMessage } : {}),
+    ...(next.reason === 'RetriesExhausted' ? { retryAt: exhaustedRetryDue(retry, policy.retry)?.toISOString() } : {}),
   });
   const status = buildExtensionStatus({
     ...statusBase,

@@ -59,6 +59,8 @@ export interface OutcomeInput {
   previousFailure?: { reason: ConditionReason; message: string };
   /** The last recorded failure of this configuration, for the message when retries run out. */
   lastFailureMessage?: string;
+  /** When retries have run out: when the next attempt on the long backoff is due (RFC 3339). */
+  retryAt?: string;
 }
 
 /** Maps the result of one reconcile to the reason and message its status conditions carry. */
@@ -68,7 +70,7 @@ export function summarizeOutcome(input: OutcomeInput): StatusOutcome {
     return { phase: 'unreachable', reason: 'ClusterUnreachable', message: formatClusterUnreachable(input.cluster, after.reason) };
   }
   if (next.reason === 'RetriesExhausted') {
-    return { phase: 'stalled', reason: 'RetriesExhausted', message: formatRetriesExhausted(release, input.failures, input.error?.message ?? input.lastFailureMessage) };
+    return { phase: 'stalled', reason: 'RetriesExhausted', message: formatRetriesExhausted(release, input.failures, input.retryAt, input.error?.message ?? input.lastFailureMessage) };
   }
   if (input.error && performed.action !== 'wait' && performed.action !== 'none') {
     const retry =

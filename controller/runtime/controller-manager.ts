@@ -9,6 +9,7 @@ import type { HelmPort } from '../reconcile/release-ports.js';
 import { loadChartCatalog, type ChartIndexReader } from '../source/chart-index.js';
 import { fetchGitSource } from '../source/git-source.js';
 import { canonicalJson } from '../plan/config-digest.js';
+import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import type { Clock } from './clock.js';
 import { createClusterConnector, type ClusterConnector } from './cluster-connector.js';
 import { CrStore } from './cr-store.js';
@@ -23,11 +24,7 @@ import { releaseOrphans } from './release-orphans.js';
 import { createSecretReader, type SecretReader } from './secret-reader.js';
 
 export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
-/**
- * Set on an ExtensionRepository (by a webhook on any replica, or by hand) to ask for a fetch now:
- * `kubectl annotate extensionrepository fleet clusterext.io/requested-at="$(date -Is)" --overwrite`.
- */
-export const REQUESTED_AT_ANNOTATION = 'clusterext.io/requested-at';
+export { REQUESTED_AT_ANNOTATION };
 
 export interface ControllerManagerOptions {
   hub: KubeRest;

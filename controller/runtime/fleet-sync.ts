@@ -21,6 +21,7 @@ import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
 import { findCondition, type ConditionReason } from '../status/condition.js';
+import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import { holdForBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
 import type { ClusterConnection, ClusterConnector } from './cluster-connector.js';
 import type { CrStore, CustomResource } from './cr-store.js';
@@ -346,6 +347,7 @@ async function reconcileOne(input: {
         ...(protectedValues ? { protectedValues } : {}),
         target: { kubeconfig: client?.kubeconfig ?? '' },
         policy: deps.options.reconcilePolicy,
+        ...(cr.metadata.annotations?.[REQUESTED_AT_ANNOTATION] !== undefined ? { requestedAt: cr.metadata.annotations[REQUESTED_AT_ANNOTATION] } : {}),
       },
       {
         helm: deps.helm,

@@ -1,3 +1,5 @@
+import { REQUESTED_AT_ANNOTATION } from './requested-at-annotation.js';
+
 /**
  * The messages of Extension conditions and events, one named function per situation, so the same
  * situation always reads the same way. Inputs are names, versions, revisions and error texts that
@@ -44,12 +46,13 @@ export function formatRetryScheduled(failures: number, maxRetries: number, delay
 }
 
 export function formatNoRetriesLeft(failures: number): string {
-  return `That was attempt ${failures}, the last one; only remediation (rollback or uninstall) follows.`;
+  return `That was attempt ${failures}; the quick retries are used up, so after any remediation (rollback or uninstall) the next attempts follow on the long backoff.`;
 }
 
-export function formatRetriesExhausted(r: ReleaseRef, failures: number, lastError?: string): string {
+export function formatRetriesExhausted(r: ReleaseRef, failures: number, retryAt: string | undefined, lastError?: string): string {
   const tail = lastError ? ` The last error was: ${lastError}` : '';
-  return `Gave up on release ${ref(r)} after ${failures} failed attempts; change the Extension or its settings to try again.${tail}`;
+  const when = retryAt ? `the next attempt is at ${retryAt}` : 'the next attempt follows on the long backoff';
+  return `Release ${ref(r)} failed ${failures} attempts in a row; ${when}. Change the Extension, or annotate it with ${REQUESTED_AT_ANNOTATION}=<now> to try now.${tail}`;
 }
 
 export function formatReleaseLocked(r: ReleaseRef, status: string, revision: number): string {

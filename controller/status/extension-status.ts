@@ -49,6 +49,8 @@ export interface ExtensionStatus {
   /** While Pending on an unreachable cluster: since when. */
   pendingSince?: string;
   lastOperation?: OperationRecord;
+  /** The value of the Extension's `clusterext.io/requested-at` annotation last acted on. */
+  lastHandledReconcileAt?: string;
   observedGeneration: number;
   conditions: Condition[];
 }
@@ -86,6 +88,8 @@ export interface ExtensionStatusInput {
    * lastOperation is kept.
    */
   startedOperation?: OperationRecord;
+  /** The requested-at annotation acted on in this reconcile; when absent the previous value is kept. */
+  lastHandledReconcileAt?: string;
 }
 
 /**
@@ -147,6 +151,8 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
   if (provisioning.pendingSince !== undefined) status.pendingSince = provisioning.pendingSince;
   const lastOperation = input.startedOperation ?? previous?.lastOperation;
   if (lastOperation !== undefined) status.lastOperation = { ...lastOperation };
+  const lastHandledReconcileAt = input.lastHandledReconcileAt ?? previous?.lastHandledReconcileAt;
+  if (lastHandledReconcileAt !== undefined) status.lastHandledReconcileAt = lastHandledReconcileAt;
   return status;
 }
 
