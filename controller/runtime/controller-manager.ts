@@ -14,10 +14,10 @@ import type { Clock } from './clock.js';
 import { createClusterConnector, type ClusterConnector } from './cluster-connector.js';
 import { CrStore } from './cr-store.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';
-import { syncFleet, type FleetSyncOptions, type FleetSyncResult, type RepositoryCr } from './fleet-sync.js';
+import { syncFleet, type ExtensionSummary, type FleetSyncOptions, type FleetSyncResult, type RepositoryCr } from './fleet-sync.js';
 import { expectOk, type KubeRest } from './kube-rest.js';
 import type { Logger } from './logger.js';
-import type { ControllerMetrics } from './metrics.js';
+import { recordFleetMetrics, type ControllerMetrics } from './metrics.js';
 import { buildRepositoryStatus, type ExtensionRepositoryStatus } from './repository-status.js';
 import { RepositorySync, type RepositorySyncPorts } from './repository-sync.js';
 import { releaseOrphans } from './release-orphans.js';
@@ -124,10 +124,12 @@ export class ControllerManager {
     const repos = await this.store.list<RepositoryCr['spec'], ExtensionRepositoryStatus>('ExtensionRepository');
     const listed = new Set(repos.map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
     for (const key of this.catalogCache.keys()) if (!listed.has(key)) this.catalogCache.delete(key);
+    const extensions: ExtensionSummary[] = [];
+    const applied = new Map<string, string>();
     for (const repo of repos) {
       summary.repositories += 1;
       const typed = repo as RepositoryCr & { status?: ExtensionRepositoryStatus };
-      let result: FleetSyncResult;
+      let result: FleetSyncResult & { appliedRevision?: string };
       try {
         result = await this.syncRepository(typed, hmacKey);
       } catch (err) {
@@ -135,6 +137,8 @@ export class ControllerManager {
         // gets a condition and the pass goes on with the next one.
         result = await this.reportSyncFailure(typed, err);
       }
+      extensions.push(...result.extensions);
+      if (result.appliedRevision) applied.set(repo.metadata.name, result.appliedRevision);
       summary.releases += result.releases;
       summary.ready += result.ready;
       summary.helmActions += result.helmActions;
@@ -142,6 +146,7 @@ export class ControllerManager {
       if (result.requeueAfterMs !== undefined) summary.requeueAfterMs = Math.min(summary.requeueAfterMs ?? Infinity, result.requeueAfterMs);
     }
     await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
+    if (this.options.metrics) recordFleetMetrics(this.options.metrics, { extensions, appliedRevisions: applied });
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
     this.firstPassDone = true;
     return summary;
@@ -230,10 +235,11 @@ export class ControllerManager {
     this.connector.close();
   }
 
-  private async syncRepository(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey: Uint8Array): Promise<FleetSyncResult> {
+  /** Syncs one repository; `appliedRevision` is the revision in force after it. */
+  private async syncRepository(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey: Uint8Array): Promise<FleetSyncResult & { appliedRevision?: string }> {
     const key = `${repo.metadata.namespace}/${repo.metadata.name}`;
     const log = this.options.logger.child({ repository: repo.metadata.name });
-    const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
+    const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0, extensions: [] };
     let outcome;
     const requested = repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
     try {
@@ -278,8 +284,7 @@ export class ControllerManager {
       this.options.metrics?.statusWrites.inc({ kind: 'ExtensionRepository' });
       result = { ...result, statusWrites: result.statusWrites + 1 };
     }
-    if (good && !held) this.options.metrics?.repositoryRevision.set({ repository: repo.metadata.name, revision: good.commit }, 1);
-    return result;
+    return { ...result, ...(status.lastAppliedRevision ? { appliedRevision: status.lastAppliedRevision } : {}) };
   }
 
   /**
@@ -287,8 +292,9 @@ export class ControllerManager {
    * with reason SyncFailed. The revision is not recorded as applied, and nothing is uninstalled
    * for it: removals happen only inside a sync that got that far. Retried at the next pass.
    */
-  private async reportSyncFailure(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, err: unknown): Promise<FleetSyncResult> {
-    const result: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
+  private async reportSyncFailure(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, err: unknown): Promise<FleetSyncResult & { appliedRevision?: string }> {
+    const applied = repo.status?.lastAppliedRevision;
+    const result: FleetSyncResult & { appliedRevision?: string } = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0, extensions: [], ...(applied ? { appliedRevision: applied } : {}) };
     const log = this.options.logger.child({ repository: repo.metadata.name });
     const why = describeSyncError(err);
     log.error({ err: why }, 'repository sync failed; the other repositories go on');

@@ -20,6 +20,7 @@ import { reconcileRelease, type ReconcilePolicy, type ReconcileReleaseResult } f
 import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js';
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
+import type { ProvisioningState } from '../status/provisioning-state.js';
 import { findCondition, type ConditionReason } from '../status/condition.js';
 import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import { holdForBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
@@ -78,6 +79,14 @@ export interface FleetSyncResult {
   ready: number;
   helmActions: number;
   statusWrites: number;
+  /** Each Extension reconciled in this sync, as its status now says (for the metrics). */
+  extensions: ExtensionSummary[];
+}
+
+export interface ExtensionSummary {
+  cluster: string;
+  ready: boolean;
+  provisioningState: ProvisioningState;
 }
 
 /**
@@ -91,7 +100,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const repoName = repository.metadata.name;
   const revision = good.commit;
   const now = deps.clock.now();
-  const result: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0 };
+  const result: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0, extensions: [] };
   const selector = `${REPOSITORY_LABEL}=${repoName}`;
 
   const [existingExtensions, connections, { catalog, warnings }] = await Promise.all([
@@ -164,6 +173,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
     if (o.ready) result.ready += 1;
     if (o.helm) result.helmActions += 1;
     if (o.statusWritten) result.statusWrites += 1;
+    result.extensions.push({ cluster: o.cluster, ready: o.ready, provisioningState: o.provisioningState });
     if (o.requeueAfterMs !== undefined) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, o.requeueAfterMs);
   }
 
@@ -240,6 +250,8 @@ function installedExtensionsByCluster(crs: readonly ExtensionCr[], fleet: Fleet)
 }
 
 interface OneOutcome {
+  cluster: string;
+  provisioningState: ProvisioningState;
   ready: boolean;
   /** A helm operation ran (for a reinstall, either of its two). */
   helm: boolean;
@@ -383,9 +395,10 @@ async function reconcileOne(input: {
   let statusWritten = progressWritten;
   const gone = r.after.kind === 'absent' || r.after.kind === 'removed';
   if (input.replacing) {
-    if (gone) return { ready: false, helm, statusWritten: false, uninstalled: true, status: withoutRelease(r.status) };
+    const summary = { cluster: cr.spec.clusterName, provisioningState: r.status.provisioningState };
+    if (gone) return { ...summary, ready: false, helm, statusWritten: false, uninstalled: true, status: withoutRelease(r.status) };
     await deps.store.writeStatus('Extension', cr.metadata.name, r.status);
-    return { ready: false, helm, statusWritten: true, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+    return { ...summary, ready: false, helm, statusWritten: true, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
   }
   if (deleting && gone) {
     await deps.store.setFinalizers('Extension', cr.metadata.name, (cr.metadata.finalizers ?? []).filter((f) => f !== UNINSTALL_FINALIZER));
@@ -395,7 +408,7 @@ async function reconcileOne(input: {
     statusWritten = true;
   }
   const ready = findCondition(r.status.conditions, 'Ready')?.status === 'True';
-  return { ready, helm: helm || replacedWithHelm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+  return { cluster: cr.spec.clusterName, provisioningState: r.status.provisioningState, ready, helm: helm || replacedWithHelm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
 }
 
 /**
@@ -480,7 +493,7 @@ async function failBeforeReconcile(cr: ExtensionCr, deps: FleetSyncDeps, message
     await deps.store.writeStatus('Extension', cr.metadata.name, status);
     await deps.events.record(cr, { type: 'Warning', reason, message });
   }
-  return { ready: false, helm: false, statusWritten: !same };
+  return { cluster: cr.spec.clusterName, provisioningState: 'Failed', ready: false, helm: false, statusWritten: !same };
 }
 
 async function writeOtherStatuses(input: {

@@ -40,9 +40,15 @@ export function createControllerMetrics() {
       labelNames: ['cluster'] as const,
       registers: [registry],
     }),
+    extensions: new Gauge({
+      name: 'clusterext_extensions',
+      help: 'Extensions by cluster and provisioningState.',
+      labelNames: ['cluster', 'state'] as const,
+      registers: [registry],
+    }),
     repositoryRevision: new Gauge({
       name: 'clusterext_repository_info',
-      help: 'The applied revision of each ExtensionRepository (value 1).',
+      help: 'The applied revision of each ExtensionRepository (value 1; one series per repository).',
       labelNames: ['repository', 'revision'] as const,
       registers: [registry],
     }),
@@ -50,3 +56,22 @@ export function createControllerMetrics() {
 }
 
 export type ControllerMetrics = ReturnType<typeof createControllerMetrics>;
+
+/**
+ * Sets the fleet gauges from what one whole pass computed. Every series is rebuilt, so a cluster
+ * that has no Extension left, or a repository's previous revision, does not linger at its old
+ * value. Runs without awaiting, so a scrape never sees the gauges half rebuilt.
+ */
+export function recordFleetMetrics(
+  metrics: ControllerMetrics,
+  pass: { extensions: readonly { cluster: string; ready: boolean; provisioningState: string }[]; appliedRevisions: ReadonlyMap<string, string> },
+): void {
+  metrics.extensionsReady.reset();
+  metrics.extensions.reset();
+  for (const e of pass.extensions) {
+    metrics.extensionsReady.inc({ cluster: e.cluster }, e.ready ? 1 : 0);
+    metrics.extensions.inc({ cluster: e.cluster, state: e.provisioningState });
+  }
+  metrics.repositoryRevision.reset();
+  for (const [repository, revision] of pass.appliedRevisions) metrics.repositoryRevision.set({ repository, revision }, 1);
+}
