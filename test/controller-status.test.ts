@@ -1,0 +1,248 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
+import type { KubeRest } from '../controller/cluster/kube-client.js';
+import { HelmCli } from '../controller/helm/helm-cli.js';
+import { createNodeExec } from '../controller/helm/node-exec.js';
+import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { sampleChartPath } from '../controller/local/sample-chart-path.js';
+import { toolPath } from '../controller/local/tool-path.js';
+import { systemClock, type Clock } from '../controller/runtime/clock.js';
+import { ControllerManager, type PassSummary } from '../controller/runtime/controller-manager.js';
+import type { CrStore, CustomResource } from '../controller/runtime/cr-store.js';
+import { startHealthServer } from '../controller/runtime/health-server.js';
+import { createControllerMetrics } from '../controller/runtime/metrics.js';
+import type { Logger } from '../controller/runtime/logger.js';
+import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
+import type { ExtensionStatus } from '../controller/status/extension-status.js';
+import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { helmEnv, startTestFleet } from './support/test-fleet.js';
+
+const HOUR = 3_600_000;
+const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent };
+
+/** Settings of the one Extension; a ConfigMap key with a space makes the API server reject an upgrade. */
+const GOOD = 'data.greeting: hi';
+const GOOD_TOO = 'data.greeting: hello';
+const BAD = 'data.greeting: hi, "data.bad key": oops';
+
+function fleetFiles(charts: string, settings: string): Record<string, string> {
+  return {
+    'fleet/fleet.yaml': `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: config}
+spec:
+  chart: {repository: "${charts}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: config-system
+  releaseTrains: {stable: {}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: ConnectedCluster
+metadata: {name: local-1}
+spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
+---
+apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: cfg}
+spec:
+  clusterName: local-1
+  extensionType: config
+  scope: cluster
+  configurationSettings: {${settings}}
+`,
+  };
+}
+
+/**
+ * Status is exactly what was computed (DESIGN.md §3), on the real API server: each consequence a
+ * merge-patched status had is reproduced here, and the long retry backoff, the requested-at
+ * annotation and the fleet metrics are checked against the CRs. The controller's clock can be moved
+ * forward, so "an outage days ago" and "an hour later" take no time.
+ */
+describe('status, retries and metrics against a real API server and helm', () => {
+  let fleet: LocalFleet;
+  let hub: KubeRest;
+  let store: CrStore;
+  let manager: ControllerManager;
+  let workDir: string;
+  let health: { url: string; close(): Promise<void> };
+  let offsetMs = 0;
+  const clock: Clock = { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
+  const helmProcesses = createNodeExec();
+  const metrics = createControllerMetrics();
+
+  const push = (settings: string, message: string) => fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, settings), message });
+  const cfg = async () => (await store.get<Record<string, unknown>, ExtensionStatus>('Extension', 'local-1.cfg')) as CustomResource<Record<string, unknown>, ExtensionStatus>;
+  const condition = (status: ExtensionStatus | undefined, type: string) => status?.conditions.find((c) => c.type === type);
+
+  async function settle(max = 8): Promise<PassSummary[]> {
+    const passes: PassSummary[] = [];
+    for (let i = 0; i < max; i++) {
+      const pass = await manager.runOnce();
+      passes.push(pass);
+      if (pass.helmActions === 0 && pass.statusWrites === 0) return passes;
+    }
+    return passes;
+  }
+
+  async function setKubeconfigSecret(present: boolean): Promise<void> {
+    const path = `/api/v1/namespaces/${HUB_NAMESPACE}/secrets`;
+    if (present) {
+      await hub.request({ method: 'POST', path, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'local-1-kubeconfig' }, stringData: { kubeconfig: fleet.clusters[0]!.kubeconfig } } });
+    } else {
+      await hub.request({ method: 'DELETE', path: `${path}/local-1-kubeconfig` });
+    }
+  }
+
+  beforeAll(async () => {
+    fleet = await startTestFleet({ clusters: 1 });
+    workDir = mkdtempSync(join(tmpdir(), 'clusterext-status-test-'));
+    await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
+    const seed = join(workDir, 'seed');
+    mkdirSync(join(seed, 'fleet'), { recursive: true });
+    for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, GOOD))) writeFileSync(join(seed, path), content);
+    await fleet.git.createRepository('fleet', seed);
+    ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms' }));
+    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+    manager = new ControllerManager({
+      hub,
+      namespace: HUB_NAMESPACE,
+      cacheDir: join(workDir, 'cache'),
+      helm: new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env }),
+      chartIndex: createHttpChartIndexReader(),
+      clock,
+      logger: silent,
+      metrics,
+      fleet: {
+        concurrency: 2,
+        clusterConcurrency: 2,
+        maxUninstallShare: 1,
+        contactIntervalMs: 24 * HOUR,
+        // One quick retry, then the long backoff of an hour: the test moves the clock past it.
+        reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, pendingTimeoutMs: HOUR, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, exhaustedBaseDelayMs: HOUR, exhaustedMaxDelayMs: HOUR } },
+      },
+      chartIndexTtlMs: 1,
+      resyncIntervalMs: 1000,
+    });
+    health = await startHealthServer({ address: '127.0.0.1:0', registry: metrics.registry, ready: () => true });
+  });
+
+  afterAll(async () => {
+    await health?.close();
+    manager?.close();
+    hub?.close();
+    await fleet?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('forgets pendingSince when the cluster is back, so a later short outage is Pending, not PendingTimeout', async () => {
+    await settle();
+    expect((await cfg()).status?.provisioningState).toBe('Succeeded');
+
+    // An outage while a change waits: Pending, with pendingSince.
+    await setKubeconfigSecret(false);
+    await push(GOOD_TOO, 'change during the first outage');
+    await settle(3);
+    const pending = await cfg();
+    expect(pending.status).toMatchObject({ provisioningState: 'Pending', pendingSince: expect.any(String) });
+
+    await setKubeconfigSecret(true);
+    await settle();
+    const back = await cfg();
+    expect(back.status?.provisioningState).toBe('Succeeded');
+    expect(back.status).not.toHaveProperty('pendingSince');
+
+    // Two hours later (the pending timeout is one), another outage with a change waiting.
+    offsetMs += 2 * HOUR;
+    await setKubeconfigSecret(false);
+    try {
+      await push(GOOD, 'change during the second outage');
+      await manager.runOnce();
+      const second = await cfg();
+      expect(second.status?.provisioningState).toBe('Pending');
+      expect(condition(second.status, 'Ready')).toMatchObject({ status: 'False', reason: 'ClusterUnreachable' });
+      expect(Date.parse(second.status!.pendingSince!)).toBeGreaterThanOrEqual(clock.now() - 60_000);
+    } finally {
+      await setKubeconfigSecret(true);
+    }
+    await settle();
+    expect((await cfg()).status?.provisioningState).toBe('Succeeded');
+  });
+
+  it('writes no status on the passes after a failure, and none once a fix succeeded', async () => {
+    await push(BAD, 'an invalid ConfigMap key');
+    await settle(10);
+    const stalled = await cfg();
+    expect(condition(stalled.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
+    expect(stalled.status).toMatchObject({ failures: 1, lastFailureMessage: expect.stringMatching(/bad key/) });
+    expect(await manager.runOnce()).toMatchObject({ helmActions: 0, statusWrites: 0 });
+
+    await push(GOOD_TOO, 'drop the invalid key');
+    await settle();
+    const fixed = await cfg();
+    expect(condition(fixed.status, 'Ready')?.status).toBe('True');
+    for (const field of ['failures', 'lastFailureTime', 'lastFailureMessage', 'lastAttemptedConfigDigest'] as const) expect(fixed.status).not.toHaveProperty(field);
+    expect(await manager.runOnce()).toMatchObject({ helmActions: 0, statusWrites: 0 });
+  });
+
+  it('tries a configuration again that once failed, instead of showing RetriesExhausted', async () => {
+    const before = await readLatestRelease(hub, { namespace: 'config-system', name: 'cfg' });
+    const head = await push(BAD, 'the invalid key again');
+    await manager.runOnce();
+    const tried = await cfg();
+    expect(tried.status?.lastAttemptedRevision).toBe(head);
+    expect(condition(tried.status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'UpgradeFailed' });
+    expect((await readLatestRelease(hub, { namespace: 'config-system', name: 'cfg' }))!.revision).toBeGreaterThan(before!.revision);
+  });
+
+  it('after the retries ran out, tries again on the long backoff and when an operator asks', async () => {
+    await settle(10);
+    const stalled = await cfg();
+    expect(condition(stalled.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
+    expect(condition(stalled.status, 'Stalled')?.message).toMatch(/next attempt is at .*clusterext\.io\/requested-at/);
+    const revision = async () => (await readLatestRelease(hub, { namespace: 'config-system', name: 'cfg' }))!.revision;
+    const stuckAt = await revision();
+    expect(await manager.runOnce()).toMatchObject({ helmActions: 0 });
+
+    // An hour later the long backoff is over: the upgrade is tried (and rolled back) again.
+    offsetMs += HOUR + 60_000;
+    await settle(10);
+    expect(await revision()).toBeGreaterThan(stuckAt);
+    expect((await cfg()).status?.failures).toBe(2);
+
+    // The operator asks for an attempt now: it runs once, and the handled value is recorded.
+    const requestedAt = new Date(clock.now()).toISOString();
+    await store.annotate('Extension', 'local-1.cfg', { 'clusterext.io/requested-at': requestedAt });
+    const beforeRequest = await revision();
+    const pass = await manager.runOnce();
+    expect(pass.helmActions).toBeGreaterThan(0);
+    expect(await revision()).toBeGreaterThan(beforeRequest);
+    await settle(10);
+    const handled = await cfg();
+    expect(handled.status?.lastHandledReconcileAt).toBe(requestedAt);
+    expect(condition(handled.status, 'Stalled')?.reason).toBe('RetriesExhausted');
+    const afterHandled = await revision();
+    expect(await manager.runOnce()).toMatchObject({ helmActions: 0 });
+    expect(await revision()).toBe(afterHandled);
+
+    await push(GOOD, 'fix it for good');
+    await settle();
+    expect(condition((await cfg()).status, 'Ready')?.status).toBe('True');
+  });
+
+  it('exposes Ready Extensions per cluster and only the applied revision on /metrics', async () => {
+    await manager.runOnce();
+    const text = await (await fetch(`${health.url}/metrics`)).text();
+    const extensions = await store.list<unknown, ExtensionStatus>('Extension');
+    const ready = extensions.filter((e) => e.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    expect(ready).toBe(1);
+    expect(text).toContain(`clusterext_extensions_ready{cluster="local-1"} ${ready}`);
+    expect(text).toContain(`clusterext_extensions{cluster="local-1",state="Succeeded"} 1`);
+    const repo = await store.get<unknown, { lastAppliedRevision: string }>('ExtensionRepository', 'fleet');
+    const infoLines = text.split('\n').filter((l) => l.startsWith('clusterext_repository_info{'));
+    expect(infoLines).toEqual([`clusterext_repository_info{repository="fleet",revision="${repo!.status!.lastAppliedRevision}"} 1`]);
+  });
+});
