@@ -88,6 +88,18 @@ describe('status, retries and metrics against a real API server and helm', () =>
     return passes;
   }
 
+  /** Passes until `done` holds (the machine may be slow: a pass can end before a push is fetched). */
+  async function passUntil(what: string, done: (status: ExtensionStatus | undefined) => boolean, max = 20): Promise<CustomResource<Record<string, unknown>, ExtensionStatus>> {
+    for (let i = 0; i < max; i++) {
+      const cr = await cfg();
+      if (done(cr?.status)) return cr;
+      await manager.runOnce();
+    }
+    throw new Error(`After ${max} passes, still not ${what}: ${JSON.stringify((await cfg())?.status)}`);
+  }
+  const stalledOut = (s: ExtensionStatus | undefined) => condition(s, 'Stalled')?.reason === 'RetriesExhausted' && condition(s, 'Stalled')?.status === 'True';
+  const readyAt = (head: string) => (s: ExtensionStatus | undefined) => condition(s, 'Ready')?.status === 'True' && s?.lastAppliedRevision === head;
+
   async function setKubeconfigSecret(present: boolean): Promise<void> {
     const path = `/api/v1/namespaces/${HUB_NAMESPACE}/secrets`;
     if (present) {
@@ -150,8 +162,7 @@ describe('status, retries and metrics against a real API server and helm', () =>
     expect(pending.status).toMatchObject({ provisioningState: 'Pending', pendingSince: expect.any(String) });
 
     await setKubeconfigSecret(true);
-    await settle();
-    const back = await cfg();
+    const back = await passUntil('back', (s) => s?.provisioningState === 'Succeeded');
     expect(back.status?.provisioningState).toBe('Succeeded');
     expect(back.status).not.toHaveProperty('pendingSince');
 
@@ -174,13 +185,15 @@ describe('status, retries and metrics against a real API server and helm', () =>
 
   it('writes no status on the passes after a failure, and none once a fix succeeded', async () => {
     await push(BAD, 'an invalid ConfigMap key');
+    await passUntil('stalled', stalledOut);
     await settle(10);
     const stalled = await cfg();
     expect(condition(stalled.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
     expect(stalled.status).toMatchObject({ failures: 1, lastFailureMessage: expect.stringMatching(/bad key/) });
     expect(await manager.runOnce()).toMatchObject({ helmActions: 0, statusWrites: 0 });
 
-    await push(GOOD_TOO, 'drop the invalid key');
+    const fix = await push(GOOD_TOO, 'drop the invalid key');
+    await passUntil('ready', readyAt(fix));
     await settle();
     const fixed = await cfg();
     expect(condition(fixed.status, 'Ready')?.status).toBe('True');
@@ -191,14 +204,14 @@ describe('status, retries and metrics against a real API server and helm', () =>
   it('tries a configuration again that once failed, instead of showing RetriesExhausted', async () => {
     const before = await readLatestRelease(hub, { namespace: 'config-system', name: 'cfg' });
     const head = await push(BAD, 'the invalid key again');
-    await manager.runOnce();
-    const tried = await cfg();
+    const tried = await passUntil('tried', (s) => s?.lastAttemptedRevision === head);
     expect(tried.status?.lastAttemptedRevision).toBe(head);
     expect(condition(tried.status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'UpgradeFailed' });
     expect((await readLatestRelease(hub, { namespace: 'config-system', name: 'cfg' }))!.revision).toBeGreaterThan(before!.revision);
   });
 
   it('after the retries ran out, tries again on the long backoff and when an operator asks', async () => {
+    await passUntil('stalled', stalledOut);
     await settle(10);
     const stalled = await cfg();
     expect(condition(stalled.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
@@ -228,9 +241,9 @@ describe('status, retries and metrics against a real API server and helm', () =>
     expect(await manager.runOnce()).toMatchObject({ helmActions: 0 });
     expect(await revision()).toBe(afterHandled);
 
-    await push(GOOD, 'fix it for good');
+    const good = await push(GOOD, 'fix it for good');
+    await passUntil('ready', readyAt(good));
     await settle();
-    expect(condition((await cfg()).status, 'Ready')?.status).toBe('True');
   });
 
   it('exposes Ready Extensions per cluster and only the applied revision on /metrics', async () => {
