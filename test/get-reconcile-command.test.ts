@@ -14,6 +14,7 @@ import { systemClock } from '../controller/runtime/clock.js';
 import { ControllerManager, REQUESTED_AT_ANNOTATION } from '../controller/runtime/controller-manager.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import type { Logger } from '../controller/runtime/logger.js';
+import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
@@ -348,6 +349,43 @@ describe('clusterext get and reconcile against a real hub', () => {
       // Put the good revision back for whatever runs next.
       await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, 'bonjour'), message: 'fix' });
     }, 150_000);
+
+    it('reconcile extension refuses an Extension whose retries ran out unless --force is given, and asks nothing', async () => {
+      const before = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.grab');
+      expect(before?.status?.conditions.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
+      const { code, stderr } = await run(['reconcile', 'extension', 'local-1.grab', ...hubArgs]);
+      expect(code).toBe(1);
+      expect(stderr).toContain('Extension "local-1.grab" has used up its quick retries');
+      expect(stderr).toContain('Run again with --force to retry now.');
+      const after = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.grab');
+      expect(after?.metadata.annotations?.[REQUESTED_AT_ANNOTATION]).toBeUndefined();
+    });
+
+    it('reconcile extension --force makes the controller try again now and prints why it is still not Ready', async () => {
+      const before = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.grab');
+      const { code, stdout, stderr } = await run(['reconcile', 'extension', 'grab', '--cluster', 'local-1', '--force', '--timeout', '90s', ...hubArgs], { timeoutMs: 120_000 });
+      expect(code, stdout).toBe(1);
+      expect(stderr).toContain('asked Extension "local-1.grab" to reconcile now with a fresh retry budget');
+      expect(stderr).toMatch(/✗ Extension "local-1\.grab" is not Ready \(\w+\): \w+: .*forbidden/i);
+      const after = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.grab');
+      expect(after?.status?.lastHandledReconcileAt).toBe(after?.metadata.annotations?.[REQUESTED_AT_ANNOTATION]);
+      // A new attempt really ran: its failure is later than the one before the request.
+      expect(Date.parse(after!.status!.lastFailureTime!)).toBeGreaterThan(Date.parse(before!.status!.lastFailureTime!));
+    }, 150_000);
+
+    it('reconcile extension waits for the controller and prints Ready for an Extension in sync', async () => {
+      const { code, stdout, stderr } = await run(['reconcile', 'ext', 'local-1.cfg', '--timeout', '90s', ...hubArgs], { timeoutMs: 120_000 });
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/^✔ Extension "local-1\.cfg" is Ready at version 1\.0\.0\./m);
+      const after = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.cfg');
+      expect(after?.status?.lastHandledReconcileAt).toBe(after?.metadata.annotations?.[REQUESTED_AT_ANNOTATION]);
+    }, 150_000);
+
+    it('reconcile extension refuses an Extension that does not exist', async () => {
+      const { code, stderr } = await run(['reconcile', 'extension', 'local-1.nope', ...hubArgs]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Extension "local-1.nope" does not exist in namespace "${HUB_NAMESPACE}"`);
+    });
 
     it('refuses a repository that does not exist', async () => {
       const { code, stderr } = await run(['reconcile', 'repository', 'nope', ...hubArgs]);

@@ -4,13 +4,24 @@ import { systemClock } from '../../runtime/clock.js';
 import { REQUESTED_AT_ANNOTATION } from '../../runtime/controller-manager.js';
 import type { ExtensionRepositoryStatus } from '../../runtime/repository-status.js';
 import { formatDuration, parseDuration } from '../../runtime/duration.js';
+import { describeExtensionOutcome, hasExhaustedRetries } from '../../render/describe-extension-outcome.js';
 import { describeRepositoryOutcome } from '../../render/describe-repository-outcome.js';
+import { REPOSITORY_LABEL } from '../../runtime/mirrored-resources.js';
+import type { ExtensionStatus } from '../../status/extension-status.js';
 import { addHubOptions, connectHub, type HubConnection, type HubOptions } from '../hub-options.js';
 
 interface ReconcileOptions extends HubOptions {
   wait: boolean;
   timeout: string;
 }
+
+interface ReconcileExtensionOptions extends ReconcileOptions {
+  cluster?: string;
+  force?: boolean;
+}
+
+/** Provisioning states of an operation still running: the request was seen, its outcome is not known yet. */
+const IN_PROGRESS_STATES: ReadonlySet<string> = new Set(['Installing', 'Upgrading', 'Deleting']);
 
 const POLL_MS = 1_000;
 
@@ -55,6 +66,42 @@ Examples:
         hub.close();
       }
     });
+
+  const extension = reconcile
+    .command('extension')
+    .alias('ext')
+    .description('reconcile one Extension now and wait until the controller has acted on it')
+    .argument('<name>', 'the Extension CR, <cluster>.<extension> as "clusterext get extensions" lists it, or the extension name with --cluster')
+    .option('--cluster <name>', 'the cluster of the Extension, when <name> is the extension name alone')
+    .option('--force', 'retry now although the controller has used up its quick retries (RetriesExhausted)')
+    .option('--wait', 'wait until the controller has acted on the request (the default)', true)
+    .option('--no-wait', 'return once the request is recorded')
+    .option('--timeout <duration>', 'how long to wait for the controller', '5m');
+  addHubOptions(extension)
+    .addHelpText(
+      'after',
+      `
+The request is the annotation ${REQUESTED_AT_ANNOTATION}=<now> on the Extension, and the same on the
+ExtensionRepository it came from so that the controller starts a pass within seconds. The
+controller (the replica holding the Lease) reconciles the Extension with a fresh retry budget and
+records the value it handled in status.lastHandledReconcileAt; the command waits for that and for
+the operation it started to end, then prints the outcome. An Extension whose quick retries ran out
+(Stalled, RetriesExhausted) is retried by the controller on a long backoff; asking for an attempt
+now needs --force, so that a retry loop is a decision, not an accident. Exit 0 when the Extension
+is Ready, 1 otherwise (the condition that says why is printed).
+
+Examples:
+  clusterext reconcile extension prod-eu.monitoring --kubeconfig hub.yaml
+  clusterext reconcile ext monitoring --cluster prod-eu --force     retry after a chart repository outage`,
+    )
+    .action(async (name: string, options: ReconcileExtensionOptions) => {
+      const hub = connectHub(options);
+      try {
+        await reconcileExtension(hub, options.cluster !== undefined ? `${options.cluster}.${name}` : name, options);
+      } finally {
+        hub.close();
+      }
+    });
 }
 
 async function reconcileRepository(hub: HubConnection, name: string, options: ReconcileOptions): Promise<void> {
@@ -83,6 +130,50 @@ async function reconcileRepository(hub: HubConnection, name: string, options: Re
       throw new ExitError(
         1,
         `✗ The controller did not act on the request for ExtensionRepository "${name}" within ${formatDuration(timeoutMs)}; check that it is running ("clusterext get repositories" shows what it last recorded) or wait longer with --timeout.`,
+        { name },
+      );
+    }
+    await systemClock.sleep(POLL_MS);
+  }
+}
+
+async function reconcileExtension(hub: HubConnection, name: string, options: ReconcileExtensionOptions): Promise<void> {
+  const timeoutMs = parseDuration(options.timeout, '--timeout');
+  const before = await hub.store.get<unknown, ExtensionStatus>('Extension', name);
+  if (!before) {
+    throw new ClusterextError('NotFound', `Extension "${name}" does not exist in namespace "${hub.namespace}" on the hub ${hub.server}; run "clusterext get extensions" to list them (names are <cluster>.<extension>).`, { name });
+  }
+  if (hasExhaustedRetries(before.status) && !options.force) {
+    throw new ExitError(
+      1,
+      `✗ Extension "${name}" has used up its quick retries (${describeExtensionOutcome(name, before.status).text.replace(/^✗ /, '')}); the controller retries it on a long backoff. Run again with --force to retry now.`,
+      { name },
+    );
+  }
+  const requestedAt = new Date(systemClock.now()).toISOString();
+  await hub.store.annotate('Extension', name, { [REQUESTED_AT_ANNOTATION]: requestedAt });
+  const repository = before.metadata.labels?.[REPOSITORY_LABEL];
+  if (repository !== undefined && (await hub.store.get('ExtensionRepository', repository))) {
+    await hub.store.annotate('ExtensionRepository', repository, { [REQUESTED_AT_ANNOTATION]: requestedAt });
+  }
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  say(`► asked Extension "${name}" to reconcile now${options.force ? ' with a fresh retry budget' : ''} (${REQUESTED_AT_ANNOTATION}=${requestedAt})`);
+  if (!options.wait) return;
+  say(`◎ waiting for the controller to act (at most ${formatDuration(timeoutMs)})`);
+  const deadline = systemClock.now() + timeoutMs;
+  for (;;) {
+    const cr = await hub.store.get<unknown, ExtensionStatus>('Extension', name);
+    if (!cr) throw new ClusterextError('NotFound', `Extension "${name}" was deleted while waiting for it (its manifest left git, or its repository was deleted).`, { name });
+    if (cr.status?.lastHandledReconcileAt === requestedAt && !IN_PROGRESS_STATES.has(cr.status.provisioningState)) {
+      const outcome = describeExtensionOutcome(name, cr.status);
+      if (!outcome.ok) throw new ExitError(1, outcome.text, { name });
+      process.stdout.write(`${outcome.text}\n`);
+      return;
+    }
+    if (systemClock.now() >= deadline) {
+      throw new ExitError(
+        1,
+        `✗ The controller did not finish the request for Extension "${name}" within ${formatDuration(timeoutMs)}; check that it is running ("clusterext get extensions" shows what it last recorded) or wait longer with --timeout.`,
         { name },
       );
     }
