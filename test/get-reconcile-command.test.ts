@@ -201,7 +201,7 @@ describe('clusterext get and reconcile against a real hub', () => {
     expect([...rows.keys()]).toEqual(['ghost.cfg', 'local-1.cfg', 'local-1.grab']);
     expect(rows.get('local-1.cfg')).toMatchObject({ CLUSTER: 'local-1', TYPE: 'config', VERSION: '1.0.0', STATE: 'Succeeded', READY: 'True' });
     expect(rows.get('local-1.grab')).toMatchObject({ STATE: 'Failed', READY: 'False' });
-    expect(rows.get('local-1.grab')!.MESSAGE).toMatch(/^RetriesExhausted: Gave up on release "team\/grab"/);
+    expect(rows.get('local-1.grab')!.MESSAGE).toMatch(/^RetriesExhausted: Release "team\/grab" failed 1 attempt; the next attempt is at /);
     expect(rows.get('ghost.cfg')).toMatchObject({ STATE: 'Pending', READY: 'False' });
     expect(rows.get('ghost.cfg')!.MESSAGE).toMatch(/^ClusterUnreachable: /);
     expect(rows.get('local-1.cfg')!.AGE).toMatch(/^\d+[smhd]$/);

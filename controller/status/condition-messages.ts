@@ -52,7 +52,8 @@ export function formatNoRetriesLeft(failures: number): string {
 export function formatRetriesExhausted(r: ReleaseRef, failures: number, retryAt: string | undefined, lastError?: string): string {
   const tail = lastError ? ` The last error was: ${lastError}` : '';
   const when = retryAt ? `the next attempt is at ${retryAt}` : 'the next attempt follows on the long backoff';
-  return `Release ${ref(r)} failed ${failures} attempts in a row; ${when}. Change the Extension, or annotate it with ${REQUESTED_AT_ANNOTATION}=<now> to try now.${tail}`;
+  const attempts = failures === 1 ? '1 attempt' : `${failures} attempts in a row`;
+  return `Release ${ref(r)} failed ${attempts}; ${when}. Change the Extension, or run "clusterext reconcile extension --force" (the annotation ${REQUESTED_AT_ANNOTATION}=<now>) to try now.${tail}`;
 }
 
 export function formatReleaseLocked(r: ReleaseRef, status: string, revision: number): string {
