@@ -7,6 +7,7 @@ import { projectRoot } from '../controller/local/project-root.js';
 import { runCommand } from '../controller/local/run-command.js';
 import { toolPath } from '../controller/local/tool-path.js';
 import { buildProgram } from '../controller/cli/program.js';
+import { parseDuration } from '../controller/runtime/duration.js';
 import { startTestFleet } from './support/test-fleet.js';
 
 /** manifests/ is what operators apply: it must apply cleanly and pass only flags the controller knows. */
@@ -43,5 +44,17 @@ describe('manifests/ (kubectl apply -k)', () => {
     const command = buildProgram().commands.find((c) => c.name() === 'controller')!;
     const known = new Set(command.options.map((o) => o.long));
     for (const arg of args.slice(1)) expect(known, `${arg} is not a flag of 'clusterext controller'`).toContain(arg.split('=')[0]);
+  });
+
+  it('gives the pod time for the whole drain: drain timeout, cancelled helm calls, giving up the Lease', () => {
+    const deployment = parse(readFileSync(join(projectRoot(), 'manifests', 'controller', 'deployment.yaml'), 'utf8')) as {
+      spec: { template: { spec: { terminationGracePeriodSeconds?: number; containers: { args: string[] }[] } } };
+    };
+    const pod = deployment.spec.template.spec;
+    const drain = pod.containers[0]!.args.find((a) => a.startsWith('--drain-timeout='));
+    const command = buildProgram().commands.find((c) => c.name() === 'controller')!;
+    const drainMs = parseDuration(drain ? drain.split('=')[1]! : (command.options.find((o) => o.long === '--drain-timeout')!.defaultValue as string), 'drain');
+    // 10 s for cancelled helm calls to record their release failed, and a margin to give up the Lease.
+    expect((pod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThanOrEqual(drainMs + 15_000);
   });
 });

@@ -116,8 +116,12 @@ export class ControllerManager {
     return this.firstPassDone;
   }
 
-  /** One pass over every repository. */
-  async runOnce(): Promise<PassSummary> {
+  /**
+   * One pass over every repository. Once `signal` aborts or `mayAct` says no (the Lease is lost or
+   * about to be, or shutdown), no further helm operation starts; the pass ends with those running.
+   */
+  async runOnce(signal?: AbortSignal, mayAct?: () => boolean): Promise<PassSummary> {
+    const stopped = signal || mayAct ? { aborted: () => signal?.aborted === true || mayAct?.() === false } : undefined;
     const requestsBefore = this.options.hub.requestCount;
     const summary: PassSummary = { repositories: 0, releases: 0, ready: 0, helmActions: 0, statusWrites: 0, apiRequests: 0 };
     const hmacKey = await this.digestKey();
@@ -128,10 +132,11 @@ export class ControllerManager {
     const applied = new Map<string, string>();
     for (const repo of repos) {
       summary.repositories += 1;
+      if (stopped?.aborted()) break;
       const typed = repo as RepositoryCr & { status?: ExtensionRepositoryStatus };
       let result: FleetSyncResult & { appliedRevision?: string };
       try {
-        result = await this.syncRepository(typed, hmacKey);
+        result = await this.syncRepository(typed, hmacKey, stopped);
       } catch (err) {
         // One repository's trouble stays in that repository (DESIGN.md §3): whatever failed, it
         // gets a condition and the pass goes on with the next one.
@@ -145,8 +150,12 @@ export class ControllerManager {
       summary.statusWrites += result.statusWrites;
       if (result.requeueAfterMs !== undefined) summary.requeueAfterMs = Math.min(summary.requeueAfterMs ?? Infinity, result.requeueAfterMs);
     }
-    await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
-    if (this.options.metrics) recordFleetMetrics(this.options.metrics, { extensions, appliedRevisions: applied });
+    // A pass cut short (Lease lost, shutdown) saw only part of the fleet: it removes nothing and
+    // records no fleet-wide metrics.
+    if (!stopped?.aborted()) {
+      await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
+      if (this.options.metrics) recordFleetMetrics(this.options.metrics, { extensions, appliedRevisions: applied });
+    }
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
     this.firstPassDone = true;
     return summary;
@@ -190,12 +199,15 @@ export class ControllerManager {
     return (await this.secrets.read(ref.name))?.token;
   }
 
-  /** Passes until `signal` aborts: at the resync interval, sooner when a release asked to be requeued or a webhook arrived. */
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Passes until `signal` aborts: at the resync interval, sooner when a release asked to be
+   * requeued or a webhook arrived. `mayAct` is asked before each helm operation (see runOnce).
+   */
+  async run(signal: AbortSignal, mayAct?: () => boolean): Promise<void> {
     while (!signal.aborted) {
       let wait = this.options.resyncIntervalMs;
       try {
-        const summary = await this.runOnce();
+        const summary = await this.runOnce(signal, mayAct);
         this.options.logger.info({ ...summary }, 'pass finished');
         if (summary.requeueAfterMs !== undefined) wait = Math.max(1000, Math.min(wait, summary.requeueAfterMs));
       } catch (err) {
@@ -236,7 +248,7 @@ export class ControllerManager {
   }
 
   /** Syncs one repository; `appliedRevision` is the revision in force after it. */
-  private async syncRepository(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey: Uint8Array): Promise<FleetSyncResult & { appliedRevision?: string }> {
+  private async syncRepository(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, hmacKey: Uint8Array, stopped?: { aborted(): boolean }): Promise<FleetSyncResult & { appliedRevision?: string }> {
     const key = `${repo.metadata.namespace}/${repo.metadata.name}`;
     const log = this.options.logger.child({ repository: repo.metadata.name });
     const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0, extensions: [] };
@@ -255,16 +267,18 @@ export class ControllerManager {
     let rejected = outcome.rejected;
     let good = outcome.good;
     if (good) {
-      result = await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log));
+      result = await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log, stopped));
       if (result.rejected) {
         const demoted = this.repositories.reject(key, result.rejected);
         rejected = demoted?.rejected;
         good = demoted?.good;
         // Apply the previous good revision instead, if there is one in memory.
-        result = good ? await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log)) : empty;
+        result = good ? await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log, stopped)) : empty;
       }
       held = result.held;
     }
+    // A pass cut short (Lease lost, shutdown) did not see every release: its summary is not written.
+    if (stopped?.aborted()) return result;
     if (rejected) log.warn({ revision: rejected.commit, errors: rejected.diagnostics.length }, 'revision rejected');
     if (held) log.warn({}, held);
     const status = buildRepositoryStatus({
@@ -324,8 +338,9 @@ export class ControllerManager {
     return result;
   }
 
-  private fleetDeps(repositoryKey: string, hmacKey: Uint8Array, logger: Logger) {
+  private fleetDeps(repositoryKey: string, hmacKey: Uint8Array, logger: Logger, stopped?: { aborted(): boolean }) {
     return {
+      ...(stopped ? { mayAct: () => !stopped.aborted() } : {}),
       store: this.store,
       secrets: this.secrets,
       connector: this.connector,

@@ -63,6 +63,12 @@ export interface FleetSyncDeps {
   controllerNamespace?: string;
   metrics?: ControllerMetrics;
   options: FleetSyncOptions;
+  /**
+   * False once this replica must not start another helm operation: its Lease is lost, or it is
+   * shutting down. Checked before each release, so a pass already running stops acting at once;
+   * operations already started finish (or are cancelled by the caller).
+   */
+  mayAct?: () => boolean;
 }
 
 export type RepositoryCr = CustomResource<ExtensionRepositorySpec, Record<string, unknown>>;
@@ -163,7 +169,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const outcomes = await Promise.all(
     [...extensionCrs.values()].map((cr) =>
       limitFor(cr.spec.clusterName)(() =>
-        global(() => reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, good, installedByCluster, deps, revision })),
+        global(() => (deps.mayAct?.() === false ? undefined : reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, good, installedByCluster, deps, revision }))),
       ),
     ),
   );

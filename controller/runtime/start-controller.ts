@@ -46,9 +46,21 @@ export interface ControllerConfig {
   /** Default DEFAULT_VALIDATION_LIMITS; give validate and plan the same. */
   validationLimits?: ValidationLimits;
   resyncIntervalMs: number;
+  /** Lease duration of leader election (default 15 s); renewed every fifth, given up after two thirds unrenewed. */
+  leaseDurationMs?: number;
+  /**
+   * On stop, how long helm operations already running may take to finish (default 60 s); then they
+   * are cancelled (helm marks them failed; the next leader remediates). Keep it below the pod's
+   * terminationGracePeriodSeconds.
+   */
+  drainTimeoutMs?: number;
   logger: Logger;
   clock?: Clock;
 }
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000;
+/** After cancelling helm on a drain timeout: how long it gets to record the release failed. */
+const CANCEL_GRACE_MS = 10_000;
 
 export interface RunningController {
   manager: ControllerManager;
@@ -59,6 +71,10 @@ export interface RunningController {
   webhookUrl?: string;
   /** Resolves when the loop has ended after `stop`. */
   done: Promise<void>;
+  /**
+   * A bounded drain: no new helm operation starts; those running get up to the drain timeout,
+   * then are cancelled; then the Lease is given up. Resolves within about drainTimeout + 15 s.
+   */
   stop(): Promise<void>;
 }
 
@@ -71,7 +87,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   const clock = config.clock ?? systemClock;
   const hub = createKubeRest(config.hubKubeconfig.rest);
   const metrics = createControllerMetrics();
-  const { exec, counter } = createNodeExec();
+  const { exec, counter, terminateAll } = createNodeExec();
   // A controller killed mid-call (SIGKILL, OOM) cannot remove its helm adapter's private directory.
   const leftovers = await removeHelmLeftovers(tmpdir(), isProcessAlive);
   if (leftovers.length > 0) config.logger.info({ removed: leftovers.length }, 'removed private helm directories left by an earlier controller');
@@ -97,8 +113,9 @@ export async function startController(config: ControllerConfig): Promise<Running
     resyncIntervalMs: config.resyncIntervalMs,
   });
   const abort = new AbortController();
+  const leaseDurationMs = config.leaseDurationMs ?? 15_000;
   const elector = config.leaderElect
-    ? new LeaderElector({ kube: hub, namespace: config.namespace, name: config.clusterName ? `clusterext-agent-${config.clusterName}` : 'clusterext-controller', identity: `${hostname()}-${process.pid}`, leaseDurationMs: 15_000, clock })
+    ? new LeaderElector({ kube: hub, namespace: config.namespace, name: config.clusterName ? `clusterext-agent-${config.clusterName}` : 'clusterext-controller', identity: `${hostname()}-${process.pid}`, leaseDurationMs, clock })
     : undefined;
   const health = config.healthAddr ? await startHealthServer({ address: config.healthAddr, registry: metrics.registry, ready: () => manager.ready || (elector !== undefined && !leading) }) : undefined;
   let leading = elector === undefined;
@@ -114,31 +131,45 @@ export async function startController(config: ControllerConfig): Promise<Running
       if (elector) {
         leading = await elector.tryAcquireOrRenew().catch(() => false);
         if (!leading) {
-          await clock.sleep(5_000, abort.signal);
+          await clock.sleep(Math.max(200, Math.floor(leaseDurationMs / 5)), abort.signal);
           continue;
         }
-        // Renew every third of the lease while passes run; losing the Lease ends this term at once.
+        config.logger.info({}, 'acquired the Lease; acting');
+        // Renew every fifth of the lease while passes run; a failed renewal ends this term at once.
+        // A renewal that does not come back in time counts as lost too (client-go's renew
+        // deadline): before each helm operation the last successful renewal must be younger than
+        // two thirds of the lease, so a paused or partitioned leader never starts one after another
+        // replica may have taken over.
         const term = new AbortController();
         const endTerm = () => term.abort();
         abort.signal.addEventListener('abort', endTerm);
+        let renewedAt = clock.now();
+        const renewDeadlineMs = Math.floor((leaseDurationMs * 2) / 3);
+        const holdsLease = () => leading && clock.now() - renewedAt < renewDeadlineMs;
         const renew = setInterval(() => {
+          if (!holdsLease()) {
+            leading = false;
+            endTerm();
+            return;
+          }
           void elector.tryAcquireOrRenew().then(
             (ok) => {
-              leading = ok;
-              if (!ok) endTerm();
+              if (ok) renewedAt = clock.now();
+              else {
+                leading = false;
+                endTerm();
+              }
             },
-            () => {
-              leading = false;
-              endTerm();
-            },
+            () => undefined,
           );
-        }, 5_000);
+        }, Math.max(200, Math.floor(leaseDurationMs / 5)));
         try {
-          await manager.run(term.signal);
+          await manager.run(term.signal, holdsLease);
         } finally {
           clearInterval(renew);
           abort.signal.removeEventListener('abort', endTerm);
         }
+        if (!abort.signal.aborted) config.logger.warn({}, 'lost the Lease; standing by');
       } else {
         await manager.run(abort.signal);
       }
@@ -154,7 +185,12 @@ export async function startController(config: ControllerConfig): Promise<Running
     done,
     async stop() {
       abort.abort();
-      await done;
+      const drainTimeoutMs = config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+      if (!(await settlesWithin(done, drainTimeoutMs))) {
+        config.logger.warn({ drainTimeoutMs }, 'helm operations still running after the drain timeout; cancelling them');
+        terminateAll();
+        await settlesWithin(done, CANCEL_GRACE_MS);
+      }
       await elector?.release().catch(() => undefined);
       await health?.close();
       await webhooks?.close();
@@ -162,6 +198,16 @@ export async function startController(config: ControllerConfig): Promise<Running
       hub.close();
     },
   };
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function ensureNamespace(hub: KubeRest, namespace: string): Promise<void> {

@@ -26,6 +26,8 @@ interface ControllerOptions {
   stuckReleaseTimeout: string;
   installCrds: boolean;
   leaderElect: boolean;
+  leaseDuration: string;
+  drainTimeout: string;
   healthAddr?: string;
   webhookAddr?: string;
   webhookMaxBodyBytes: number;
@@ -43,7 +45,8 @@ interface ControllerOptions {
 
 /**
  * `clusterext controller`: the long-running reconciler (DESIGN.md §3), in hub or agent mode.
- * Stops cleanly on SIGINT / SIGTERM: the current helm call finishes, the Lease is released.
+ * Stops on SIGINT / SIGTERM with a bounded drain: no new helm operation starts, those running get
+ * up to --drain-timeout and are then cancelled, and the Lease is released.
  */
 export function registerControllerCommand(program: Command): void {
   const command = program
@@ -64,6 +67,8 @@ export function registerControllerCommand(program: Command): void {
     .option('--stuck-release-timeout <duration>', 'a release left pending-install/upgrade/rollback this long (e.g. by a killed controller) is recovered; keep it above --helm-timeout', '10m')
     .option('--no-install-crds', 'do not install or update the clusterext CRDs at start')
     .option('--leader-elect', 'take part in leader election on a Lease, so only one replica acts', false)
+    .option('--lease-duration <duration>', 'leader election: a standby takes over when the leader has not renewed the Lease for this long', '15s')
+    .option('--drain-timeout <duration>', 'on SIGTERM, how long running helm operations may take to finish before they are cancelled (helm marks them failed; the next leader remediates); keep it below the pod\'s terminationGracePeriodSeconds', '60s')
     .option('--health-addr <host:port>', 'serve /healthz, /readyz and /metrics here, e.g. :8081')
     .option('--metrics-addr <host:port>', 'alias of --health-addr (one server serves both)')
     .option('--webhook-addr <host:port>', 'receive push webhooks at POST /hook/<repository>, e.g. :9292 (GitHub/Gitea signature, GitLab token or bearer token from the Secret in spec.webhookSecretRef, key "token")')
@@ -134,6 +139,8 @@ Examples:
         chartIndexLimits: chartIndexLimitsFrom(options),
         validationLimits: validationLimitsFrom(options),
         resyncIntervalMs: parseDuration(options.resyncInterval, '--resync-interval'),
+        leaseDurationMs: parseDuration(options.leaseDuration, '--lease-duration'),
+        drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),
         logger,
       });
       logger.info({ namespace: options.namespace, mode: options.clusterName ? `agent:${options.clusterName}` : 'hub' }, 'controller started');
