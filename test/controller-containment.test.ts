@@ -20,6 +20,7 @@ import { createHttpChartIndexReader } from '../controller/source/chart-index.js'
 import type { Condition } from '../controller/status/condition.js';
 import { HUB_NAMESPACE, repositorySpec, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { settleController } from './support/settle-controller.js';
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 
@@ -98,15 +99,8 @@ describe('one failing repository does not stop another on the same controller', 
   let hostile: { url: string; server: Server };
   let firstA: string;
 
-  async function settle(max = 8): Promise<PassSummary[]> {
-    const passes: PassSummary[] = [];
-    for (let i = 0; i < max; i++) {
-      const pass = await manager.runOnce();
-      passes.push(pass);
-      if (pass.helmActions === 0 && pass.statusWrites === 0) return passes;
-    }
-    return passes;
-  }
+  /** Passes until one changes nothing (no helm action, no status write), at most `max`. */
+  const settle = (max?: number): Promise<PassSummary[]> => settleController(manager, max);
 
   async function repositoryStatus(name: string): Promise<ExtensionRepositoryStatus | undefined> {
     return (await store.get<unknown, ExtensionRepositoryStatus>('ExtensionRepository', name))?.status;

@@ -19,6 +19,7 @@ import { createHttpChartIndexReader } from '../controller/source/chart-index.js'
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { settleController } from './support/settle-controller.js';
 
 const HOUR = 3_600_000;
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent };
@@ -78,15 +79,8 @@ describe('status, retries and metrics against a real API server and helm', () =>
   const cfg = async () => (await store.get<Record<string, unknown>, ExtensionStatus>('Extension', 'local-1.cfg')) as CustomResource<Record<string, unknown>, ExtensionStatus>;
   const condition = (status: ExtensionStatus | undefined, type: string) => status?.conditions.find((c) => c.type === type);
 
-  async function settle(max = 8): Promise<PassSummary[]> {
-    const passes: PassSummary[] = [];
-    for (let i = 0; i < max; i++) {
-      const pass = await manager.runOnce();
-      passes.push(pass);
-      if (pass.helmActions === 0 && pass.statusWrites === 0) return passes;
-    }
-    return passes;
-  }
+  /** Passes until one changes nothing (no helm action, no status write), at most `max`. */
+  const settle = (max?: number): Promise<PassSummary[]> => settleController(manager, max);
 
   /** Passes until `done` holds (the machine may be slow: a pass can end before a push is fetched). */
   async function passUntil(what: string, done: (status: ExtensionStatus | undefined) => boolean, max = 20): Promise<CustomResource<Record<string, unknown>, ExtensionStatus>> {

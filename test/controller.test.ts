@@ -18,6 +18,7 @@ import { createHttpChartIndexReader } from '../controller/source/chart-index.js'
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, repositorySpec, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { settleController } from './support/settle-controller.js';
 
 const NS = HUB_NAMESPACE;
 const CANARY = 'canary-ctrl-9b7e1f-never-printed';
@@ -178,15 +179,7 @@ describe('controller against real clusters, helm, git and a chart repository', (
   }
 
   /** Passes until one changes nothing (no helm action, no status write), at most `max`. */
-  async function settle(max = 8): Promise<PassSummary[]> {
-    const passes: PassSummary[] = [];
-    for (let i = 0; i < max; i++) {
-      const pass = await manager.runOnce();
-      passes.push(pass);
-      if (pass.helmActions === 0 && pass.statusWrites === 0) return passes;
-    }
-    return passes;
-  }
+  const settle = (max?: number): Promise<PassSummary[]> => settleController(manager, max);
 
   async function extension(name: string): Promise<CustomResource<Record<string, unknown>, ExtensionStatus> | undefined> {
     return store.get<Record<string, unknown>, ExtensionStatus>('Extension', name);
