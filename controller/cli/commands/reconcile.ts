@@ -116,25 +116,16 @@ async function reconcileRepository(hub: HubConnection, name: string, options: Re
   say(`► asked ExtensionRepository "${name}" to fetch now (${REQUESTED_AT_ANNOTATION}=${requestedAt})`);
   if (!options.wait) return;
   say(`◎ waiting for the controller to act (at most ${formatDuration(timeoutMs)})`);
-  const deadline = systemClock.now() + timeoutMs;
-  for (;;) {
-    const repo = await hub.store.get<unknown, ExtensionRepositoryStatus>('ExtensionRepository', name);
-    if (!repo) throw new ClusterextError('NotFound', `ExtensionRepository "${name}" was deleted while waiting for it.`, { name });
-    if (repo.status?.lastHandledReconcileAt === requestedAt) {
-      const outcome = describeRepositoryOutcome(name, before.status?.lastAppliedRevision, repo.status);
-      if (!outcome.ok) throw new ExitError(1, outcome.text, { name });
-      process.stdout.write(`${outcome.text}\n`);
-      return;
-    }
-    if (systemClock.now() >= deadline) {
-      throw new ExitError(
-        1,
-        `✗ The controller did not act on the request for ExtensionRepository "${name}" within ${formatDuration(timeoutMs)}; check that it is running ("clusterext get repositories" shows what it last recorded) or wait longer with --timeout.`,
-        { name },
-      );
-    }
-    await systemClock.sleep(POLL_MS);
-  }
+  await waitForOutcome({
+    timeoutMs,
+    read: async () => {
+      const repo = await hub.store.get<unknown, ExtensionRepositoryStatus>('ExtensionRepository', name);
+      if (!repo) throw new ClusterextError('NotFound', `ExtensionRepository "${name}" was deleted while waiting for it.`, { name });
+      return repo.status?.lastHandledReconcileAt === requestedAt ? describeRepositoryOutcome(name, before.status?.lastAppliedRevision, repo.status) : undefined;
+    },
+    timeoutMessage: `✗ The controller did not act on the request for ExtensionRepository "${name}" within ${formatDuration(timeoutMs)}; check that it is running ("clusterext get repositories" shows what it last recorded) or wait longer with --timeout.`,
+    name,
+  });
 }
 
 async function reconcileExtension(hub: HubConnection, name: string, options: ReconcileExtensionOptions): Promise<void> {
@@ -160,23 +151,33 @@ async function reconcileExtension(hub: HubConnection, name: string, options: Rec
   say(`► asked Extension "${name}" to reconcile now${options.force ? ' with a fresh retry budget' : ''} (${REQUESTED_AT_ANNOTATION}=${requestedAt})`);
   if (!options.wait) return;
   say(`◎ waiting for the controller to act (at most ${formatDuration(timeoutMs)})`);
-  const deadline = systemClock.now() + timeoutMs;
+  await waitForOutcome({
+    timeoutMs,
+    read: async () => {
+      const cr = await hub.store.get<unknown, ExtensionStatus>('Extension', name);
+      if (!cr) throw new ClusterextError('NotFound', `Extension "${name}" was deleted while waiting for it (its manifest left git, or its repository was deleted).`, { name });
+      const done = cr.status?.lastHandledReconcileAt === requestedAt && !IN_PROGRESS_STATES.has(cr.status.provisioningState);
+      return done ? describeExtensionOutcome(name, cr.status) : undefined;
+    },
+    timeoutMessage: `✗ The controller did not finish the request for Extension "${name}" within ${formatDuration(timeoutMs)}; check that it is running ("clusterext get extensions" shows what it last recorded) or wait longer with --timeout.`,
+    name,
+  });
+}
+
+/**
+ * Polls `read` until it returns the outcome of the handled request, prints it (exit 1 unless ok) or
+ * gives up after `timeoutMs` with `timeoutMessage`.
+ */
+async function waitForOutcome(input: { timeoutMs: number; read: () => Promise<{ ok: boolean; text: string } | undefined>; timeoutMessage: string; name: string }): Promise<void> {
+  const deadline = systemClock.now() + input.timeoutMs;
   for (;;) {
-    const cr = await hub.store.get<unknown, ExtensionStatus>('Extension', name);
-    if (!cr) throw new ClusterextError('NotFound', `Extension "${name}" was deleted while waiting for it (its manifest left git, or its repository was deleted).`, { name });
-    if (cr.status?.lastHandledReconcileAt === requestedAt && !IN_PROGRESS_STATES.has(cr.status.provisioningState)) {
-      const outcome = describeExtensionOutcome(name, cr.status);
-      if (!outcome.ok) throw new ExitError(1, outcome.text, { name });
+    const outcome = await input.read();
+    if (outcome) {
+      if (!outcome.ok) throw new ExitError(1, outcome.text, { name: input.name });
       process.stdout.write(`${outcome.text}\n`);
       return;
     }
-    if (systemClock.now() >= deadline) {
-      throw new ExitError(
-        1,
-        `✗ The controller did not finish the request for Extension "${name}" within ${formatDuration(timeoutMs)}; check that it is running ("clusterext get extensions" shows what it last recorded) or wait longer with --timeout.`,
-        { name },
-      );
-    }
+    if (systemClock.now() >= deadline) throw new ExitError(1, input.timeoutMessage, { name: input.name });
     await systemClock.sleep(POLL_MS);
   }
 }
