@@ -9,7 +9,7 @@ import type { FileCheck, FleetFileCache } from './fleet-file-cache.js';
 import { checkFleetRules } from './fleet-rules.js';
 import { fleetFileFromBytes, notARegularFile, type FleetFile, type NotARegularFile } from './fleet-file.js';
 import { createGitTreeReader, type GitTreeReader } from './git-tree-reader.js';
-import { unrepresentableNumbers } from './unrepresentable-numbers.js';
+import { unrepresentableValues } from './unrepresentable-values.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
@@ -84,7 +84,7 @@ function checkFile(file: FleetFile, read: typeof readYamlDocuments, limits: Vali
   for (const doc of parsed.documents) {
     // A document YAML could not turn into data at all (too large, an alias bomb): the reader said why.
     if (!doc.readable && doc.value === null) continue;
-    for (const d of unrepresentableNumbers(doc)) diagnostics.push(d);
+    for (const d of unrepresentableValues(doc)) diagnostics.push(d);
     const { manifest, diagnostics: found } = classifyDocument(doc);
     for (const d of found) diagnostics.push(d);
     if (manifest) manifests.push(manifest);

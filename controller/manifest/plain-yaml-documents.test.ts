@@ -51,11 +51,19 @@ describe('readPlainYamlDocuments: the YAML 1.2 core schema, as yaml reads it', (
   });
 
   it('reads keys as strings the way the precise reader does, and keeps key order', () => {
-    const content = 'b: 1\n"1.0": x\n1.5: y\ntrue: z\n"__proto__": {p: 1}\na: [1, {c: d}]\n';
+    const content = 'b: 1\n"1.0": x\n"1.5": y\n"true": z\n"__proto__": {p: 1}\na: [1, {c: d}, {"f"}]\n';
     const fast = readPlainYamlDocuments(content);
     expect(fast).toEqual(precise(content).documents);
     expect(Object.keys(fast![0]!.value as object)).toEqual(Object.keys(precise(content).documents[0]!.value as object));
     expect(({} as Record<string, unknown>).p).toBeUndefined();
+  });
+
+  it('leaves a file with a key YAML reads as a number, boolean or null to the precise reader, which keeps its text', () => {
+    for (const content of ['1.10: y\n', 'a:\n  true : z\n', 'a: {1.10: x}\n', 'a: {b: 1, 1e400}\n', 'a: {b: 1,\n  ~ }\n', 'a: [{0x1F: b}]\n']) {
+      expect(readPlainYamlDocuments(content), content).toBeUndefined();
+    }
+    // Numbers as values, in flow mappings and sequences, stay on the fast path.
+    expect(readPlainYamlDocuments('a: {b: 1.10, c: [1, 2.5, true]}\nd: 0x1F\n')).toEqual(precise('a: {b: 1.10, c: [1, 2.5, true]}\nd: 0x1F\n').documents);
   });
 
   it('reads block scalars, quoted escapes and single-line flow collections', () => {

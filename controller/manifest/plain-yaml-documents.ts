@@ -58,6 +58,7 @@ export function readPlainYamlDocuments(content: string): PlainYamlDocument[] | u
   let multiLineFlow = false;
   let anchored = false;
   let collectionKey = false;
+  let nonTextKey = false;
   let values: unknown[];
   try {
     values = loadAll(content, null, {
@@ -74,6 +75,10 @@ export function readPlainYamlDocuments(content: string): PlainYamlDocument[] | u
         if (state.kind === 'sequence' || state.kind === 'mapping') {
           KEY_AFTER.lastIndex = state.position;
           if (KEY_AFTER.test(content)) collectionKey = true;
+        } else if (state.kind === 'scalar' && typeof state.result !== 'string' && isKey(content, open.position, state.position, opened.at(-1)?.position)) {
+          // A key that resolves to a number, boolean or null (`1.10:`): js-yaml would key it by
+          // String(1.1); the precise reader keeps the text written.
+          nonTextKey = true;
         }
         if (state.line > open.line && state.kind !== null && isFlowNode(content, open.position, state.kind)) multiLineFlow = true;
         if (state.depth === 1) {
@@ -88,7 +93,7 @@ export function readPlainYamlDocuments(content: string): PlainYamlDocument[] | u
     return undefined;
   }
   // The readers differ on how far the lines of a quoted or flow node must be indented.
-  if (multiLineFlow || anchored || collectionKey) return undefined;
+  if (multiLineFlow || anchored || collectionKey || nonTextKey) return undefined;
   if (values.length !== starts.length || values.length !== empty.length) return undefined;
   const documents: PlainYamlDocument[] = [];
   for (const [i, value] of values.entries()) {
@@ -100,15 +105,35 @@ export function readPlainYamlDocuments(content: string): PlainYamlDocument[] | u
   return documents;
 }
 
-/** True when the node of `kind` at `position` (after space and comments) is a quoted or plain scalar or a flow collection. */
-function isFlowNode(content: string, position: number, kind: string): boolean {
-  let i = position;
+/**
+ * True when the scalar opened at `start` and closed at `end` may be a mapping key: it is followed
+ * by ":", or it sits in a flow mapping (opened at `parent`) without ":" before it (`{1.5, a: b}`).
+ * May say true of a value (after a comment): that costs only speed.
+ */
+function isKey(content: string, start: number, end: number, parent: number | undefined): boolean {
+  KEY_AFTER.lastIndex = end;
+  if (KEY_AFTER.test(content)) return true;
+  if (parent === undefined || content[skipSpace(content, parent)] !== '{') return false;
+  let i = skipSpace(content, start) - 1;
+  while (i >= 0 && (content[i] === ' ' || content[i] === '\n' || content[i] === '\r')) i--;
+  return content[i] !== ':';
+}
+
+/** The offset of the first character at or after `from` that is not space, a line break or a comment. */
+function skipSpace(content: string, from: number): number {
+  let i = from;
   for (;;) {
     const c = content[i];
     if (c === ' ' || c === '\n' || c === '\r') i++;
     else if (c === '#') i = nextLine(content, i);
-    else return kind === 'scalar' ? c !== '|' && c !== '>' : c === '[' || c === '{';
+    else return i;
   }
+}
+
+/** True when the node of `kind` at `position` (after space and comments) is a quoted or plain scalar or a flow collection. */
+function isFlowNode(content: string, position: number, kind: string): boolean {
+  const c = content[skipSpace(content, position)];
+  return kind === 'scalar' ? c !== '|' && c !== '>' : c === '[' || c === '{';
 }
 
 function nextLine(content: string, from: number): number {

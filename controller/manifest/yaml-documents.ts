@@ -1,4 +1,4 @@
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node, type Pair } from 'yaml';
 import type { Diagnostic } from './diagnostic.js';
 import { parseJsonPointer, toJsonPointer } from './json-pointer.js';
 import { readPlainYamlDocuments } from './plain-yaml-documents.js';
@@ -56,7 +56,7 @@ export function parseYamlDocuments(file: string, content: string, options: YamlR
       continue;
     }
     const problems = yamlProblems(doc, file, content, positionOf);
-    const nodes = inspectNodes(doc, options.maxExpandedSize);
+    const nodes = inspectNodes(doc, content, options.maxExpandedSize);
     for (const tag of nodes.unsupportedTags) problems.push(unsupportedTag(file, positionOf(tagOffset(content, tag.offset)), tag.tag));
     for (const offset of nodes.collectionKeys) {
       problems.push({
@@ -66,6 +66,16 @@ export function parseYamlDocuments(file: string, content: string, options: YamlR
         severity: 'error',
         code: 'CollectionKey',
         message: 'This mapping key is a list or a mapping; keys in manifests are plain text (as in JSON), so it would silently become its text form. Write the key as a string.',
+      });
+    }
+    for (const offset of nodes.anchoredKeys) {
+      problems.push({
+        file,
+        ...positionOf(offset),
+        pointer: '',
+        severity: 'error',
+        code: 'AnchoredKey',
+        message: 'This mapping key is read as a number, boolean or null and carries an anchor (&name); keys are the text written, but where the anchor is repeated it would be the value, so quote the key (or drop the anchor).',
       });
     }
     if (nodes.tooLarge) problems.push({ file, ...positionOf(nodes.tooLarge.offset), pointer: '', severity: 'error', code: nodes.tooLarge.code, message: nodes.tooLarge.message });
@@ -165,10 +175,17 @@ function unsupportedTag(file: string, at: Position, tag: string): Diagnostic {
  * document with every alias expanded would exceed `maxExpandedSize` characters (a scalar counts
  * its source text, an item or pair one more, an alias the expanded size of the node it repeats).
  * Linear in the document, whatever the aliases repeat; stops at the first node past the limit.
+ * On the way, every scalar key that YAML resolves to something other than text (`1.10`, `0x1F`,
+ * `~`, `true`) gets its source text as its value (see `keepKeyText`).
  */
-function inspectNodes(doc: Document, maxExpandedSize: number): { unsupportedTags: { offset: number; tag: string }[]; collectionKeys: number[]; tooLarge?: { offset: number; code: 'DocumentTooLarge' | 'RecursiveAlias'; message: string } } {
+function inspectNodes(
+  doc: Document,
+  content: string,
+  maxExpandedSize: number,
+): { unsupportedTags: { offset: number; tag: string }[]; collectionKeys: number[]; anchoredKeys: number[]; tooLarge?: { offset: number; code: 'DocumentTooLarge' | 'RecursiveAlias'; message: string } } {
   const unsupportedTags: { offset: number; tag: string }[] = [];
   const collectionKeys: number[] = [];
+  const anchoredKeys: number[] = [];
   // The expanded size of each anchor once its node is complete; undefined while inside it.
   const anchors = new Map<string, number | undefined>();
   let total = 0;
@@ -183,6 +200,7 @@ function inspectNodes(doc: Document, maxExpandedSize: number): { unsupportedTags
     let alias: { name: string; size: number } | undefined;
     if (isPair(node)) {
       if (isMap(node.key) || isSeq(node.key)) collectionKeys.push(node.key.range?.[0] ?? 0);
+      else if (keepKeyText(doc, node, content) === 'anchored') anchoredKeys.push((node.key as Node).range?.[0] ?? 0);
       total += 1;
       tasks.push({ enter: node.value }, { enter: node.key });
     } else if (isAlias(node)) {
@@ -210,10 +228,32 @@ function inspectNodes(doc: Document, maxExpandedSize: number): { unsupportedTags
         : alias
         ? `With its aliases expanded this document holds more than ${maxExpandedSize} characters, the limit: the alias "*${alias.name}" here repeats ${alias.size} characters. Each alias costs what it repeats wherever the values are used, so write the shared part once (or raise --max-expanded-size).`
         : `This document holds more than ${maxExpandedSize} characters, the limit; split it into smaller documents (or raise --max-expanded-size).`;
-      return { unsupportedTags, collectionKeys, tooLarge: { offset, code: alias && !Number.isFinite(alias.size) ? 'RecursiveAlias' : 'DocumentTooLarge', message } };
+      return { unsupportedTags, collectionKeys, anchoredKeys, tooLarge: { offset, code: alias && !Number.isFinite(alias.size) ? 'RecursiveAlias' : 'DocumentTooLarge', message } };
     }
   }
-  return { unsupportedTags, collectionKeys };
+  return { unsupportedTags, collectionKeys, anchoredKeys };
+}
+
+/**
+ * Keys are text, as in JSON, and the text is what the user wrote: YAML would resolve the plain
+ * key `1.10` to the number 1.1 and so the key "1.1" (and `~` to "", `0x1F` to "31"), a different
+ * setting from the one written. The fast reader leaves such files to this one, so both agree.
+ */
+function keepKeyText(doc: Document, pair: Pair, content: string): 'kept' | 'anchored' {
+  const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+  if (!isScalar(key) || typeof key.value === 'string') return 'kept';
+  // Where the anchor is repeated as a value it is the number (`b: *a` is 1.1): one node cannot be both.
+  if (key === pair.key && key.anchor) return 'anchored';
+  const text = key.source ?? (key.range ? content.slice(key.range[0], key.range[1]).trim() : String(key.value));
+  if (key === pair.key) {
+    key.value = text;
+  } else {
+    // An alias as a key: the anchored node keeps its value where it is a value.
+    const copy = new Scalar(text);
+    copy.range = (pair.key as Node).range ?? key.range;
+    pair.key = copy;
+  }
+  return 'kept';
 }
 
 /** yaml's `toJS` throws on alias bombs (too many `*alias` expansions); that is bad input, not a bug. */

@@ -62,3 +62,48 @@ describe.each(READERS)('numbers JSON cannot carry, read by %s', (_name, readDocu
     expect(diagnostics.filter((d) => d.code === 'UnrepresentableNumber').map((d) => d.pointer)).toEqual(['/metadata/labels/big']);
   });
 });
+
+describe.each(READERS)('text JSON cannot carry, read by %s', (_name, readDocuments) => {
+  it('a lone UTF-16 surrogate from an escape is a located LoneSurrogate error, in a value or a key', () => {
+    const { fleet, diagnostics } = validateFleetFiles(extension('    a: "x\\ud800y"\n    "k\\udc00": 1\n    b: "\\ud83d"\n'), { readDocuments });
+    expect(fleet).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.line, d.column, d.pointer])).toEqual([
+      ['LoneSurrogate', 9, 8, '/spec/configurationSettings/a'],
+      ['LoneSurrogate', 10, 5, '/spec/configurationSettings/k\udc00'],
+      ['LoneSurrogate', 11, 8, '/spec/configurationSettings/b'],
+    ]);
+    expect(diagnostics[0]!.message).toContain('\\ud800, half of a UTF-16 surrogate pair');
+    expect(diagnostics[1]!.message).toMatch(/^This key holds the escape \\udc00/);
+  });
+
+  it('a pair of escapes that makes one character, and \\U escapes, are that character', () => {
+    const { fleet, diagnostics } = validateFleetFiles(extension('    a: "\\ud83d\\ude00"\n    b: "\\U0001F600"\n'), { readDocuments });
+    expect(diagnostics).toEqual([]);
+    expect(fleet!.extensions[0]!.spec.configurationSettings).toEqual({ a: '😀', b: '😀' });
+  });
+});
+
+describe.each(READERS)('mapping keys, read by %s', (_name, readDocuments) => {
+  it('are the text written, also where YAML would read a number, a boolean or null', () => {
+    const { fleet, diagnostics } = validateFleetFiles(extension('    1.10: a\n    "2.0": b\n    0x1F: c\n    true: d\n    1e400: e\n    ~: f\n    image.tag.1.10: g\n'), { readDocuments });
+    expect(diagnostics).toEqual([]);
+    expect(Object.keys(fleet!.extensions[0]!.spec.configurationSettings).sort()).toEqual(['0x1F', '1.10', '1e400', '2.0', 'image.tag.1.10', 'true', '~']);
+  });
+
+  it('in a flow mapping, and as an alias of a number, too', () => {
+    const flow = extension('');
+    flow[1]!.content = flow[1]!.content.replace('configurationSettings:\n', 'configurationSettings: { 1.10: a, 0x1F: b }\n');
+    const inFlow = validateFleetFiles(flow, { readDocuments });
+    expect(inFlow.diagnostics).toEqual([]);
+    expect(inFlow.fleet!.extensions[0]!.spec.configurationSettings).toEqual({ '1.10': 'a', '0x1F': 'b' });
+    const { fleet, diagnostics } = validateFleetFiles(extension('    x: &v 1.50\n    *v : aliased\n'), { readDocuments });
+    expect(diagnostics).toEqual([]);
+    expect(fleet!.extensions[0]!.spec.configurationSettings).toEqual({ x: 1.5, '1.50': 'aliased' });
+  });
+
+  it('an anchored key YAML reads as a number is an AnchoredKey error: its text and its repeated value differ', () => {
+    const { fleet, diagnostics } = validateFleetFiles(extension('    &k 1.10: a\n    b: *k\n'), { readDocuments });
+    expect(fleet).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['AnchoredKey', 9, 8]]);
+  });
+});
