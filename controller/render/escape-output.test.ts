@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { githubData, githubProperty, guardCommandLines, markdownCode, markdownHtmlText, markdownText, terminalText } from './escape-output.js';
+import { githubData, githubProperty, guardCommandLines, htmlText, markdownCode, markdownHtmlText, markdownText, terminalText } from './escape-output.js';
 
 // Each a name, key or version someone could put in a manifest or a chart index.
 const HOSTILE = {
@@ -71,5 +71,13 @@ describe('githubData and githubProperty', () => {
     expect(githubData(HOSTILE.stopCommands)).toBe('x%0D%0A::stop-commands::token');
     expect(githubData(HOSTILE.esc)).toBe('red\\u{1b}[31mtext\\u{1b}]0;title\\u{7}');
     expect(githubProperty('a,b:c\nd')).toBe('a%2Cb%3Ac%0Ad');
+  });
+});
+
+describe('htmlText', () => {
+  it('makes every HTML character an entity and every control visible, so text can neither become markup nor reorder', () => {
+    expect(htmlText('<script src="x">alert(\'1\')</script>&amp;')).toBe('&#60;script src=&#34;x&#34;&#62;alert(&#39;1&#39;)&#60;/script&#62;&#38;amp;');
+    expect(htmlText(HOSTILE.bidi)).toBe('abc\\u{202e}dcb');
+    expect(htmlText(HOSTILE.esc)).toBe('red\\u{1b}[31mtext\\u{1b}]0;title\\u{7}');
   });
 });

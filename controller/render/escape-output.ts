@@ -95,3 +95,12 @@ export function githubData(text: string): string {
 export function githubProperty(text: string): string {
   return githubData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
+
+/**
+ * Text inside an HTML element or a quoted attribute value of a standalone page (the html drift
+ * report): `&<>"'` as entities, so a name like `<script>` stays text, and controls and invisible
+ * reordering characters made visible as in the terminal forms.
+ */
+export function htmlText(text: string): string {
+  return text.replace(UNSAFE, visible).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

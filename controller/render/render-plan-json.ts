@@ -1,4 +1,5 @@
 import type { Plan } from '../plan/plan.js';
+import { sortJsonKeys } from './sort-json-keys.js';
 
 /**
  * The versioned JSON form of a plan: `formatVersion` first, then every object's keys sorted, arrays
@@ -6,16 +7,5 @@ import type { Plan } from '../plan/plan.js';
  */
 export function renderPlanJson(plan: Plan): string {
   const { formatVersion, ...rest } = plan;
-  return JSON.stringify({ formatVersion, ...(sortKeys(rest) as object) }, null, 2) + '\n';
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(record).sort()) {
-    if (record[key] !== undefined) Object.defineProperty(sorted, key, { value: sortKeys(record[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return sorted;
+  return JSON.stringify({ formatVersion, ...(sortJsonKeys(rest) as object) }, null, 2) + '\n';
 }
