@@ -28,9 +28,17 @@ export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options
   const latest = revisions[0];
   if (latest === undefined) return undefined;
 
+  const previous = revisions.slice(1).find((r) => ['deployed', 'superseded'].includes(r.secret.metadata.labels?.status ?? ''));
+  return observeReleaseSecret(latest, key, { ...options, ...(previous ? { previousDeployedRevision: previous.revision } : {}) }).observed;
+}
+
+/**
+ * The latest revision of a release, decoded, as the controller observes it, and the manifest helm
+ * rendered for it (which the caller must never print: it can hold protected settings).
+ */
+export function observeReleaseSecret(latest: { secret: HelmSecret; revision: number }, key: ReleaseKey, options: ReadReleaseOptions & { previousDeployedRevision?: number } = {}): { observed: ObservedRelease; manifest: string } {
   const record = decodeReleaseSecret(latest.secret);
   const meta = record.chart?.metadata ?? {};
-  const previous = revisions.slice(1).find((r) => ['deployed', 'superseded'].includes(r.secret.metadata.labels?.status ?? ''));
   const observed: ObservedRelease = {
     name: record.name ?? key.name,
     namespace: record.namespace ?? key.namespace,
@@ -42,9 +50,33 @@ export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options
   };
   if (meta.appVersion) observed.appVersion = meta.appVersion;
   if (record.info?.last_deployed) observed.lastDeployed = record.info.last_deployed;
-  if (previous) observed.previousDeployedRevision = previous.revision;
+  if (options.previousDeployedRevision !== undefined) observed.previousDeployedRevision = options.previousDeployedRevision;
   if (options.redactPaths) observed.config = redact(record.config ?? {}, options.redactPaths);
-  return observed;
+  return { observed, manifest: typeof record.manifest === 'string' ? record.manifest : '' };
+}
+
+/**
+ * The latest storage Secret of every Helm release in the cluster (or in one namespace), with one
+ * list request, keyed `<namespace>/<name>`. Nothing is decoded here.
+ */
+export async function listLatestReleaseSecrets(kube: KubeRest, namespace?: string): Promise<Map<string, { secret: HelmSecret; revision: number }>> {
+  const selector = encodeURIComponent('owner=helm');
+  const where = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  const list = expectOk(
+    await kube.request<{ items: HelmSecret[] }>({ method: 'GET', path: `/api/v1${where}/secrets?labelSelector=${selector}` }),
+    namespace === undefined ? 'Listing the Helm release records of the cluster' : `Listing the Helm release records in namespace "${namespace}"`,
+  );
+  const latest = new Map<string, { secret: HelmSecret; revision: number }>();
+  for (const secret of list.items) {
+    if (secret.type !== undefined && secret.type !== 'helm.sh/release.v1') continue;
+    const revision = Number(secret.metadata.labels?.version);
+    const name = secret.metadata.labels?.name;
+    if (!Number.isInteger(revision) || revision <= 0 || name === undefined) continue;
+    const key = `${secret.metadata.namespace ?? namespace ?? ''}/${name}`;
+    const known = latest.get(key);
+    if (known === undefined || known.revision < revision) latest.set(key, { secret, revision });
+  }
+  return latest;
 }
 
 /** The storage Secrets of a release, newest revision first, with one list request. */

@@ -61,12 +61,8 @@ export interface ObjectDrift {
   fields: FieldDrift[];
 }
 
-/** One ignore rule: a JSON Pointer, optionally limited to objects of one kind and/or name. */
-export interface DriftIgnoreRule {
-  path: string;
-  kind?: string;
-  name?: string;
-}
+/** One ignore rule: a JSON Pointer, optionally limited to objects of one kind and/or name (manifest `driftIgnore`). */
+export type { DriftIgnoreRule } from '../manifest/fleet.js';
 
 export interface ExtensionDrift {
   cluster: string;
@@ -83,6 +79,8 @@ export interface ExtensionDrift {
   release: ReleaseDrift[];
   /** Sorted by kind, namespace, name. */
   objects: ObjectDrift[];
+  /** How many objects of the release's manifest were compared (absent when none were). */
+  checkedObjects?: number;
   /** Set when state is `error`. */
   message?: string;
 }

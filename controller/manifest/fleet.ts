@@ -49,6 +49,17 @@ export interface ReleaseTrain {
   includePrereleases: boolean;
 }
 
+/**
+ * A field that is not drift, for the Extension (or every instance of an ExtensionType): a JSON
+ * Pointer (RFC 6901; a segment `*` matches any one segment) into the objects of the release,
+ * optionally limited to objects of one kind and/or name.
+ */
+export interface DriftIgnoreRule {
+  path: string;
+  kind?: string;
+  name?: string;
+}
+
 export interface ExtensionTypeSpec {
   chart: ChartRef;
   scopes: Scope[];
@@ -66,6 +77,8 @@ export interface ExtensionTypeSpec {
   timeout?: string;
   /** Namespace-scoped instances may target system namespaces (systemNamespaceViolation). */
   allowSystemNamespaces?: boolean;
+  /** Ignore rules for every instance of this type. */
+  driftIgnore?: DriftIgnoreRule[];
 }
 
 export interface SecretKeyRef {
@@ -101,6 +114,8 @@ export interface ExtensionTemplate {
   driftDetection: DriftDetection;
   /** Overrides the type's `timeout`. */
   timeout?: string;
+  /** Ignore rules added to the type's. */
+  driftIgnore?: DriftIgnoreRule[];
 }
 
 export interface ExtensionSpec extends ExtensionTemplate {

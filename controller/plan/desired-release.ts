@@ -1,4 +1,4 @@
-import type { ChartRef, DriftDetection, ProtectedSettingsRef, Scope } from '../manifest/fleet.js';
+import type { ChartRef, DriftDetection, DriftIgnoreRule, ProtectedSettingsRef, Scope } from '../manifest/fleet.js';
 
 /**
  * How the version of a desired release was decided. `resolved` came from the chart repository
@@ -42,6 +42,11 @@ export interface DesiredRelease {
   /** HMAC digest of the protected settings, when the caller supplied one (never the data). */
   protectedSettingsDigest?: string;
   driftDetection: DriftDetection;
+  /**
+   * What drift checks ignore: the type's `driftIgnore` then the Extension's. Not part of
+   * `configDigest`: it changes what is reported, not what runs.
+   */
+  driftIgnore?: DriftIgnoreRule[];
   /**
    * How long one helm operation may take, hook Jobs and readiness of the release's objects
    * included: the Extension's `timeout`, else its type's; the reconcile policy's default when

@@ -94,7 +94,11 @@ function isStalledVersion(desired: DesiredRelease): boolean {
   return desired.version.kind === 'unresolved' && (desired.version.cause === 'no-match' || desired.version.cause === 'not-listed');
 }
 
-function compareRelease(desired: DesiredRelease, version: string, release: ObservedRelease): ReleaseDifference[] {
+/**
+ * What differs between the desired release and a deployed one: chart, version, configDigest. The
+ * one comparison the controller (determineReleaseState) and drift (compareReleaseDrift) share.
+ */
+export function compareRelease(desired: DesiredRelease, version: string, release: ObservedRelease): ReleaseDifference[] {
   const differences: ReleaseDifference[] = [];
   if (release.chartName !== desired.chart.name) differences.push({ field: 'chart', observed: release.chartName, desired: desired.chart.name });
   if (release.chartVersion !== version) differences.push({ field: 'version', observed: release.chartVersion, desired: version });
