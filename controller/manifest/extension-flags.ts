@@ -1,5 +1,6 @@
 import { ClusterextError } from '../errors/clusterext-error.js';
-import type { Scope, SettingValue } from './fleet.js';
+import type { ExtensionSpec, Scope, SettingValue } from './fleet.js';
+import type { ExtensionSpecEdit } from './update-extension-document.js';
 
 /** The cloud extension CLI's flags of `create`, as given (strings, unparsed). */
 export interface ExtensionFlags {
@@ -49,7 +50,7 @@ export function extensionFromFlags(flags: ExtensionFlags): ExtensionFromFlags {
     ? stringsOnly(settingsFile(flags.configurationProtectedSettingsFile, problems))
     : pairs('--configuration-protected-settings', flags.configurationProtectedSettings ?? [], problems, true);
   if (problems.length > 0) {
-    throw new ClusterextError('InvalidFlags', `The flags for Extension "${flags.name}" on cluster "${flags.clusterName}" break ${problems.length === 1 ? 'a rule' : `${problems.length} rules`}; nothing was written:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { problems });
+    throw new ClusterextError('InvalidFlags', `The flags for Extension "${flags.name}" on cluster "${flags.clusterName}" break ${problems.length === 1 ? 'a rule' : `${problems.length} rules`}; nothing was written: ${problems.join(' ')}`, { problems });
   }
   const spec: Record<string, unknown> = {
     clusterName: flags.clusterName,
@@ -64,6 +65,71 @@ export function extensionFromFlags(flags: ExtensionFlags): ExtensionFromFlags {
   };
   return {
     document: { apiVersion: 'clusterext.io/v1alpha1', kind: 'Extension', metadata: { name: flags.name }, spec },
+    ...(protectedGiven ? { protectedSettings: protectedSettings as Record<string, string> } : {}),
+  };
+}
+
+/** The flags of `extension update`: the cloud CLI's, for what may change on an existing Extension. */
+export type ExtensionUpdateFlags = Pick<
+  ExtensionFlags,
+  | 'name'
+  | 'clusterName'
+  | 'releaseTrain'
+  | 'version'
+  | 'autoUpgradeMinorVersion'
+  | 'configurationSettings'
+  | 'configurationSettingsFile'
+  | 'configurationProtectedSettings'
+  | 'configurationProtectedSettingsFile'
+>;
+
+/** The edit of the manifest, and the complete set of protected settings when they were given. */
+export interface ExtensionUpdateFromFlags {
+  edit: ExtensionSpecEdit;
+  protectedSettings?: Record<string, string>;
+}
+
+/**
+ * The cloud CLI's `update` semantics on an existing Extension (`current`, as validated, defaults
+ * applied): the version rules are checked on the result (a --version needs auto-upgrade off, given
+ * now or already so; turning auto-upgrade on drops the pin, turning it off drops the train);
+ * configuration settings given replace those keys and keep the others; protected settings given are
+ * the complete set. Every broken rule is reported at once; protected values never appear in messages.
+ */
+export function extensionUpdateFromFlags(current: ExtensionSpec, flags: ExtensionUpdateFlags): ExtensionUpdateFromFlags {
+  const problems: string[] = [];
+  const given = flags.autoUpgradeMinorVersion === undefined ? undefined : parseBoolean(flags.autoUpgradeMinorVersion, problems);
+  const autoUpgrade = given ?? current.autoUpgradeMinorVersion;
+  if (flags.version !== undefined && autoUpgrade) {
+    problems.push(`--version needs --auto-upgrade-minor-version false (a pinned version does not auto-upgrade; Extension "${flags.name}" auto-upgrades now).`);
+  }
+  if (given === false && current.autoUpgradeMinorVersion && flags.version === undefined) problems.push('--auto-upgrade-minor-version false needs --version (the exact version to run).');
+  if (flags.releaseTrain !== undefined && !autoUpgrade) {
+    problems.push(`--release-train only applies with auto-upgrade on${given === false ? '' : `; Extension "${flags.name}" is pinned to ${current.version ?? 'a version'}, so add --auto-upgrade-minor-version true`}.`);
+  }
+  if (flags.configurationSettings && flags.configurationSettingsFile) problems.push('Give --configuration-settings or --configuration-settings-file, not both.');
+  if (flags.configurationProtectedSettings && flags.configurationProtectedSettingsFile) problems.push('Give --configuration-protected-settings or --configuration-protected-settings-file, not both.');
+  const settings = flags.configurationSettingsFile ? settingsFile(flags.configurationSettingsFile, problems) : pairs('--configuration-settings', flags.configurationSettings ?? [], problems);
+  const protectedGiven = flags.configurationProtectedSettings !== undefined || flags.configurationProtectedSettingsFile !== undefined;
+  const protectedSettings = flags.configurationProtectedSettingsFile
+    ? stringsOnly(settingsFile(flags.configurationProtectedSettingsFile, problems))
+    : pairs('--configuration-protected-settings', flags.configurationProtectedSettings ?? [], problems, true);
+  const nothing = given === undefined && flags.version === undefined && flags.releaseTrain === undefined && !flags.configurationSettings && !flags.configurationSettingsFile && !protectedGiven;
+  if (nothing) {
+    problems.push('Nothing to update: give at least one of --version, --release-train, --auto-upgrade-minor-version, --configuration-settings(-file) or --configuration-protected-settings(-file).');
+  }
+  if (problems.length > 0) {
+    throw new ClusterextError('InvalidFlags', `The flags for updating Extension "${flags.name}" on cluster "${flags.clusterName}" break ${problems.length === 1 ? 'a rule' : `${problems.length} rules`}; nothing was written: ${problems.join(' ')}`, { problems });
+  }
+  const set: Record<string, unknown> = {};
+  const remove: string[] = [];
+  if (given !== undefined) set.autoUpgradeMinorVersion = given;
+  if (flags.version !== undefined) set.version = flags.version;
+  if (flags.releaseTrain !== undefined) set.releaseTrain = flags.releaseTrain;
+  if (given === true) remove.push('version');
+  if (given === false) remove.push('releaseTrain');
+  return {
+    edit: { set, remove, settings },
     ...(protectedGiven ? { protectedSettings: protectedSettings as Record<string, string> } : {}),
   };
 }

@@ -1,20 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
+import { ClusterextError } from '../../errors/clusterext-error.js';
 import type { Fleet } from '../../manifest/fleet.js';
 import { loadFleetFromDirectory, readFleetFilesFromDirectory, validateFleetFiles } from '../../manifest/load-fleet.js';
 import { removeExtensionDocument } from '../../manifest/remove-extension-document.js';
 import { addExtensionDocument } from '../../manifest/add-extension-document.js';
-import { extensionFromFlags, type ExtensionFlags } from '../../manifest/extension-flags.js';
+import { extensionFromFlags, extensionUpdateFromFlags, type ExtensionFlags, type ExtensionUpdateFlags } from '../../manifest/extension-flags.js';
+import { updateExtensionDocument } from '../../manifest/update-extension-document.js';
+import { applyFleetEdit } from '../apply-fleet-edit.js';
 import { PROTECTED_SETTINGS_LABEL } from '../../runtime/protected-settings-secret.js';
-import { expectOk } from '../../runtime/kube-rest.js';
-import type { FleetFile } from '../../manifest/fleet-file.js';
-import { computePlan } from '../../plan/compute-plan.js';
-import { renderDiagnostics } from '../../render/diagnostics.js';
-import { renderPlanHuman } from '../../render/render-plan-human.js';
 import { expandPolicies, type ExtensionInstance } from '../../plan/expand-policies.js';
 import { buildExtensionView, renderExtensionList, renderExtensionShow, type ExtensionView } from '../../render/extension-view.js';
 import type { ExtensionSpec } from '../../manifest/fleet.js';
@@ -37,7 +33,7 @@ interface ReadOptions extends HubOptions {
  * --kubeconfig, the live state of each Extension from the hub.
  */
 export function registerExtensionCommand(program: Command): void {
-  const extension = program.command('extension').description('create, list, show and delete the Extensions of a fleet repository, like the cloud extension CLI (live state from the hub with --kubeconfig)');
+  const extension = program.command('extension').description('create, update, list, show and delete the Extensions of a fleet repository, like the cloud extension CLI (live state from the hub with --kubeconfig)');
 
   const list = extension
     .command('list')
@@ -90,6 +86,7 @@ Examples:
     });
 
   registerCreateCommand(extension);
+  registerUpdateCommand(extension);
   registerDeleteCommand(extension);
 }
 
@@ -176,48 +173,19 @@ async function createExtension(options: CreateOptions): Promise<void> {
     throw new ClusterextError('ExtensionExists', `Extension "${target.name}" already exists on cluster "${target.cluster}" (${path.join(options.repoDir, existing.source.file)}:${existing.source.line}); edit it there, or delete it first. Nothing was written.`, target);
   }
   const addition = addExtensionDocument(files, built.document, target.cluster);
-  const edited: FleetFile[] = addition.created ? [...files, { path: addition.path, content: addition.content }] : files.map((f) => (f.path === addition.path ? { ...f, content: addition.content } : f));
-  const after = validateFleetFiles(edited);
-  if (!after.fleet) {
-    process.stdout.write(renderDiagnostics(after.diagnostics, 'human', { color: colour(), pathPrefix: prefixOf(options.repoDir) }));
-    throw new ExitError(1, `Extension "${target.name}" on cluster "${target.cluster}" would not validate (see above); nothing was written.`, target);
-  }
-  const plan = computePlan({ base: before.fleet, head: after.fleet, baseRevision: 'working tree', headRevision: `with ${target.cluster}/${target.name}` });
-  process.stdout.write(renderPlanHuman(plan, { color: colour() }));
-  if (built.protectedSettings) {
-    const hub = connectHub(options);
-    try {
-      await writeProtectedSettings(hub, secretName, built.protectedSettings);
-    } finally {
-      hub.close();
-    }
-    process.stderr.write(`Wrote ${Object.keys(built.protectedSettings).length} protected setting(s) to Secret "${secretName}" in namespace "${options.namespace}" on the hub (values not shown).\n`);
-  }
-  const file = path.join(options.repoDir, addition.path);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, addition.content);
-  process.stderr.write(`${addition.created ? 'Created' : 'Edited'} ${file}.\n`);
-  commitAndPush(options, addition.path, `extension create: add "${target.name}" (${built.document.spec.extensionType as string}) to cluster "${target.cluster}"`);
-}
-
-/**
- * The complete set of protected settings, by server-side apply: keys this command wrote before and
- * does not give now are removed, as the cloud CLI's protected settings are always the whole set.
- */
-async function writeProtectedSettings(hub: HubConnection, name: string, settings: Record<string, string>): Promise<void> {
-  const res = await hub.kube.request({
-    method: 'PATCH',
-    path: `/api/v1/namespaces/${encodeURIComponent(hub.namespace)}/secrets/${encodeURIComponent(name)}?fieldManager=clusterext-cli&force=true`,
-    contentType: 'application/apply-patch+yaml',
-    body: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace: hub.namespace, labels: { [PROTECTED_SETTINGS_LABEL]: 'true' } },
-      type: 'Opaque',
-      data: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
-    },
+  await applyFleetEdit({
+    repoDir: options.repoDir,
+    files,
+    before: before.fleet,
+    file: { path: addition.path, content: addition.content },
+    headLabel: `with ${target.cluster}/${target.name}`,
+    invalid: `Extension "${target.name}" on cluster "${target.cluster}" would not validate`,
+    message: `extension create: add "${target.name}" (${built.document.spec.extensionType as string}) to cluster "${target.cluster}"`,
+    commit: options.commit,
+    push: options.push,
+    ...(built.protectedSettings ? { protectedSettings: { hub: options, secretName, settings: built.protectedSettings } } : {}),
+    color: colour(),
   });
-  expectOk(res, `Writing the protected-settings Secret "${name}"`);
 }
 
 function readFlagFileContent(file: string): string {
@@ -228,16 +196,127 @@ function readFlagFileContent(file: string): string {
   }
 }
 
-function commitAndPush(options: { repoDir: string; commit: boolean; push: boolean }, file: string, message: string): void {
-  if (!options.commit && !options.push) return;
-  const git = (...args: string[]) => execFileSync('git', ['-C', options.repoDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  git('add', '-A', '--', file);
-  git('commit', '-q', '-m', message);
-  process.stderr.write(`Committed: ${message}.\n`);
-  if (options.push) {
-    git('push', '-q');
-    process.stderr.write('Pushed.\n');
+interface UpdateOptions extends HubOptions, Omit<ExtensionUpdateFlags, 'configurationSettingsFile' | 'configurationProtectedSettingsFile'> {
+  configurationSettingsFile?: string;
+  configurationProtectedSettingsFile?: string;
+  repoDir: string;
+  commit: boolean;
+  push: boolean;
+}
+
+function registerUpdateCommand(extension: Command): void {
+  const update = extension
+    .command('update')
+    .description('change the version, release train, auto-upgrade, settings or protected settings of an Extension in the fleet repository; prints the plan first')
+    .requiredOption('--name <name>', 'the Extension (its Helm release name)')
+    .requiredOption('--cluster-name <name>', 'the cluster it runs on')
+    .option('--auto-upgrade-minor-version <bool>', 'true: follow the release train (drops the pinned version); false: run exactly --version (drops the train)')
+    .option('--version <version>', 'the exact version to run; needs auto-upgrade off (now or already)')
+    .option('--release-train <train>', 'the train to follow; needs auto-upgrade on (now or already)')
+    .option('--configuration-settings <key=value...>', 'settings to set; keys not given keep their values (exclusive with --configuration-settings-file)')
+    .option('--configuration-settings-file <file.json>', 'a flat JSON object of settings to set')
+    .option('--configuration-protected-settings <key=value...>', 'the COMPLETE set of protected settings (keys not given are removed), written to a Secret on the hub, never to git')
+    .option('--configuration-protected-settings-file <file.json>', 'a flat JSON object: the complete set of protected settings (same rules)')
+    .option('--repo-dir <dir>', 'the fleet repository (or the folder of its manifests)', '.')
+    .option('--commit', "commit the change in --repo-dir's repository", false)
+    .option('--push', 'push the commit to the branch\'s upstream (implies --commit)', false);
+  addHubOptions(update)
+    .addHelpText(
+      'after',
+      `
+The semantics are the cloud CLI's "az k8s-extension update": configuration settings given replace
+those keys and keep the others; protected settings given are the complete set (keys not given are
+removed from the Secret). --version needs auto-upgrade off and --release-train needs it on, whether
+this command turns it so or it already is; turning auto-upgrade on removes the pinned version,
+turning it off removes the train. Scope, namespaces and type do not change by update: delete and
+create the Extension instead.
+
+Only the Extension's own YAML document changes, through the yaml Document API: its comments, key
+order and style stay, and so does every other byte of the file. The whole fleet is validated as
+"clusterext validate" would, and the plan of the change printed, before anything is written.
+
+Protected settings go to the Secret the Extension's configurationProtectedSettingsRef names (else
+"<cluster>-<name>-protected-settings", which the manifest then names) in the controller's namespace
+on the hub, labelled ${PROTECTED_SETTINGS_LABEL}=true; an existing Secret without that label is
+refused. They need --kubeconfig (or --context); values are never printed.
+
+With --push, a push the remote rejects (someone pushed first) undoes the commit and puts the file
+and the Secret back: nothing changes, and the message says to pull and run the command again.
+
+Examples:
+  clusterext extension update --name monitoring --cluster-name prod-eu --configuration-settings logLevel=debug --commit
+  clusterext extension update --name gw --cluster-name prod-eu --auto-upgrade-minor-version false --version 1.2.0 --commit --push
+  clusterext extension update --name gw --cluster-name prod-eu --auto-upgrade-minor-version true --release-train preview
+  clusterext extension update --name kv --cluster-name prod-eu --configuration-protected-settings-file kv.json \\
+    --kubeconfig hub.yaml --commit --push`,
+    )
+    .action(async (options: UpdateOptions) => {
+      await updateExtension(options);
+    });
+}
+
+async function updateExtension(options: UpdateOptions): Promise<void> {
+  const target = { cluster: options.clusterName, name: options.name };
+  const files = await readFleetFilesFromDirectory(options.repoDir);
+  const before = validateFleetFiles(files);
+  if (!before.fleet) throw invalidFleet(options.repoDir, before.diagnostics);
+  const current = before.fleet.extensions.find((e) => e.spec.clusterName === target.cluster && e.metadata.name === target.name);
+  if (!current) throw notDeclared(new ClusterextError('ExtensionNotFound', ''), before.fleet, target, options.repoDir, 'update');
+  const readFlagFile = (file: string | undefined, inline: string[] | undefined) => (file === undefined ? undefined : { path: file, content: inline ? '{}' : readFlagFileContent(file) });
+  const built = extensionUpdateFromFlags(current.spec, {
+    ...options,
+    configurationSettingsFile: readFlagFile(options.configurationSettingsFile, options.configurationSettings),
+    configurationProtectedSettingsFile: readFlagFile(options.configurationProtectedSettingsFile, options.configurationProtectedSettings),
+  });
+  let protectedSettings;
+  if (built.protectedSettings) {
+    if (!usesHub(options)) {
+      throw new ClusterextError(
+        'ProtectedSettingsNeedHub',
+        `Protected settings of Extension "${target.name}" never go into git: they are written to a Secret on the hub, so pass --kubeconfig (or --context) of the hub; nothing was written.`,
+        target,
+      );
+    }
+    const secretName = current.spec.configurationProtectedSettingsRef?.secretName ?? `${target.cluster}-${target.name}-protected-settings`;
+    const sharers = expandPolicies(before.fleet).instances.filter((i) => i.spec.configurationProtectedSettingsRef?.secretName === secretName && !(i.cluster === target.cluster && i.name === target.name));
+    if (sharers.length > 0) {
+      throw new ClusterextError(
+        'ProtectedSettingsSecretShared',
+        `The Secret "${secretName}" of Extension "${target.name}" on cluster "${target.cluster}" also holds the protected settings of ${sharers.map((i) => `"${i.name}" on "${i.cluster}"`).join(', ')}; replacing its keys would change them too. Give this Extension a Secret of its own (edit configurationProtectedSettingsRef), then update it. Nothing was written.`,
+        { ...target, secret: secretName },
+      );
+    }
+    if (!current.spec.configurationProtectedSettingsRef) built.edit = { ...built.edit, set: { ...built.edit.set, configurationProtectedSettingsRef: { secretName } } };
+    protectedSettings = { hub: options, secretName, settings: built.protectedSettings };
   }
+  const changed = updateExtensionDocument(files, target, built.edit);
+  const what = describeUpdate(options, built.protectedSettings !== undefined);
+  await applyFleetEdit({
+    repoDir: options.repoDir,
+    files,
+    before: before.fleet,
+    file: changed,
+    headLabel: `with ${target.cluster}/${target.name} updated`,
+    invalid: `Extension "${target.name}" on cluster "${target.cluster}" would not validate after the update`,
+    message: `extension update: ${what} of "${target.name}" on cluster "${target.cluster}"`,
+    commit: options.commit,
+    push: options.push,
+    ...(protectedSettings ? { protectedSettings } : {}),
+    color: colour(),
+  });
+}
+
+/** `version 1.2.0, settings logLevel`: what an update changes, for its commit message (never a protected value). */
+function describeUpdate(options: UpdateOptions, protectedGiven: boolean): string {
+  const parts: string[] = [];
+  if (options.autoUpgradeMinorVersion !== undefined) parts.push(`auto-upgrade ${options.autoUpgradeMinorVersion}`);
+  if (options.version !== undefined) parts.push(`version ${options.version}`);
+  if (options.releaseTrain !== undefined) parts.push(`release train ${options.releaseTrain}`);
+  const keys = options.configurationSettings?.map((p) => p.split('=')[0]!) ?? [];
+  if (keys.length > 0) parts.push(`settings ${keys.join(', ')}`);
+  else if (options.configurationSettingsFile !== undefined) parts.push('settings');
+  if (protectedGiven) parts.push('protected settings');
+  return `set ${parts.join(', ')}`;
 }
 
 function registerDeleteCommand(extension: Command): void {
@@ -276,30 +355,42 @@ async function deleteExtension(options: { name: string; clusterName: string; rep
   try {
     removal = removeExtensionDocument(files, target);
   } catch (err) {
-    if (!(err instanceof ClusterextError) || err.code !== 'ExtensionNotFound') throw err;
-    const generated = expandPolicies(before.fleet).instances.find((i) => i.cluster === target.cluster && i.name === target.name);
-    if (generated?.origin.kind === 'policy') {
-      throw new ClusterextError(
-        'ExtensionGeneratedByPolicy',
-        `Extension "${target.name}" on cluster "${target.cluster}" is generated by ExtensionPolicy "${generated.origin.policy}" (${path.join(options.repoDir, generated.source.file)}:${generated.source.line}); it has no manifest to delete. To remove it, take the cluster out of the policy: add to its spec.clusterSelector.matchExpressions an entry that excludes "${target.cluster}" (for example {key: <a label of the cluster>, operator: NotIn, values: [<its value>]}), or change the labels of ConnectedCluster "${target.cluster}" so the selector no longer matches. Nothing was written.`,
-        { ...target, policy: generated.origin.policy },
-      );
-    }
-    throw new ClusterextError('ExtensionNotFound', `There is no Extension "${target.name}" on cluster "${target.cluster}" in "${options.repoDir}"; run "clusterext extension list --cluster-name ${target.cluster}" to see its Extensions. Nothing was written.`, target);
+    throw notDeclared(err, before.fleet, target, options.repoDir, 'delete');
   }
-  const edited = files.map((f) => (f.path === removal.path ? { ...f, content: removal.content } : f)).filter((f) => !(removal.deleted && f.path === removal.path));
-  const after = validateFleetFiles(edited);
-  if (!after.fleet) {
-    process.stdout.write(renderDiagnostics(after.diagnostics, 'human', { color: colour(), pathPrefix: prefixOf(options.repoDir) }));
-    throw new ExitError(1, `Deleting Extension "${target.name}" from cluster "${target.cluster}" would leave a fleet that does not validate (see above); nothing was written.`, target);
+  await applyFleetEdit({
+    repoDir: options.repoDir,
+    files,
+    before: before.fleet,
+    file: { path: removal.path, content: removal.deleted ? null : removal.content },
+    headLabel: `without ${target.cluster}/${target.name}`,
+    invalid: `Deleting Extension "${target.name}" from cluster "${target.cluster}" would leave a fleet that does not validate`,
+    message: `extension delete: remove "${target.name}" from cluster "${target.cluster}"`,
+    commit: options.commit,
+    push: options.push,
+    color: colour(),
+  });
+}
+
+/**
+ * The error for an Extension no manifest declares: a policy-generated one names its policy and
+ * what to do instead; any other error passes through.
+ */
+function notDeclared(err: unknown, fleet: Fleet, target: { cluster: string; name: string }, repoDir: string, verb: 'delete' | 'update'): unknown {
+  if (!(err instanceof ClusterextError) || err.code !== 'ExtensionNotFound') return err;
+  const generated = expandPolicies(fleet).instances.find((i) => i.cluster === target.cluster && i.name === target.name);
+  if (generated?.origin.kind === 'policy') {
+    const where = `${path.join(repoDir, generated.source.file)}:${generated.source.line}`;
+    const how =
+      verb === 'delete'
+        ? `To remove it, take the cluster out of the policy: add to its spec.clusterSelector.matchExpressions an entry that excludes "${target.cluster}" (for example {key: <a label of the cluster>, operator: NotIn, values: [<its value>]}), or change the labels of ConnectedCluster "${target.cluster}" so the selector no longer matches.`
+        : `To change it on every cluster the policy selects, edit the policy's spec.extension; to change it on "${target.cluster}" alone, create an Extension "${target.name}" for that cluster (clusterext extension create), which wins over the generated one.`;
+    return new ClusterextError(
+      'ExtensionGeneratedByPolicy',
+      `Extension "${target.name}" on cluster "${target.cluster}" is generated by ExtensionPolicy "${generated.origin.policy}" (${where}); it has no manifest to ${verb}. ${how} Nothing was written.`,
+      { ...target, policy: generated.origin.policy },
+    );
   }
-  const plan = computePlan({ base: before.fleet, head: after.fleet, baseRevision: 'working tree', headRevision: `without ${target.cluster}/${target.name}` });
-  process.stdout.write(renderPlanHuman(plan, { color: colour() }));
-  const file = path.join(options.repoDir, removal.path);
-  if (removal.deleted) rmSync(file);
-  else writeFileSync(file, removal.content);
-  process.stderr.write(`${removal.deleted ? 'Deleted' : 'Edited'} ${file}.\n`);
-  commitAndPush(options, removal.path, `extension delete: remove "${target.name}" from cluster "${target.cluster}"`);
+  return new ClusterextError('ExtensionNotFound', `There is no Extension "${target.name}" on cluster "${target.cluster}" in "${repoDir}"; run "clusterext extension list --cluster-name ${target.cluster}" to see its Extensions. Nothing was written.`, target);
 }
 
 function invalidFleet(repoDir: string, diagnostics: readonly { severity: string; file: string; line: number; column: number; message: string }[]): ClusterextError {
@@ -310,11 +401,6 @@ function invalidFleet(repoDir: string, diagnostics: readonly { severity: string;
     `The fleet in "${repoDir}" does not validate (${errors.length} error(s)${first ? `; first: ${path.join(repoDir, first.file)}:${first.line}:${first.column} ${first.message}` : ''}); run "clusterext validate ${repoDir}" and fix them first.`,
     { repoDir },
   );
-}
-
-function prefixOf(repoDir: string): string {
-  const normalized = path.normalize(repoDir).split(path.sep).join('/');
-  return normalized === '.' ? '' : normalized.endsWith('/') ? normalized : `${normalized}/`;
 }
 
 function addReadOptions(command: Command): Command {
