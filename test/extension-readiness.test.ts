@@ -14,6 +14,7 @@ import { toolPath } from '../controller/local/tool-path.js';
 import { computeConfigDigest } from '../controller/plan/config-digest.js';
 import type { DesiredRelease } from '../controller/plan/desired-release.js';
 import { reconcileRelease, type ReconcileReleaseResult } from '../controller/reconcile/reconcile-release.js';
+import { systemClock } from '../controller/runtime/clock.js';
 import { findCondition } from '../controller/status/condition.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { desiredRelease } from './support/release-fixtures.js';
@@ -79,12 +80,12 @@ describe('Extension readiness on a cluster that runs workloads', () => {
         sourceRevision: `rev-${d.version.kind === 'unresolved' ? '' : d.version.version}`,
         target: { kubeconfig: cluster.kubeconfig },
         ...(status ? { previousStatus: status } : {}),
-        policy: { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } },
+        policy: { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 }, progressIntervalMs: 1_000 },
       },
       {
         helm,
         storage: createReleaseStorage(kube, { namespace: NAMESPACE, name: RELEASE }),
-        clock: { now: () => new Date() },
+        clock: { now: () => new Date(), sleep: systemClock.sleep },
         writeStatus: async (s) => {
           progress.push(s);
           status = s;
@@ -127,6 +128,9 @@ describe('Extension readiness on a cluster that runs workloads', () => {
     expect(progress.at(-1)).toMatchObject({ provisioningState: 'Upgrading', lastOperation: { action: 'upgrade', timeout: '15s' } });
     // The old replica keeps running (maxUnavailable 0) while the new one never becomes available.
     const named = `Not ready: Deployment "${NAMESPACE}/${RELEASE}-web" has 1 old replicas still running while its updated replicas are not all available`;
+    // While helm waited, the in-progress status already named the Deployment.
+    const waiting = progress.filter((s) => s.provisioningState === 'Upgrading').map((s) => findCondition(s.conditions, 'Reconciling')?.message ?? '');
+    expect(waiting).toContainEqual(expect.stringMatching(new RegExp(`^Upgrading release "${NAMESPACE}/${RELEASE}" to chart version 1\\.1\\.0; waiting up to 15s .*Not ready: Deployment "${NAMESPACE}/${RELEASE}-web"`)));
     expect(ready()).toMatchObject({ status: 'False', reason: 'UpgradeFailed', message: expect.stringContaining(named) });
 
     // The last attempt failed: the rollback restores 1.0.0 and the Extension stalls, naming the Deployment.

@@ -32,6 +32,19 @@ interface StoredHook {
  * each only what readiness needs is kept.
  */
 export async function readReleaseObjects(kube: KubeRest, key: ReleaseKey): Promise<ReleaseObject[]> {
+  return readLiveObjects(kube, await readRecordedObjects(kube, key));
+}
+
+/**
+ * The live state of objects read before (`readReleaseObjects`), again: after an uninstall Helm's
+ * record of the release is gone, and these are the objects waited for.
+ */
+export async function readLiveObjects(kube: KubeRest, objects: readonly ReleaseObject[]): Promise<ReleaseObject[]> {
+  const read = await Promise.all(objects.map(async ({ live: _live, ...o }) => withLive(kube, o)));
+  return read.filter((o): o is ReleaseObject => o !== undefined);
+}
+
+async function readRecordedObjects(kube: KubeRest, key: ReleaseKey): Promise<ReleaseObject[]> {
   const latest = (await listReleaseRevisions(kube, key))[0];
   if (latest === undefined) return [];
   const record = decodeReleaseSecret(latest.secret);
@@ -43,8 +56,7 @@ export async function readReleaseObjects(kube: KubeRest, key: ReleaseKey): Promi
       objects.push({ ...o, hook: { events: [...(hook.events ?? [])], ...(hook.last_run?.phase ? { phase: hook.last_run.phase } : {}) } });
     }
   }
-  const read = await Promise.all(objects.map(async (o) => withLive(kube, o)));
-  return read.filter((o): o is ReleaseObject => o !== undefined);
+  return objects;
 }
 
 function objectsOf(manifest: string, releaseNamespace: string): ReleaseObject[] {

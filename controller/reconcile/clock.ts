@@ -4,4 +4,6 @@
  */
 export interface Clock {
   now(): Date;
+  /** Waits `ms` or until `signal` aborts; without it nothing is looked at while an operation runs. */
+  sleep?(ms: number, signal: AbortSignal): Promise<void>;
 }

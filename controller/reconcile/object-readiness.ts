@@ -90,6 +90,19 @@ export function formatUnreadyObjects(objects: readonly ReleaseObject[], limit = 
   return `Not ready: ${shown.join('; ')}${more}.`;
 }
 
+/**
+ * A whole sentence naming the objects of an uninstalled release that still exist, or undefined
+ * when all are gone. Hooks are left out: helm does not delete a hook on uninstall unless its
+ * delete policy says so, and never waits for it.
+ */
+export function formatRemainingObjects(objects: readonly ReleaseObject[], limit = 5): string | undefined {
+  const lines = objects.filter((o) => !o.hook && o.live !== undefined).map((o) => `${describeObject(o)}${o.live?.metadata?.deletionTimestamp ? ' is being deleted' : ' still exists'}`);
+  if (lines.length === 0) return undefined;
+  const shown = lines.slice(0, limit);
+  const more = lines.length > limit ? `; and ${lines.length - limit} more` : '';
+  return `Not deleted yet: ${shown.join('; ')}${more}.`;
+}
+
 function describeObject(o: ReleaseObject): string {
   const name = o.namespace ? `${o.namespace}/${o.name}` : o.name;
   const hook = o.hook ? ` (${o.hook.events.join(', ')} hook)` : '';
@@ -219,8 +232,12 @@ function why(conditions: StatusCondition[], type: string): string {
   return c && c.status !== 'True' ? ` (${type}=${c.status ?? 'Unknown'}, ${conditionText(c)})` : '';
 }
 
+/** Longest condition message quoted; status messages stay bounded whatever a controller writes. */
+const MAX_CONDITION_MESSAGE = 200;
+
 function conditionText(c: StatusCondition): string {
-  const message = (c.message ?? '').trim().replace(/\.$/, '');
+  const full = (c.message ?? '').trim().replace(/\.$/, '');
+  const message = full.length > MAX_CONDITION_MESSAGE ? `${full.slice(0, MAX_CONDITION_MESSAGE - 1)}…` : full;
   return [c.reason, message].filter((x) => x).join(': ') || `${c.type ?? 'condition'} is ${c.status ?? 'Unknown'}`;
 }
 

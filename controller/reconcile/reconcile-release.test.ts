@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ClusterextError } from '../errors/clusterext-error.js';
 import { FakeReleaseWorld } from '../../test/support/fake-release-world.js';
 import { DIGEST_A, DIGEST_B, REACHABLE, UNREACHABLE, desiredRelease } from '../../test/support/release-fixtures.js';
 import { findCondition } from '../status/condition.js';
@@ -391,5 +392,147 @@ describe('reconcileRelease', () => {
     expect(h.world.calls).toEqual([]);
     expect(ready(result.status)).toMatchObject({ status: 'False', reason: 'RequirementsNotMet', message: expect.stringContaining('>=1.40.0') });
     expect(result.status.provisioningState).toBe('Failed');
+  });
+});
+
+/** Lets promises and timers queued so far run, until `done` holds (at most a few hundred turns). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error('The condition waited for never held.');
+}
+
+/** A sleep that ends only when the test says so (or the watcher is stopped). */
+function steppedSleep() {
+  const sleepers: (() => void)[] = [];
+  return {
+    sleepers,
+    sleep: (_ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        sleepers.push(resolve);
+        signal.addEventListener('abort', () => resolve());
+      }),
+    /** Ends the one pending sleep, so the watcher looks once. */
+    tick() {
+      sleepers.shift()!();
+    },
+  };
+}
+
+const unavailableWeb: ReleaseObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  name: 'web',
+  namespace: 'monitoring',
+  live: { spec: { replicas: 1 }, status: { replicas: 1, updatedReplicas: 1, availableReplicas: 0 } },
+};
+
+describe('reconcileRelease while an operation runs', () => {
+  it('names the objects not ready yet in the in-progress status, writing only when that changes', async () => {
+    const world = new FakeReleaseWorld('monitor', 'monitoring');
+    const clock = steppedSleep();
+    let finish!: () => void;
+    const helm = {
+      ...world.helm,
+      upgradeInstall: async (req: Parameters<typeof world.helm.upgradeInstall>[0]) => {
+        await new Promise<void>((resolve) => (finish = resolve));
+        await world.helm.upgradeInstall(req);
+      },
+    };
+    let objects: ReleaseObject[] = [unavailableWeb];
+    const writes: ExtensionStatus[] = [];
+    const running = reconcileRelease(
+      { desired: desiredRelease(), cluster: REACHABLE, requirements: { met: true }, generation: 1, sourceRevision: 'rev-1', target: { kubeconfig: 'k' }, policy: POLICY },
+      { helm, storage: world.storage, clock: { now: () => new Date('2025-01-01T00:00:00.000Z'), sleep: clock.sleep }, releaseObjects: async () => objects, writeStatus: async (s) => void writes.push(s) },
+    );
+    const reconciling = (s: ExtensionStatus | undefined) => findCondition(s?.conditions ?? [], 'Reconciling');
+    await until(() => clock.sleepers.length === 1);
+    expect(writes).toHaveLength(1);
+    expect(reconciling(writes[0])?.message).not.toContain('Not ready');
+
+    clock.tick();
+    await until(() => writes.length === 2);
+    expect(writes[1]).toMatchObject({ provisioningState: 'Installing', lastOperation: { action: 'install', startTime: writes[0]!.lastOperation!.startTime } });
+    expect(reconciling(writes[1])).toMatchObject({
+      status: 'True',
+      reason: 'Progressing',
+      message: 'Installing release "monitoring/monitor" with chart version 1.2.0; waiting up to 5m for its hooks and objects to be ready. Not ready: Deployment "monitoring/web" has 0 of 1 replicas available.',
+    });
+
+    // The same objects, still not ready: nothing new to say, no write.
+    await until(() => clock.sleepers.length === 1);
+    clock.tick();
+    await until(() => clock.sleepers.length === 1);
+    expect(writes).toHaveLength(2);
+
+    objects = [{ ...unavailableWeb, live: { spec: { replicas: 1 }, status: { replicas: 1, updatedReplicas: 1, availableReplicas: 1 } } }];
+    clock.tick();
+    await until(() => writes.length === 3);
+    expect(reconciling(writes[2])?.message).toBe('Installing release "monitoring/monitor" with chart version 1.2.0; waiting up to 5m for its hooks and objects to be ready.');
+
+    finish();
+    const result = await running;
+    expect(writes).toHaveLength(3);
+    expect(ready(result.status)).toMatchObject({ status: 'True', reason: 'InstallSucceeded' });
+  });
+
+  it('bounds what the in-progress status names: five objects, then how many more', async () => {
+    const world = new FakeReleaseWorld('monitor', 'monitoring');
+    const clock = steppedSleep();
+    let finish!: () => void;
+    const helm = { ...world.helm, upgradeInstall: async (req: Parameters<typeof world.helm.upgradeInstall>[0]) => (await new Promise<void>((resolve) => (finish = resolve)), world.helm.upgradeInstall(req)) };
+    const many = Array.from({ length: 8 }, (_, i) => ({ ...unavailableWeb, name: `web-${i}` }));
+    const writes: ExtensionStatus[] = [];
+    const running = reconcileRelease(
+      { desired: desiredRelease(), cluster: REACHABLE, requirements: { met: true }, generation: 1, sourceRevision: 'rev-1', target: { kubeconfig: 'k' }, policy: POLICY },
+      { helm, storage: world.storage, clock: { now: () => new Date(), sleep: clock.sleep }, releaseObjects: async () => many, writeStatus: async (s) => void writes.push(s) },
+    );
+    await until(() => clock.sleepers.length === 1);
+    clock.tick();
+    await until(() => writes.length === 2);
+    const message = findCondition(writes[1]!.conditions, 'Reconciling')!.message;
+    expect(message).toContain('Deployment "monitoring/web-4"');
+    expect(message).not.toContain('web-5');
+    expect(message).toMatch(/; and 3 more\.$/);
+    finish();
+    await running;
+  });
+
+  it('names the objects an uninstall that timed out left behind, read before it started', async () => {
+    const world = new FakeReleaseWorld('monitor', 'monitoring');
+    const input = { desired: desiredRelease(), cluster: REACHABLE, requirements: { met: true as const }, generation: 1, sourceRevision: 'rev-1', target: { kubeconfig: 'k' }, policy: POLICY };
+    const clock = { now: () => new Date('2025-01-01T00:00:00.000Z') };
+    const installed = await reconcileRelease(input, { helm: world.helm, storage: world.storage, clock });
+    const hook: ReleaseObject = { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', namespace: 'monitoring', hook: { events: ['pre-install'], phase: 'Succeeded' }, live: {} };
+    const recorded: ReleaseObject[] = [{ ...unavailableWeb, live: undefined }, { ...unavailableWeb, name: 'gone', live: undefined }, hook];
+    const asked: (readonly ReleaseObject[] | undefined)[] = [];
+    const helm = {
+      ...world.helm,
+      uninstall: async () => {
+        throw new ClusterextError('HelmFailed', 'helm failed: uninstallation completed with 1 error(s): context deadline exceeded');
+      },
+    };
+    const result = await reconcileRelease(
+      { ...input, uninstallRequested: true, previousStatus: installed.status },
+      {
+        helm,
+        storage: world.storage,
+        clock,
+        releaseObjects: async (known) => {
+          asked.push(known);
+          // Before the uninstall: Helm's record. After: the live state of those objects again.
+          if (!known) return recorded;
+          return known.map((o) => (o.name === 'gone' ? o : { ...o, live: { metadata: { deletionTimestamp: '2025-01-01T00:00:00Z' } } }));
+        },
+      },
+    );
+    expect(asked).toEqual([undefined, recorded]);
+    expect(ready(result.status)).toMatchObject({
+      status: 'False',
+      reason: 'UninstallFailed',
+      message: expect.stringContaining('Not deleted yet: Deployment "monitoring/web" is being deleted. '),
+    });
+    expect(ready(result.status)?.message).toContain('context deadline exceeded');
+    expect(ready(result.status)?.message).not.toContain('gone');
+    expect(ready(result.status)?.message).not.toContain('migrate');
   });
 });

@@ -10,7 +10,7 @@ import type { RequirementsResult } from './check-requirements.js';
 import type { Clock } from './clock.js';
 import type { ClusterFacts } from './cluster-facts.js';
 import { decideAction, exhaustedRetryDue, type ReleaseAction } from './decide-action.js';
-import { formatUnreadyObjects, type ReleaseObject } from './object-readiness.js';
+import { formatRemainingObjects, formatUnreadyObjects, type ReleaseObject } from './object-readiness.js';
 import type { ObservedRelease } from './observed-release.js';
 import type { HelmTarget, ReleaseStoragePort, WaitStrategy } from './release-ports.js';
 import { summarizeOutcome } from './release-outcome.js';
@@ -32,6 +32,12 @@ export interface ReconcilePolicy {
    * once its objects are gone.
    */
   wait?: WaitStrategy;
+  /**
+   * While an operation runs, how often its objects are looked at, so the in-progress status names
+   * the ones not ready yet (or, for an uninstall, not gone yet). A status write follows only when
+   * that list changed.
+   */
+  progressIntervalMs: number;
 }
 
 export const DEFAULT_RECONCILE_POLICY: ReconcilePolicy = {
@@ -43,6 +49,7 @@ export const DEFAULT_RECONCILE_POLICY: ReconcilePolicy = {
   helmTimeoutMs: 5 * 60_000,
   pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MS,
   wait: 'watcher',
+  progressIntervalMs: 10_000,
 };
 
 export interface ReconcileReleaseInput {
@@ -78,10 +85,12 @@ export interface ReconcileReleasePorts extends ActPorts {
    */
   writeStatus?: (status: ExtensionStatus) => Promise<void>;
   /**
-   * The objects of the release's latest revision with their live state; read only after an
-   * install, upgrade or rollback failed, to say which objects were not ready and why.
+   * The objects of the release's latest revision with their live state, or with `known` the live
+   * state of those objects again (after an uninstall Helm's record is gone). Read while an
+   * operation runs (every progressIntervalMs, when `clock.sleep` is given) and after it failed, to
+   * say which objects are not ready or not deleted yet, and why.
    */
-  releaseObjects?: () => Promise<ReleaseObject[]>;
+  releaseObjects?: (known?: readonly ReleaseObject[]) => Promise<ReleaseObject[]>;
 }
 
 export interface ReleaseEvent {
@@ -148,8 +157,15 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
   let written = input.previousStatus;
   if (action.action !== 'none' && action.action !== 'wait') {
     const operation = operationOf(action);
-    if (operation && ports.writeStatus) {
-      written = buildExtensionStatus({
+    const started = operation
+      ? formatOperationStarted(operation, release, {
+          ...(desired.version.kind !== 'unresolved' ? { version: desired.version.version } : {}),
+          ...(action.action === 'rollback' ? { toRevision: action.toRevision } : {}),
+          timeout: formatDuration(timeoutMs),
+        })
+      : '';
+    const inProgress = (operation: OperationAction, waitingFor?: string): ExtensionStatus =>
+      buildExtensionStatus({
         ...statusBase,
         ...(input.previousStatus ? { previous: input.previousStatus } : {}),
         ...(observed && observed.status !== 'uninstalled' ? { release: { ...releaseStatusOf(observed), extensionType: desired.extensionType } } : {}),
@@ -159,15 +175,29 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
         outcome: {
           phase: operation === 'uninstall' ? 'deleting' : 'progressing',
           reason: operation === 'uninstall' ? 'Uninstalling' : 'Progressing',
-          message: formatOperationStarted(operation, release, {
-            ...(desired.version.kind !== 'unresolved' ? { version: desired.version.version } : {}),
-            ...(action.action === 'rollback' ? { toRevision: action.toRevision } : {}),
-            timeout: formatDuration(timeoutMs),
-          }),
+          message: waitingFor ? `${started} ${waitingFor}` : started,
         },
         startedOperation: { action: operation, startTime: now.toISOString(), timeout: formatDuration(timeoutMs) } satisfies OperationRecord,
       });
-      await ports.writeStatus(written);
+    // An uninstall removes Helm's record of the objects: they are read before it starts.
+    let uninstalled: ReleaseObject[] | undefined;
+    if (action.action === 'uninstall' && ports.releaseObjects) uninstalled = await ports.releaseObjects().catch(() => undefined);
+    let watcher: ProgressWatcher | undefined;
+    if (operation && ports.writeStatus) {
+      const writeStatus = ports.writeStatus;
+      written = inProgress(operation);
+      await writeStatus(written);
+      if (ports.releaseObjects && ports.clock.sleep) {
+        watcher = watchProgress({
+          intervalMs: policy.progressIntervalMs,
+          sleep: ports.clock.sleep,
+          waitingFor: waitingForReader(operation, ports.releaseObjects, uninstalled),
+          write: async (waitingFor) => {
+            written = inProgress(operation, waitingFor);
+            await writeStatus(written);
+          },
+        });
+      }
     }
     try {
       performed = (
@@ -180,7 +210,9 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
       if (action.action === 'install' || action.action === 'upgrade') retry = { failures: 0 };
     } catch (err) {
       performed = true;
-      error = await explainFailure(action, asClusterextError(err), ports.releaseObjects);
+      await watcher?.stop();
+      watcher = undefined;
+      error = await explainFailure(action, asClusterextError(err), ports.releaseObjects, uninstalled);
       retry = {
         failures: retry.failures + 1,
         lastFailureTime: now.toISOString(),
@@ -188,6 +220,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
         ...(action.action === 'install' || action.action === 'upgrade' ? { installOrUpgradeFailed: true } : {}),
       };
     }
+    await watcher?.stop();
     const second = await observe(cluster, ports.storage);
     cluster = second.cluster;
     observed = second.observed;
@@ -247,15 +280,61 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
  * own conditions) before helm's words, which for a wait that ran out are only "context deadline
  * exceeded". When the objects cannot be read, helm's error stands alone.
  */
-async function explainFailure(action: ReleaseAction, error: ClusterextError, readObjects: (() => Promise<ReleaseObject[]>) | undefined): Promise<ClusterextError> {
-  if (!readObjects || (action.action !== 'install' && action.action !== 'upgrade' && action.action !== 'rollback')) return error;
+async function explainFailure(action: ReleaseAction, error: ClusterextError, readObjects: ReconcileReleasePorts['releaseObjects'], uninstalled: ReleaseObject[] | undefined): Promise<ClusterextError> {
+  const operation = operationOf(action);
+  if (!readObjects || operation === undefined) return error;
   let unready: string | undefined;
   try {
-    unready = formatUnreadyObjects(await readObjects());
+    unready = await waitingForReader(operation, readObjects, uninstalled)();
   } catch {
     return error;
   }
   return unready ? new ClusterextError(error.code, `${unready} ${error.message}`, { ...error.data }, { cause: error }) : error;
+}
+
+/**
+ * What an operation is still waiting for, as a sentence (undefined when nothing): the objects not
+ * ready yet, or for an uninstall the objects read before it that still exist.
+ */
+function waitingForReader(operation: OperationAction, readObjects: NonNullable<ReconcileReleasePorts['releaseObjects']>, uninstalled: ReleaseObject[] | undefined): () => Promise<string | undefined> {
+  if (operation === 'uninstall') return async () => (uninstalled && uninstalled.length > 0 ? formatRemainingObjects(await readObjects(uninstalled)) : undefined);
+  return async () => formatUnreadyObjects(await readObjects());
+}
+
+interface ProgressWatcher {
+  /** Stops looking and waits for a status write under way, so no write lands after the final one. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Looks at what an operation waits for every `intervalMs` while it runs and writes it when it
+ * changed. Best effort: a read or write that fails is skipped, the operation goes on.
+ */
+function watchProgress(o: { intervalMs: number; sleep: NonNullable<Clock['sleep']>; waitingFor: () => Promise<string | undefined>; write: (waitingFor: string | undefined) => Promise<void> }): ProgressWatcher {
+  const abort = new AbortController();
+  const loop = (async () => {
+    let last: string | undefined;
+    for (;;) {
+      await o.sleep(o.intervalMs, abort.signal);
+      if (abort.signal.aborted) return;
+      let waitingFor: string | undefined;
+      try {
+        waitingFor = await o.waitingFor();
+      } catch {
+        continue;
+      }
+      if (abort.signal.aborted) return;
+      if (waitingFor === last) continue;
+      last = waitingFor;
+      await o.write(waitingFor).catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      abort.abort();
+      await loop;
+    },
+  };
 }
 
 /** The operation an action starts, for the in-progress status; unlock is one quick storage write. */

@@ -346,7 +346,7 @@ export class ControllerManager {
       connector: this.connector,
       loadCatalog: (fleet: Fleet) => this.loadCatalog(repositoryKey, fleet),
       helm: this.options.helm,
-      clock: { now: () => new Date(this.options.clock.now()) },
+      clock: { now: () => new Date(this.options.clock.now()), sleep: (ms: number, signal: AbortSignal) => this.options.clock.sleep(ms, signal) },
       events: this.events,
       logger,
       hmacKey,

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { createReleaseStorage } from '../cluster/release-storage.js';
-import { readReleaseObjects } from '../cluster/read-release-objects.js';
+import { readLiveObjects, readReleaseObjects } from '../cluster/read-release-objects.js';
 import { createReleaseNamespace } from '../cluster/release-namespace.js';
 import { ensureNamespaceIdentity } from '../cluster/ensure-namespace-identity.js';
 import type { Diagnostic } from '../manifest/diagnostic.js';
@@ -16,6 +16,8 @@ import { computeReleaseOperations, type CurrentRelease, type ReleaseOperation } 
 import { applyProtectedSettings } from '../reconcile/apply-protected-settings.js';
 import { checkRequirements, type InstalledExtension, type RequirementsResult } from '../reconcile/check-requirements.js';
 import type { ClusterFacts } from '../reconcile/cluster-facts.js';
+import type { Clock as ReconcileClock } from '../reconcile/clock.js';
+import type { ReleaseObject } from '../reconcile/object-readiness.js';
 import { reconcileRelease, type ReconcilePolicy, type ReconcileReleaseResult } from '../reconcile/reconcile-release.js';
 import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js';
 import { ClusterextError } from '../errors/clusterext-error.js';
@@ -54,7 +56,7 @@ export interface FleetSyncDeps {
   /** The chart versions of the fleet's charts (cached by the caller). */
   loadCatalog(fleet: Fleet): Promise<{ catalog: ChartCatalog; warnings: string[] }>;
   helm: HelmPort;
-  clock: { now(): Date };
+  clock: ReconcileClock;
   events: EventRecorder;
   logger: Logger;
   /** Key of the HMAC over protected settings. */
@@ -371,7 +373,7 @@ async function reconcileOne(input: {
         helm: deps.helm,
         storage,
         clock: deps.clock,
-        ...(client ? { releaseObjects: () => readReleaseObjects(client.kube, { namespace: desired!.namespace, name: desired!.releaseName }) } : {}),
+        ...(client ? { releaseObjects: (known?: readonly ReleaseObject[]) => (known ? readLiveObjects(client.kube, known) : readReleaseObjects(client.kube, { namespace: desired!.namespace, name: desired!.releaseName })) } : {}),
         ...(client && desired.scope === 'cluster' ? { namespace: createReleaseNamespace(client.kube, desired.namespace, desired.releaseName) } : {}),
         // The uninstall half of a reinstall reports nothing of its own: its install half does.
         ...(input.replacing
