@@ -5,20 +5,35 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterextError } from '../errors/clusterext-error.js';
 import { runCommand } from './run-command.js';
 
-export interface GoBinarySpec {
+interface GoBinarySpecBase {
   /** The binary's name and pinned version, e.g. kube-apiserver / v1.34.4; used in file names. */
   name: string;
   version: string;
-  /** A folder holding the `main.go` to build (kept as real files in controller/local/go/). */
-  mainGoDir: string;
-  /** Writes go.mod for the module; gets a `go` runner for commands such as `go mod download`. */
-  goMod(go: GoRunner): Promise<string>;
   ldflags: string[];
   /** Where the finished binary goes; it appears there atomically (built under a temporary name). */
   output: string;
   /** Whether `output` already holds a good binary; checked again after waiting for another builder. */
   isBuilt(): boolean;
 }
+
+/** A throw-away module: our own `main.go` importing the real command, then `go mod tidy`. */
+export interface GoMainSpec extends GoBinarySpecBase {
+  /** A folder holding the `main.go` to build (kept as real files in controller/local/go/). */
+  mainGoDir: string;
+  /** Writes go.mod for the module; gets a `go` runner for commands such as `go mod download`. */
+  goMod(go: GoRunner): Promise<string>;
+}
+
+/**
+ * A released module built as it is, for commands whose go.mod cannot be imported from another
+ * module (a `replace` of a local folder): `prepare` fills the empty module folder (e.g. a writable
+ * copy of the module from the proxy); its own go.mod and go.sum are used, not tidied.
+ */
+export interface GoModuleSpec extends GoBinarySpecBase {
+  prepare(moduleDir: string, go: GoRunner): Promise<void>;
+}
+
+export type GoBinarySpec = GoMainSpec | GoModuleSpec;
 
 export interface GoBuildOptions {
   /** Folder for the module sources, the build log and the lock; reused between builds. */
@@ -65,10 +80,17 @@ export async function buildGoBinary(spec: GoBinarySpec, options: GoBuildOptions)
       cpuMs += result.cpuMs;
       return result.stdout;
     };
-    writeFileSync(join(moduleDir, 'go.mod'), 'module clusterext.local/placeholder\n\ngo 1.24\n');
-    copyFileSync(join(spec.mainGoDir, 'main.go'), join(moduleDir, 'main.go'));
-    writeFileSync(join(moduleDir, 'go.mod'), await spec.goMod(go));
-    await go(['mod', 'tidy']);
+    if ('prepare' in spec) {
+      // A copy from an earlier, interrupted build may be half made: start from nothing.
+      rmSync(moduleDir, { recursive: true, force: true });
+      mkdirSync(moduleDir, { recursive: true });
+      await spec.prepare(moduleDir, go);
+    } else {
+      writeFileSync(join(moduleDir, 'go.mod'), 'module clusterext.local/placeholder\n\ngo 1.24\n');
+      copyFileSync(join(spec.mainGoDir, 'main.go'), join(moduleDir, 'main.go'));
+      writeFileSync(join(moduleDir, 'go.mod'), await spec.goMod(go));
+      await go(['mod', 'tidy']);
+    }
     const partial = `${spec.output}.partial-${process.pid}`;
     await go(['build', '-trimpath', `-ldflags=${spec.ldflags.join(' ')}`, '-o', partial, '.']);
     renameSync(partial, spec.output);

@@ -142,7 +142,7 @@ async function orFailure(scenario: string, run: () => Promise<Figure[]>): Promis
 }
 
 /** Chart repository, git repository, CRDs, Secrets and the ExtensionRepository, as an operator sets them up. */
-async function prepareFleet(fleet: LocalFleet, hub: KubeRest, perCluster: number): Promise<void> {
+export async function prepareFleet(fleet: LocalFleet, hub: KubeRest, perCluster: number): Promise<void> {
   await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
   const seed = join(fleet.dir, 'fleet-seed');
   mkdirSync(join(seed, 'fleet'), { recursive: true });
@@ -242,7 +242,7 @@ function runWorker(inputPath: string, limitMs: number): Promise<WorkerOutput> {
 }
 
 /** Sum of apiserver_request_total over every cluster's kube-apiserver (its own count of what it served). */
-async function apiserverRequestTotal(fleet: LocalFleet): Promise<number> {
+export async function apiserverRequestTotal(fleet: LocalFleet): Promise<number> {
   let total = 0;
   for (const c of fleet.clusters) {
     const kube = createKubeClient(c.kubeconfig);

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { loadKubeconfig } from '../../controller/cluster/kubeconfig.js';
+import type { FleetSyncOptions } from '../../controller/runtime/fleet-sync.js';
+import { createLogger } from '../../controller/runtime/logger.js';
+import { startController } from '../../controller/runtime/start-controller.js';
+
+/**
+ * The clusterext controller as `clusterext controller` runs it (startController: its own passes at
+ * the resync interval, repository intervals, webhooks), alone in a process so the `flux` bench
+ * section can measure it and the helm processes it starts as one process tree, exactly as it
+ * measures Flux's controllers. What the command does not expose (helm's wait strategy) comes from
+ * the input file: `node clusterext-controller-process.js <input.json>`. Stops on SIGTERM.
+ */
+export interface ControllerProcessInput {
+  hubKubeconfig: string;
+  namespace: string;
+  cacheDir: string;
+  helmPath: string;
+  helmEnv: Record<string, string>;
+  fleet: FleetSyncOptions;
+  chartIndexTtlMs: number;
+  resyncIntervalMs: number;
+}
+
+const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ControllerProcessInput;
+const logger = createLogger({ level: 'warn' });
+const running = await startController({
+  hubKubeconfig: loadKubeconfig(input.hubKubeconfig),
+  namespace: input.namespace,
+  cacheDir: input.cacheDir,
+  helmPath: input.helmPath,
+  helmEnv: input.helmEnv,
+  installCrds: false,
+  leaderElect: false,
+  fleet: input.fleet,
+  chartIndexTtlMs: input.chartIndexTtlMs,
+  resyncIntervalMs: input.resyncIntervalMs,
+  logger,
+});
+await new Promise<void>((resolve) => {
+  process.once('SIGTERM', resolve);
+  process.once('SIGINT', resolve);
+});
+await running.stop();
+process.exit(0);

@@ -1,0 +1,356 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createKubeClient, type KubeRest } from '../../../controller/cluster/kube-client.js';
+import { ensureFluxControllers, type FluxControllers } from '../../../controller/local/flux-controllers.js';
+import { freePort } from '../../../controller/local/free-port.js';
+import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
+import { logTail } from '../../../controller/local/log-tail.js';
+import { sampleChartPath } from '../../../controller/local/sample-chart-path.js';
+import { startSupervisedProcess, type SupervisedProcess } from '../../../controller/local/supervised-process.js';
+import { toolPath } from '../../../controller/local/tool-path.js';
+import { systemClock } from '../../../controller/runtime/clock.js';
+import { expectOk } from '../../../controller/runtime/kube-rest.js';
+import { installCrds } from '../../../controller/runtime/install-crds.js';
+import type { ReconcilePolicy } from '../../../controller/reconcile/reconcile-release.js';
+import type { ControllerProcessInput } from '../clusterext-controller-process.js';
+import { median, type BenchSection, type Figure } from '../figure.js';
+import { sampleProcessTree, snapshotProcessTree, statusMiB } from '../process-tree.js';
+import { apiserverRequestTotal, prepareFleet } from './controller.js';
+
+/**
+ * `npm run bench flux` (opt-in, never in a plain `npm run bench`, `npm test` or CI): clusterext
+ * next to its peer, Flux (source-controller + helm-controller, built from the Go module proxy), on
+ * the same local cluster set-up, the same chart (config-values from the local chart repository),
+ * the same N releases (one per namespace) and the same helm concurrency (4). The two sides run in
+ * turn, each on a fresh cluster, at least two runs each; every figure is the median of a side's
+ * runs, and the ratio is clusterext's over Flux's.
+ *
+ * Per run: the objects are created first (Flux: a HelmRepository and N HelmReleases; clusterext: a
+ * git repository of N Extensions and an ExtensionRepository), then the controllers start; "time to
+ * all Ready" runs from their start until every HelmRelease / Extension is Ready. CPU is the
+ * controllers' process tree (for clusterext the helm processes it starts; Flux runs Helm in
+ * process), from /proc. Then 15 s to settle and 2 minutes of rest, measured the same way.
+ * apiserver requests are the kube-apiserver's own count (apiserver_request_total), less the
+ * bench's own reads and less the idle cluster's rate (kube-controller-manager, scheduler, KWOK)
+ * measured before the controllers start.
+ *
+ * BENCH_FLUX_RELEASES=100 (N), BENCH_FLUX_RUNS=2 (runs per side), BENCH_FLUX_WAIT=1 (helm waits for
+ * the workloads on both sides; default off on both), BENCH_FLUX_REST_SECONDS=120.
+ */
+const NS = 'clusterext-system';
+const FLUX_NS = 'flux-bench';
+const HELM_CONCURRENCY = 4;
+const SETTLE_MS = 15_000;
+const IDLE_BASELINE_MS = 20_000;
+const POLL_MS = 2_000;
+const READY_LIMIT_MS = 20 * 60_000;
+
+type Side = 'flux' | 'clusterext';
+
+interface Settings {
+  releases: number;
+  runs: number;
+  wait: boolean;
+  restMs: number;
+}
+
+interface Window {
+  wallMs: number;
+  cpuMs: number;
+  peakTreeRssMiB: number;
+  /** Served by the apiserver in the window, less the bench's own requests. */
+  apiserverRequests: number;
+  /** The same less the idle cluster's rate over the window. */
+  netApiserverRequests: number;
+}
+
+interface RunResult {
+  side: Side;
+  install: Window;
+  rest: Window;
+  /** The kernel's peak RSS (VmHWM) of each controller process, summed. */
+  controllersPeakRssMiB: number;
+}
+
+const section: BenchSection = {
+  name: 'flux',
+  optIn: true,
+  async run(): Promise<Figure[]> {
+    const settings: Settings = {
+      releases: positive(process.env.BENCH_FLUX_RELEASES, 100),
+      runs: Math.max(2, positive(process.env.BENCH_FLUX_RUNS, 2)),
+      wait: process.env.BENCH_FLUX_WAIT === '1',
+      restMs: positive(process.env.BENCH_FLUX_REST_SECONDS, 120) * 1000,
+    };
+    const flux = await ensureFluxControllers({ log: (line) => process.stderr.write(`  [flux] ${line}\n`) });
+    const results: RunResult[] = [];
+    // Alternating, so a change in the machine's load (other users) falls on both sides alike.
+    for (let run = 0; run < settings.runs; run++) {
+      for (const side of (run % 2 === 0 ? ['flux', 'clusterext'] : ['clusterext', 'flux']) as Side[]) {
+        process.stderr.write(`  [flux] run ${run + 1}/${settings.runs}: ${side}, ${settings.releases} releases, waits ${settings.wait ? 'on' : 'off'}\n`);
+        const result = await runOnce(side, settings, flux);
+        process.stderr.write(`  [flux] ${side}: all Ready in ${(result.install.wallMs / 1000).toFixed(1)} s, CPU ${(result.install.cpuMs / 1000).toFixed(1)} s\n`);
+        results.push(result);
+      }
+    }
+    return comparisonFigures(results, settings);
+  },
+};
+export default section;
+
+function positive(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+async function runOnce(side: Side, settings: Settings, flux: FluxControllers): Promise<RunResult> {
+  const fleet = await startLocalFleet({ clusters: 1, realWorldCharts: false });
+  const kube = createKubeClient(fleet.clusters[0]!.kubeconfig);
+  const processes: SupervisedProcess[] = [];
+  let benchRequests = 0;
+  const served = async () => {
+    benchRequests += 1; // the /metrics read itself
+    return apiserverRequestTotal(fleet);
+  };
+  try {
+    if (side === 'flux') await prepareFlux(fleet, kube, settings, flux);
+    else await prepareFleet(fleet, kube, settings.releases);
+
+    const idleStart = await served();
+    await sleep(IDLE_BASELINE_MS);
+    const idlePerMs = ((await served()) - idleStart - 1) / IDLE_BASELINE_MS;
+
+    const startBench = benchRequests;
+    const before = await served();
+    const started = performance.now();
+    if (side === 'flux') processes.push(...(await startFlux(fleet, flux)));
+    else processes.push(await startClusterext(fleet, settings));
+    const roots = processes.map((p) => serverPid(p));
+    const sampler = sampleProcessTree(roots);
+    try {
+      const readyCount = side === 'flux' ? () => readyHelmReleases(kube) : () => readyExtensions(kube);
+      for (;;) {
+        benchRequests += 1;
+        const ready = await readyCount();
+        if (ready >= settings.releases) break;
+        const exited = processes.find((p) => p.hasExited());
+        if (exited) throw new Error(`A ${side} controller exited before all releases were Ready (${ready} of ${settings.releases}).`);
+        if (performance.now() - started > READY_LIMIT_MS) throw new Error(`${side}: only ${ready} of ${settings.releases} releases were Ready after ${READY_LIMIT_MS / 60_000} minutes.`);
+        await sleep(POLL_MS);
+      }
+      const wallMs = performance.now() - started;
+      const atReady = snapshotProcessTree(roots);
+      const afterInstall = await served();
+      const ownInstall = benchRequests - startBench;
+      const install: Window = {
+        wallMs,
+        cpuMs: atReady.cpuMs,
+        peakTreeRssMiB: sampler.peakRssMiB(),
+        apiserverRequests: afterInstall - before - ownInstall,
+        netApiserverRequests: afterInstall - before - ownInstall - idlePerMs * wallMs,
+      };
+
+      await sleep(SETTLE_MS);
+      const restStartBench = benchRequests;
+      const restBefore = await served();
+      const restCpu = snapshotProcessTree(roots).cpuMs;
+      sampler.resetPeak();
+      const restStarted = performance.now();
+      await sleep(settings.restMs);
+      const restWall = performance.now() - restStarted;
+      const restCpuAfter = snapshotProcessTree(roots).cpuMs;
+      const restAfter = await served();
+      const ownRest = benchRequests - restStartBench;
+      const rest: Window = {
+        wallMs: restWall,
+        cpuMs: restCpuAfter - restCpu,
+        peakTreeRssMiB: sampler.peakRssMiB(),
+        apiserverRequests: restAfter - restBefore - ownRest,
+        netApiserverRequests: restAfter - restBefore - ownRest - idlePerMs * restWall,
+      };
+      const controllersPeakRssMiB = roots.reduce((sum, pid) => sum + statusMiB(pid, 'VmHWM'), 0);
+      return { side, install, rest, controllersPeakRssMiB };
+    } finally {
+      sampler.stop();
+    }
+  } catch (err) {
+    const logs = processes.map((p, i) => `${i}: ${logTail(join(fleet.dir, 'bench-logs', side === 'flux' ? (i === 0 ? 'source-controller.log' : 'helm-controller.log') : 'clusterext.log'))}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs.join('\n')}`);
+  } finally {
+    await Promise.all(processes.map((p) => p.stop(30_000)));
+    kube.close();
+    await fleet.stop();
+  }
+}
+
+function serverPid(p: SupervisedProcess): number {
+  const pid = p.serverPid();
+  if (pid === undefined) throw new Error('A controller exited at start.');
+  return pid;
+}
+
+/** CRDs of both controllers, a namespace, a HelmRepository on the local chart repository and N HelmReleases. */
+async function prepareFlux(fleet: LocalFleet, kube: KubeRest, settings: Settings, flux: FluxControllers): Promise<void> {
+  await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
+  for (const c of Object.values(flux.controllers)) await installCrds(kube, c.crdDir, systemClock);
+  const create = async (path: string, body: object) => expectOk(await kube.request({ method: 'POST', path, body }), `Creating ${path}`);
+  await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: FLUX_NS } });
+  await create(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${FLUX_NS}/helmrepositories`, {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name: 'charts', namespace: FLUX_NS },
+    spec: { url: fleet.charts.url, interval: '1m' },
+  });
+  for (let i = 1; i <= settings.releases; i++) {
+    const name = `cfg-${String(i).padStart(4, '0')}`;
+    // As clusterext's generateFleetFiles: one release per namespace, the same values.
+    await create(`/apis/helm.toolkit.fluxcd.io/v2/namespaces/${FLUX_NS}/helmreleases`, {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name, namespace: FLUX_NS },
+      spec: {
+        interval: '1m',
+        releaseName: name,
+        targetNamespace: name,
+        storageNamespace: name,
+        chart: { spec: { chart: 'config-values', version: '1.0.0', interval: '1m', sourceRef: { kind: 'HelmRepository', name: 'charts' } } },
+        install: { createNamespace: true, disableWait: !settings.wait, disableWaitForJobs: !settings.wait },
+        upgrade: { disableWait: !settings.wait, disableWaitForJobs: !settings.wait },
+        values: { data: { greeting: `hello from ${name}` } },
+      },
+    });
+  }
+}
+
+/** Both controllers out of cluster with the cluster's admin kubeconfig, leader election off, as the bench's children. */
+async function startFlux(fleet: LocalFleet, flux: FluxControllers): Promise<SupervisedProcess[]> {
+  const logs = join(fleet.dir, 'bench-logs');
+  mkdirSync(logs, { recursive: true });
+  const home = join(fleet.dir, 'flux-home');
+  mkdirSync(home, { recursive: true });
+  const env = {
+    ...process.env,
+    KUBECONFIG: fleet.clusters[0]!.kubeconfigPath,
+    RUNTIME_NAMESPACE: FLUX_NS,
+    HOME: home,
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
+  const [storage, m1, h1, m2, h2] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const source = startSupervisedProcess({
+    command: flux.controllers['source-controller'].binary,
+    args: [
+      `--storage-path=${join(home, 'artifacts')}`,
+      `--storage-addr=127.0.0.1:${storage}`,
+      `--storage-adv-addr=127.0.0.1:${storage}`,
+      `--metrics-addr=127.0.0.1:${m1}`,
+      `--health-addr=127.0.0.1:${h1}`,
+      '--log-level=info',
+    ],
+    logFile: join(logs, 'source-controller.log'),
+    env,
+    cwd: home,
+  });
+  const helm = startSupervisedProcess({
+    command: flux.controllers['helm-controller'].binary,
+    args: [`--concurrent=${HELM_CONCURRENCY}`, `--metrics-addr=127.0.0.1:${m2}`, `--health-addr=127.0.0.1:${h2}`, '--log-level=info'],
+    logFile: join(logs, 'helm-controller.log'),
+    env,
+    cwd: home,
+  });
+  await waitForServerPids([source, helm]);
+  return [source, helm];
+}
+
+/** The clusterext controller (startController) in its own Node process, concurrency 4. */
+async function startClusterext(fleet: LocalFleet, settings: Settings): Promise<SupervisedProcess> {
+  const logs = join(fleet.dir, 'bench-logs');
+  mkdirSync(logs, { recursive: true });
+  const home = join(fleet.dir, 'helm-home');
+  mkdirSync(home, { recursive: true });
+  const wait: ReconcilePolicy['wait'] = settings.wait ? 'watcher' : 'hookOnly';
+  const input: ControllerProcessInput = {
+    hubKubeconfig: fleet.clusters[0]!.kubeconfig,
+    namespace: NS,
+    cacheDir: join(fleet.dir, 'controller-cache'),
+    helmPath: toolPath('helm'),
+    helmEnv: { HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') },
+    // The `controller` command's defaults, but helm concurrency 4 as Flux's and the wait chosen.
+    fleet: {
+      concurrency: HELM_CONCURRENCY,
+      clusterConcurrency: HELM_CONCURRENCY,
+      maxUninstallShare: 0.5,
+      contactIntervalMs: 5 * 60_000,
+      reconcilePolicy: {
+        pendingTimeoutMs: 48 * 3600_000,
+        helmTimeoutMs: 5 * 60_000,
+        lockTimeoutMs: 10 * 60_000,
+        retry: { maxRetries: 5, baseDelayMs: 10_000, maxDelayMs: 5 * 60_000 },
+        ...(wait ? { wait } : {}),
+      },
+    },
+    chartIndexTtlMs: 60_000,
+    resyncIntervalMs: 60_000,
+  };
+  const inputPath = join(fleet.dir, 'clusterext-controller.json');
+  writeFileSync(inputPath, JSON.stringify(input), { mode: 0o600 });
+  const script = fileURLToPath(new URL('../clusterext-controller-process.js', import.meta.url));
+  const controller = startSupervisedProcess({ command: process.execPath, args: [script, inputPath], logFile: join(logs, 'clusterext.log') });
+  await waitForServerPids([controller]);
+  return controller;
+}
+
+async function waitForServerPids(processes: SupervisedProcess[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (processes.some((p) => p.serverPid() === undefined)) {
+    if (Date.now() > deadline || processes.some((p) => p.hasExited())) throw new Error('A controller did not start.');
+    await sleep(50);
+  }
+}
+
+interface Conditioned {
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+const isReady = (o: Conditioned) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+async function readyHelmReleases(kube: KubeRest): Promise<number> {
+  const list = expectOk(await kube.request<{ items: Conditioned[] }>({ method: 'GET', path: `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${FLUX_NS}/helmreleases` }), 'Listing HelmReleases');
+  return list.items.filter(isReady).length;
+}
+
+async function readyExtensions(kube: KubeRest): Promise<number> {
+  const res = await kube.request<{ items: Conditioned[] }>({ method: 'GET', path: `/apis/clusterext.io/v1alpha1/namespaces/${NS}/extensions` });
+  return res.status === 200 ? res.body.items.filter(isReady).length : 0;
+}
+
+function comparisonFigures(results: RunResult[], settings: Settings): Figure[] {
+  const of = (side: Side) => results.filter((r) => r.side === side);
+  const runs = (side: Side, pick: (r: RunResult) => number, digits: number) => of(side).map((r) => pick(r).toFixed(digits)).join(', ');
+  const scope = `${settings.releases} releases, 1 cluster, helm concurrency ${HELM_CONCURRENCY}, waits ${settings.wait ? 'on' : 'off'} on both`;
+  const rows: { name: string; unit: string; pick: (r: RunResult) => number; digits: number; note?: string }[] = [
+    { name: 'install: time to all Ready', unit: 's', pick: (r) => r.install.wallMs / 1000, digits: 1, note: 'from the controllers\' start' },
+    { name: 'install: CPU, controllers + children', unit: 's', pick: (r) => r.install.cpuMs / 1000, digits: 1, note: 'from the controllers\' start; clusterext: node + helm processes' },
+    { name: 'peak RSS of the controllers', unit: 'MiB', pick: (r) => r.controllersPeakRssMiB, digits: 0, note: 'VmHWM; Flux: both controllers summed' },
+    { name: 'install: peak RSS of the process tree', unit: 'MiB', pick: (r) => r.install.peakTreeRssMiB, digits: 0, note: 'sampled every 250 ms, sum over the tree' },
+    { name: 'install: apiserver requests', unit: '', pick: (r) => r.install.apiserverRequests, digits: 0, note: 'apiserver_request_total less the bench\'s own' },
+    { name: 'install: apiserver requests, less the idle cluster', unit: '', pick: (r) => r.install.netApiserverRequests, digits: 0 },
+    { name: `rest ${settings.restMs / 1000} s: CPU, controllers + children`, unit: 's', pick: (r) => r.rest.cpuMs / 1000, digits: 2 },
+    { name: `rest ${settings.restMs / 1000} s: peak RSS of the process tree`, unit: 'MiB', pick: (r) => r.rest.peakTreeRssMiB, digits: 0 },
+    { name: `rest ${settings.restMs / 1000} s: apiserver requests`, unit: '', pick: (r) => r.rest.apiserverRequests, digits: 0 },
+    { name: `rest ${settings.restMs / 1000} s: apiserver requests, less the idle cluster`, unit: '', pick: (r) => r.rest.netApiserverRequests, digits: 0 },
+  ];
+  const figures: Figure[] = [];
+  for (const row of rows) {
+    const flux = median(of('flux').map(row.pick));
+    const ours = median(of('clusterext').map(row.pick));
+    figures.push({ name: `Flux ${row.name}`, value: flux, unit: row.unit, note: `median of ${of('flux').length} (${runs('flux', row.pick, row.digits)}); ${row.note ?? scope}` });
+    figures.push({ name: `clusterext ${row.name}`, value: ours, unit: row.unit, note: `median of ${of('clusterext').length} (${runs('clusterext', row.pick, row.digits)})` });
+    figures.push({ name: `  ratio clusterext / Flux`, value: ours / flux, unit: '×', note: row.name });
+  }
+  figures.push({ name: 'set-up', value: settings.releases, unit: 'rel.', note: scope });
+  return figures;
+}
