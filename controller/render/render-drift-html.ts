@@ -43,7 +43,7 @@ export function renderDriftHtml(report: DriftReport): string {
   const legend = DRIFT_MATRIX_STATES.map((state) => {
     const style = DRIFT_STATE_STYLE[state];
     const label = state === 'absent' ? 'not wanted' : style.label;
-    return `<li><label><input type="checkbox" name="state" value="${state}" checked> <span class="swatch state-${state}">${h(label)}</span> <span class="count">${counts.get(state) ?? 0}</span></label> <span class="meaning">${h(style.meaning)}</span></li>`;
+    return `<li title="${h(style.meaning)}"><label><input type="checkbox" name="state" value="${state}" checked> <span class="swatch state-${state}">${h(label)}</span> <span class="count">${counts.get(state) ?? 0}</span></label></li>`;
   });
   const clusterOptions = report.clusters.map((c) => `<option value="${h(c.cluster)}">${h(c.cluster)}</option>`);
 
@@ -55,6 +55,7 @@ export function renderDriftHtml(report: DriftReport): string {
     '</header>',
     '<section id="controls" aria-label="Legend and filters">',
     `<ul class="legend" id="legend">${legend.join('')}</ul>`,
+    `<details class="meanings"><summary>What the states mean</summary><dl>${DRIFT_MATRIX_STATES.map((state) => `<dt><span class="swatch state-${state}">${h(state === 'absent' ? 'not wanted' : DRIFT_STATE_STYLE[state].label)}</span></dt><dd>${h(DRIFT_STATE_STYLE[state].meaning)}</dd>`).join('')}</dl></details>`,
     `<p class="filters"><label>Cluster <select id="filter-cluster"><option value="">all clusters</option>${clusterOptions.join('')}</select></label> <label>Search <input type="search" id="filter-text" placeholder="cluster, extension, object, field"></label> <span id="shown"></span></p>`,
     '</section>',
     '<div class="matrix-wrap">',
@@ -140,10 +141,9 @@ h2 { font-size: 1.1rem; }
 code { font-family: ui-monospace, monospace; font-size: .9em; white-space: pre-wrap; word-break: break-all; }
 .summary { font-weight: 600; }
 .legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; }
-.legend .meaning { display: none; }
-.legend li:hover .meaning { display: inline; color: #59636e; }
 .swatch { display: inline-block; padding: .1rem .45rem; border-radius: .3rem; }
 .count { color: #59636e; }
+.meanings dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 .matrix-wrap { overflow-x: auto; }
 table { border-collapse: collapse; }
 #matrix th, #matrix td { border: 1px solid #d1d9e0; padding: .3rem .5rem; text-align: left; }
