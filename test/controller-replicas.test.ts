@@ -1,21 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
-import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
-
-const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
+import { ControllerProcesses } from './support/controller-processes.js';
+import { startTestFleet } from './support/test-fleet.js';
 const LEASE_MS = 5_000;
 const NAMES = ['alpha', 'beta', 'gamma'] as const;
 const MORE = ['delta', 'epsilon', 'zeta'] as const;
@@ -85,66 +81,7 @@ describe('two controller replicas on one hub', () => {
   let store: CrStore;
   let cluster: KubeRest;
   let work: string;
-  const output = new Map<ChildProcess, string[]>();
-  const children: ChildProcess[] = [];
-
-  function startController(extra: string[] = []): ChildProcess {
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        'controller',
-        '--kubeconfig',
-        fleet.clusters[0]!.kubeconfigPath,
-        '--leader-elect',
-        '--lease-duration',
-        `${LEASE_MS}ms`,
-        '--resync-interval',
-        '1s',
-        '--chart-index-ttl',
-        '1s',
-        '--cache-dir',
-        join(work, `cache-${children.length}`),
-        // One helm operation at a time, so work queues behind a hanging one.
-        '--concurrency',
-        '1',
-        '--helm-timeout',
-        '20s',
-        // Releases left pending stay locked for the whole test: only the replicas' own care counts.
-        '--stuck-release-timeout',
-        '10m',
-        ...extra,
-      ],
-      // Its own process group, so SIGKILL reaches the controller and the helm it is running.
-      { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: helmEnv(fleet) },
-    );
-    children.push(child);
-    const lines: string[] = [];
-    output.set(child, lines);
-    child.stdout!.on('data', (c: Buffer) => lines.push(c.toString()));
-    child.stderr!.on('data', (c: Buffer) => lines.push(c.toString()));
-    return child;
-  }
-
-  const text = (child: ChildProcess) => output.get(child)!.join('');
-  const identity = (child: ChildProcess) => `${hostname()}-${child.pid}`;
-  /** The helm actions a controller logged (one line per completed install, upgrade, …). */
-  const actions = (child: ChildProcess) =>
-    text(child)
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { action?: string; extension?: string; time?: number })
-      .filter((l) => l.action !== undefined && l.action !== 'none' && l.action !== 'wait');
-
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}. Controller output:\n${children.map((c) => text(c).slice(-3000)).join('\n---\n')}`);
-      await sleep(100);
-    }
-  }
+  let replicas: ControllerProcesses;
 
   const lease = async () => (await cluster.request<Lease>({ method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${HUB_NAMESPACE}/leases/clusterext-controller` })).body;
   const allReady = async (greeting: string) => {
@@ -164,11 +101,26 @@ describe('two controller replicas on one hub', () => {
     return res.body.items.map((s) => ({ revision: Number(s.metadata.labels.version), status: s.metadata.labels.status! })).sort((a, b) => a.revision - b.revision);
   }
 
-  const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-
   beforeAll(async () => {
     fleet = await startTestFleet({ clusters: 1 });
     work = mkdtempSync(join(tmpdir(), 'clusterext-replicas-'));
+    replicas = new ControllerProcesses(fleet, work, [
+      '--leader-elect',
+      '--lease-duration',
+      `${LEASE_MS}ms`,
+      '--resync-interval',
+      '1s',
+      '--chart-index-ttl',
+      '1s',
+      // One helm operation at a time, so work queues behind a hanging one.
+      '--concurrency',
+      '1',
+      '--helm-timeout',
+      '20s',
+      // Releases left pending stay locked for the whole test: only the replicas' own care counts.
+      '--stuck-release-timeout',
+      '10m',
+    ]);
     cluster = createKubeClient(fleet.clusters[0]!.kubeconfig);
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
     await fleet.charts.publish(writeHangingChart(work), { version: '1.0.0' });
@@ -180,62 +132,55 @@ describe('two controller replicas on one hub', () => {
   });
 
   afterAll(async () => {
-    for (const child of children) {
-      if (exited(child) || !child.pid) continue;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    replicas?.killAll();
     cluster?.close();
     await fleet?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('one replica acts; the standby takes over from a SIGKILLed leader within the lease duration', async () => {
-    const a = startController();
-    await waitFor('replica A to hold the Lease', async () => ((await lease())?.spec?.holderIdentity === identity(a) ? true : undefined));
-    const b = startController();
-    await waitFor('every Extension to be Ready', () => allReady('one'));
-    expect(actions(a).length).toBeGreaterThanOrEqual(NAMES.length);
-    expect(actions(b)).toEqual([]);
-    expect((await lease()).spec.holderIdentity).toBe(identity(a));
+    const a = replicas.start();
+    await replicas.waitFor('replica A to hold the Lease', async () => ((await lease())?.spec?.holderIdentity === replicas.identity(a) ? true : undefined));
+    const b = replicas.start();
+    await replicas.waitFor('every Extension to be Ready', () => allReady('one'));
+    expect(replicas.actions(a).length).toBeGreaterThanOrEqual(NAMES.length);
+    expect(replicas.actions(b)).toEqual([]);
+    expect((await lease()).spec.holderIdentity).toBe(replicas.identity(a));
     for (const name of NAMES) expect(await history(name)).toEqual([{ revision: 1, status: 'deployed' }]);
 
     process.kill(-a.pid!, 'SIGKILL');
     const killedAt = Date.now();
-    await waitFor('replica B to take the Lease', async () => ((await lease()).spec.holderIdentity === identity(b) ? true : undefined), 4 * LEASE_MS);
+    await replicas.waitFor('replica B to take the Lease', async () => ((await lease()).spec.holderIdentity === replicas.identity(b) ? true : undefined), 4 * LEASE_MS);
     // The Lease was renewed at most a fifth of it before the kill; the standby checks as often.
     // 3 s of slack for a loaded machine, still below two lease durations.
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + LEASE_MS / 5 + 3_000);
-    expect(text(b)).toContain('acquired the Lease');
+    expect(replicas.text(b)).toContain('acquired the Lease');
 
     await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, releases(NAMES, 'config-values', 'two')), message: 'greet again' });
-    await waitFor('B to apply the new revision', () => allReady('two'));
+    await replicas.waitFor('B to apply the new revision', () => allReady('two'));
     for (const name of NAMES) expect(await history(name)).toEqual([{ revision: 1, status: 'superseded' }, { revision: 2, status: 'deployed' }]);
-    expect(actions(b).map((l) => l.action)).toEqual(['upgrade', 'upgrade', 'upgrade']);
+    expect(replicas.actions(b).map((l) => l.action)).toEqual(['upgrade', 'upgrade', 'upgrade']);
   });
 
   it('a leader that lost its Lease starts no further helm operation', async () => {
-    const b = children[1]!;
+    const b = replicas.children[1]!;
     // Three hanging installs, one at a time: while B waits on the first, two are queued behind it.
     await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, { ...releases(NAMES, 'config-values', 'two'), ...releases(MORE, 'hanging', 'x') }), message: 'three installs that hang' });
-    const c = startController();
-    const inFlight = await waitFor('an install to hang', async () => {
+    const c = replicas.start();
+    const inFlight = await replicas.waitFor('an install to hang', async () => {
       for (const name of MORE) if ((await readLatestRelease(cluster, { namespace: `${name}-system`, name }))?.status === 'pending-install') return name;
       return undefined;
     });
     process.kill(b.pid!, 'SIGSTOP');
     const pausedAt = Date.now();
     try {
-      await waitFor('replica C to take the Lease from the paused leader', async () => ((await lease()).spec.holderIdentity === identity(c) ? true : undefined), 4 * LEASE_MS);
+      await replicas.waitFor('replica C to take the Lease from the paused leader', async () => ((await lease()).spec.holderIdentity === replicas.identity(c) ? true : undefined), 4 * LEASE_MS);
     } finally {
       process.kill(b.pid!, 'SIGCONT');
     }
-    await waitFor('B to notice', async () => (text(b).includes('lost the Lease') ? true : undefined), 60_000);
+    await replicas.waitFor('B to notice', async () => (replicas.text(b).includes('lost the Lease') ? true : undefined), 60_000);
     // B may finish the helm call it had started; it starts no other, though others were queued.
-    const afterPause = actions(b).filter((l) => (l.time ?? 0) >= pausedAt);
+    const afterPause = replicas.actions(b).filter((l) => (l.time ?? 0) >= pausedAt);
     expect(afterPause.every((l) => l.extension === `local-1.${inFlight}`)).toBe(true);
     for (const name of MORE.filter((n) => n !== inFlight)) {
       const revisions = await history(name);
@@ -245,29 +190,29 @@ describe('two controller replicas on one hub', () => {
   });
 
   it('SIGTERM during a hanging install exits within the drain bound, and the next leader recovers the release', async () => {
-    for (const child of children) if (!exited(child)) process.kill(-child.pid!, 'SIGKILL');
+    for (const child of replicas.children) if (!replicas.exited(child)) process.kill(-child.pid!, 'SIGKILL');
     // What B and C left pending stays locked (stuck-release-timeout 10m); D gets a fresh install that
     // hangs. The revision is pushed before D starts, so D's first pass does not retry the hanging
     // chart on the releases of the last test (that would hold the pass for a whole helm timeout).
     const rest = { ...releases(NAMES, 'config-values', 'two'), ...releases(MORE, 'config-values', 'fixed') };
     await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, { ...rest, ...releases(['eta'], 'hanging', 'x') }), message: 'one install that hangs' });
-    const d = startController(['--concurrency', '4', '--helm-timeout', '120s', '--drain-timeout', '2s']);
-    await waitFor('replica D to lead', async () => ((await lease()).spec.holderIdentity === identity(d) ? true : undefined), 6 * LEASE_MS);
-    await waitFor('the install to hang', async () => ((await readLatestRelease(cluster, { namespace: 'eta-system', name: 'eta' }))?.status === 'pending-install' ? true : undefined));
+    const d = replicas.start(['--concurrency', '4', '--helm-timeout', '120s', '--drain-timeout', '2s']);
+    await replicas.waitFor('replica D to lead', async () => ((await lease()).spec.holderIdentity === replicas.identity(d) ? true : undefined), 6 * LEASE_MS);
+    await replicas.waitFor('the install to hang', async () => ((await readLatestRelease(cluster, { namespace: 'eta-system', name: 'eta' }))?.status === 'pending-install' ? true : undefined));
 
     const termAt = Date.now();
     d.kill('SIGTERM');
-    const code = await waitFor('D to exit', async () => (d.exitCode !== null ? d.exitCode : undefined), 60_000);
+    const code = await replicas.waitFor('D to exit', async () => (d.exitCode !== null ? d.exitCode : undefined), 60_000);
     // The drain (2 s) and the cancelled helm call's grace (10 s), far below the helm timeout (120 s).
     expect(Date.now() - termAt).toBeLessThan(2_000 + 10_000 + 5_000);
     expect(code).toBe(0);
-    expect(text(d)).toContain('cancelling them');
+    expect(replicas.text(d)).toContain('cancelling them');
     // helm recorded the cancelled install as failed: nothing is left locked for the next leader.
     expect((await readLatestRelease(cluster, { namespace: 'eta-system', name: 'eta' }))?.status).toBe('failed');
 
     await fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, { ...rest, ...releases(['eta'], 'config-values', 'fixed') }), message: 'the chart that installs' });
-    startController();
-    const ready = await waitFor('the next leader to recover the release', async () => {
+    replicas.start();
+    const ready = await replicas.waitFor('the next leader to recover the release', async () => {
       const cr = await store.get<unknown, ExtensionStatus>('Extension', 'local-1.eta');
       return cr?.status?.conditions.find((x) => x.type === 'Ready' && x.status === 'True') ? cr : undefined;
     });

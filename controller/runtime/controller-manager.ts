@@ -9,6 +9,7 @@ import type { HelmPort } from '../reconcile/release-ports.js';
 import { loadChartCatalog, type ChartIndexReader } from '../source/chart-index.js';
 import { fetchGitSource } from '../source/git-source.js';
 import { canonicalJson } from '../plan/config-digest.js';
+import type { ShardScope } from '../shard/shard-scope.js';
 import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import type { Clock } from './clock.js';
 import { createClusterConnector, type ClusterConnector } from './cluster-connector.js';
@@ -48,6 +49,8 @@ export interface ControllerManagerOptions {
   requestPollIntervalMs?: number;
   /** Fetching and loading revisions; default git over HTTP and the manifest loader. A seam for tests. */
   repositorySource?: Pick<RepositorySyncPorts, 'fetch' | 'load'>;
+  /** Several replicas share the hub (`--shards auto`); see ShardScope. */
+  shard?: ShardScope;
 }
 
 export interface PassSummary {
@@ -152,7 +155,7 @@ export class ControllerManager {
     }
     // A pass cut short (Lease lost, shutdown) saw only part of the fleet: it removes nothing and
     // records no fleet-wide metrics.
-    if (!stopped?.aborted()) {
+    if (!stopped?.aborted() && this.writesRepositories()) {
       await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
       if (this.options.metrics) recordFleetMetrics(this.options.metrics, { extensions, appliedRevisions: applied });
     }
@@ -175,6 +178,16 @@ export class ControllerManager {
     const released = await releaseOrphans({ store: this.store, events: this.events, repositories });
     if (released > 0) this.options.logger.info({ released }, 'let go of the resources of deleted repositories; their releases are left in place');
     this.knownRepositories = new Set(repositories);
+  }
+
+  /** Without shards this controller writes repositories; with shards, the replica holding the controller Lease. */
+  private writesRepositories(): boolean {
+    return this.options.shard === undefined || this.options.shard.writesRepository();
+  }
+
+  /** Starts the next pass now (sharded: this replica has just gained clusters). */
+  wakeUp(): void {
+    this.wake.abort();
   }
 
   /** Fetch `repository` at the next pass, and start that pass now (a verified webhook). */
@@ -257,7 +270,9 @@ export class ControllerManager {
     try {
       const newRequest = requested !== undefined && requested !== this.handledRequests.get(repo.metadata.name);
       if (requested !== undefined) this.handledRequests.set(repo.metadata.name, requested);
-      const force = this.pushed.delete(repo.metadata.name) || newRequest;
+      // Sharded, a replica other than the writer catches up at once with what the writer applied.
+      const behindWriter = !this.writesRepositories() && repo.status?.lastAppliedRevision !== undefined && repo.status.lastAppliedRevision !== this.repositories.inForce(key);
+      const force = this.pushed.delete(repo.metadata.name) || newRequest || behindWriter;
       outcome = await this.repositories.sync({ key, generation: repo.metadata.generation, spec: repo.spec, lastAppliedRevision: repo.status?.lastAppliedRevision, force });
     } catch (err) {
       outcome = { good: undefined, lastFetchedRevision: undefined, rejected: undefined, fetchError: err instanceof Error ? err.message : String(err), warnings: [] };
@@ -278,7 +293,8 @@ export class ControllerManager {
       held = result.held;
     }
     // A pass cut short (Lease lost, shutdown) did not see every release: its summary is not written.
-    if (stopped?.aborted()) return result;
+    // Sharded, only the writer writes the repository's status.
+    if (stopped?.aborted() || !this.writesRepositories()) return { ...result, ...(repo.status?.lastAppliedRevision ? { appliedRevision: repo.status.lastAppliedRevision } : {}) };
     if (rejected) log.warn({ revision: rejected.commit, errors: rejected.diagnostics.length }, 'revision rejected');
     if (held) log.warn({}, held);
     const status = buildRepositoryStatus({
@@ -291,7 +307,7 @@ export class ControllerManager {
       rejected,
       held,
       ...(requested !== undefined ? { handledRequest: requested } : {}),
-      summary: { releases: result.releases, ready: result.ready },
+      summary: result.repositorySummary ?? { releases: result.releases, ready: result.ready },
     });
     if (!repo.status || canonicalJson(repo.status) !== canonicalJson(status)) {
       await this.store.writeStatus('ExtensionRepository', repo.metadata.name, status);
@@ -312,6 +328,7 @@ export class ControllerManager {
     const log = this.options.logger.child({ repository: repo.metadata.name });
     const why = describeSyncError(err);
     log.error({ err: why }, 'repository sync failed; the other repositories go on');
+    if (!this.writesRepositories()) return result;
     const key = `${repo.metadata.namespace}/${repo.metadata.name}`;
     try {
       const status = buildRepositoryStatus({
@@ -341,6 +358,7 @@ export class ControllerManager {
   private fleetDeps(repositoryKey: string, hmacKey: Uint8Array, logger: Logger, stopped?: { aborted(): boolean }) {
     return {
       ...(stopped ? { mayAct: () => !stopped.aborted() } : {}),
+      ...(this.options.shard ? { shard: this.options.shard } : {}),
       store: this.store,
       secrets: this.secrets,
       connector: this.connector,

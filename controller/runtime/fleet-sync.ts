@@ -4,7 +4,7 @@ import { readLiveObjects, readReleaseObjects } from '../cluster/read-release-obj
 import { createReleaseNamespace } from '../cluster/release-namespace.js';
 import { ensureNamespaceIdentity } from '../cluster/ensure-namespace-identity.js';
 import type { Diagnostic } from '../manifest/diagnostic.js';
-import type { ExtensionSpec, Fleet } from '../manifest/fleet.js';
+import type { ConnectedClusterManifest, ExtensionSpec, Fleet } from '../manifest/fleet.js';
 import { DEFAULT_CONTROLLER_NAMESPACE, systemNamespaceViolation } from '../manifest/system-namespace.js';
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { canonicalJson } from '../plan/config-digest.js';
@@ -21,6 +21,7 @@ import type { ReleaseObject } from '../reconcile/object-readiness.js';
 import { reconcileRelease, type ReconcilePolicy, type ReconcileReleaseResult } from '../reconcile/reconcile-release.js';
 import type { HelmPort, ReleaseStoragePort } from '../reconcile/release-ports.js';
 import { ClusterextError } from '../errors/clusterext-error.js';
+import type { ShardScope } from '../shard/shard-scope.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
 import type { ProvisioningState } from '../status/provisioning-state.js';
 import { findCondition, type ConditionReason } from '../status/condition.js';
@@ -71,6 +72,11 @@ export interface FleetSyncDeps {
    * operations already started finish (or are cancelled by the caller).
    */
   mayAct?: () => boolean;
+  /**
+   * Several replicas share the hub (`--shards auto`): releases are reconciled only on the clusters
+   * this replica owns, and only the repository writer mirrors CRs and removes what left git.
+   */
+  shard?: ShardScope;
 }
 
 export type RepositoryCr = CustomResource<ExtensionRepositorySpec, Record<string, unknown>>;
@@ -89,6 +95,11 @@ export interface FleetSyncResult {
   statusWrites: number;
   /** Each Extension reconciled in this sync, as its status now says (for the metrics). */
   extensions: ExtensionSummary[];
+  /**
+   * Sharded: the releases of the whole repository and how many are Ready, counting those other
+   * replicas reconcile as their CRs say (releases and ready above count this replica's only).
+   */
+  repositorySummary?: { releases: number; ready: number };
 }
 
 export interface ExtensionSummary {
@@ -111,13 +122,17 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const result: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0, extensions: [] };
   const selector = `${REPOSITORY_LABEL}=${repoName}`;
 
+  const shard = deps.shard;
   const [existingExtensions, connections, { catalog, warnings }] = await Promise.all([
     deps.store.list<ExtensionSpec, ExtensionStatus>('Extension', selector),
-    connectAll(good.fleet, deps.connector),
+    // Sharded, a replica reaches only the clusters it owns: the others are other replicas' work.
+    connectAll(shard ? good.fleet.clusters.filter((c) => shard.owns(c.metadata.name)) : good.fleet.clusters, deps.connector),
     deps.loadCatalog(good.fleet),
   ]);
   result.warnings.push(...warnings);
-  const ownClusters = new Set([...connections.keys()]);
+  // The clusters this controller's hub covers: sharded, the whole fleet (each replica acts on its
+  // share of it); otherwise those it connects to (in agent mode, its own).
+  const ownClusters = shard ? new Set(good.fleet.clusters.map((c) => c.metadata.name)) : new Set([...connections.keys()]);
 
   const installed = new Map<string, InstalledRelease>();
   for (const cr of existingExtensions) {
@@ -150,13 +165,27 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   if (verdict.held) return { ...result, held: verdict.message };
   const operationOf = new Map(operations.map((op) => [extensionCrName(op.cluster, op.extension), op]));
 
-  const { extensionCrs, others } = await mirror(mirrored, existingExtensions, revision, deps);
-  for (const cr of removals) {
-    await deps.store.delete('Extension', cr.metadata.name);
-    const deleting = await deps.store.get<ExtensionSpec, ExtensionStatus>('Extension', cr.metadata.name);
-    if (deleting) extensionCrs.set(deleting.metadata.name, deleting);
+  // One writer of the mirrored CRs: without shards this controller, with shards the replica that
+  // holds the controller Lease. The others act on the CRs once the writer has mirrored this revision.
+  const writer = !shard || shard.writesRepository();
+  const { extensionCrs, others, behind } = writer ? await mirror(mirrored, existingExtensions, revision, deps) : await readMirrored(wanted, existingExtensions, revision, repoName, deps);
+  if (behind) result.requeueAfterMs = MIRROR_POLL_MS;
+  if (writer) {
+    for (const cr of removals) {
+      await deps.store.delete('Extension', cr.metadata.name);
+      const deleting = await deps.store.get<ExtensionSpec, ExtensionStatus>('Extension', cr.metadata.name);
+      if (deleting) extensionCrs.set(deleting.metadata.name, deleting);
+    }
   }
   for (const cr of existingExtensions) if (cr.metadata.deletionTimestamp) extensionCrs.set(cr.metadata.name, cr);
+  const fleetClusters = new Set(good.fleet.clusters.map((c) => c.metadata.name));
+  /** Sharded: the claim of the release's cluster is held for as long as its reconcile runs. */
+  const enter = (cluster: string): (() => void) | undefined => {
+    if (!shard) return () => undefined;
+    // A cluster that left the fleet has no owner: the writer lets go of its CRs (no helm runs).
+    if (!fleetClusters.has(cluster)) return writer ? () => undefined : undefined;
+    return shard.enter(cluster);
+  };
 
   // Per-release work, bounded globally and per cluster.
   const global = pLimit(deps.options.concurrency);
@@ -171,10 +200,20 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const outcomes = await Promise.all(
     [...extensionCrs.values()].map((cr) =>
       limitFor(cr.spec.clusterName)(() =>
-        global(() => (deps.mayAct?.() === false ? undefined : reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, good, installedByCluster, deps, revision }))),
+        global(async () => {
+          if (deps.mayAct?.() === false) return undefined;
+          const leave = enter(cr.spec.clusterName);
+          if (!leave) return undefined;
+          try {
+            return await reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, good, installedByCluster, deps, revision });
+          } finally {
+            leave();
+          }
+        }),
       ),
     ),
   );
+  if (shard) result.repositorySummary = summarizeRepository([...extensionCrs.values()], outcomes);
   for (const o of outcomes) {
     if (!o) continue;
     result.releases += 1;
@@ -185,13 +224,49 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
     if (o.requeueAfterMs !== undefined) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, o.requeueAfterMs);
   }
 
-  result.statusWrites += await writeOtherStatuses({ fleet: good.fleet, crs: others, connections, catalog, desired, deps, now });
+  result.statusWrites += await writeOtherStatuses({ fleet: good.fleet, crs: others, connections, catalog, desired, deps, now, writer });
   return result;
 }
 
-async function connectAll(fleet: Fleet, connector: ClusterConnector): Promise<Map<string, ClusterConnection>> {
+/** How soon a replica that is not the writer looks again when the writer has not mirrored its revision yet. */
+const MIRROR_POLL_MS = 2_000;
+
+/**
+ * Sharded, for a replica that is not the writer: the Extension CRs of `revision` as the writer
+ * mirrored them, and the repository's ConnectedClusters (for their status). `behind` when an
+ * Extension of the revision is not mirrored yet (or this replica is the one behind): those are
+ * left for a pass soon after, rather than reconciled against a spec of another revision.
+ */
+async function readMirrored(wanted: ReadonlySet<string>, existingExtensions: ExtensionCr[], revision: string, repository: string, deps: FleetSyncDeps): Promise<Mirrored & { behind: boolean }> {
+  const extensionCrs = new Map<string, ExtensionCr>();
+  let behind = false;
+  const current = new Map(existingExtensions.map((cr) => [cr.metadata.name, cr]));
+  for (const name of wanted) {
+    const cr = current.get(name);
+    if (cr && !cr.metadata.deletionTimestamp && cr.metadata.labels?.[REVISION_LABEL] === revision) extensionCrs.set(name, cr);
+    else behind = true;
+  }
+  const others = await deps.store.list<unknown, unknown>('ConnectedCluster', `${REPOSITORY_LABEL}=${repository}`);
+  return { extensionCrs, others, behind };
+}
+
+/** Sharded: every release of the repository, Ready as reconciled here or as its CR says (another replica's). */
+function summarizeRepository(crs: readonly ExtensionCr[], outcomes: readonly (OneOutcome | undefined)[]): { releases: number; ready: number } {
+  let releases = 0;
+  let ready = 0;
+  crs.forEach((cr, i) => {
+    if (cr.metadata.deletionTimestamp) return;
+    releases += 1;
+    const outcome = outcomes[i];
+    const isReady = outcome ? outcome.ready : findCondition(cr.status?.conditions ?? [], 'Ready')?.status === 'True' && cr.status?.observedGeneration === cr.metadata.generation;
+    if (isReady) ready += 1;
+  });
+  return { releases, ready };
+}
+
+async function connectAll(clusters: readonly ConnectedClusterManifest[], connector: ClusterConnector): Promise<Map<string, ClusterConnection>> {
   const limit = pLimit(8);
-  const all = await Promise.all(fleet.clusters.map((c) => limit(() => connector.connect(c))));
+  const all = await Promise.all(clusters.map((c) => limit(() => connector.connect(c))));
   return new Map(all.filter((c): c is ClusterConnection => c !== undefined).map((c) => [c.name, c]));
 }
 
@@ -203,7 +278,7 @@ function extensionNameOf(cr: ExtensionCr): string {
  * Server-side applies the mirrored CRs whose revision label differs (or that do not exist yet), and
  * deletes mirrored types, clusters and policies that left git. Returns the Extension CRs as stored.
  */
-async function mirror(resources: MirroredResource[], existingExtensions: ExtensionCr[], revision: string, deps: FleetSyncDeps): Promise<Mirrored> {
+async function mirror(resources: MirroredResource[], existingExtensions: ExtensionCr[], revision: string, deps: FleetSyncDeps): Promise<Mirrored & { behind: false }> {
   const extensionCrs = new Map<string, ExtensionCr>();
   const others: CustomResource<unknown, unknown>[] = [];
   const existing = new Map<string, CustomResource<unknown, unknown>>(existingExtensions.map((cr) => [`Extension/${cr.metadata.name}`, cr as CustomResource<unknown, unknown>]));
@@ -235,7 +310,7 @@ async function mirror(resources: MirroredResource[], existingExtensions: Extensi
       }),
     ),
   );
-  return { extensionCrs, others };
+  return { extensionCrs, others, behind: false };
 }
 
 /** The CRs of a revision as stored after mirroring (an apply returns the whole object, status too). */
@@ -393,6 +468,9 @@ async function reconcileOne(input: {
     return failBeforeReconcile(cr, deps, err instanceof Error ? err.message : String(err));
   }
   const helm = r.action.action !== 'none' && r.action.action !== 'wait';
+  // When this reconcile ran (observation included), so that operations on one release by several
+  // replicas can be shown never to overlap.
+  if (helm) log.info({ operation: r.action.action, startedAt: started, endedAt: Date.now() }, 'helm operation ended');
   if (helm) deps.metrics?.helmActions.inc({ action: r.action.action, outcome: r.events.some((e) => e.type === 'Warning') ? 'failed' : 'succeeded' });
   deps.metrics?.reconciles.inc({ cluster: desired.cluster, result: r.result });
   deps.metrics?.reconcileDuration.observe({ cluster: desired.cluster }, (Date.now() - started) / 1000);
@@ -513,6 +591,8 @@ async function writeOtherStatuses(input: {
   desired: DesiredState;
   deps: FleetSyncDeps;
   now: Date;
+  /** Writes ExtensionType and ExtensionPolicy status (the repository writer). */
+  writer: boolean;
 }): Promise<number> {
   const { deps, now } = input;
   const ofKind = <T>(kind: string) => input.crs.filter((cr) => cr.kind === kind) as CustomResource<unknown, T>[];
@@ -528,10 +608,11 @@ async function writeOtherStatuses(input: {
   };
   for (const cr of clusters) {
     const connection = input.connections.get(cr.metadata.name);
-    if (!connection) continue;
+    if (!connection || (deps.shard && !deps.shard.owns(cr.metadata.name))) continue;
     const status = buildClusterStatus({ facts: connection.facts, ...(cr.status ? { previous: cr.status } : {}), generation: cr.metadata.generation ?? 1, now, contactIntervalMs: deps.options.contactIntervalMs });
     await write('ConnectedCluster', cr.metadata.name, cr.status, status);
   }
+  if (!input.writer) return writes;
   const typeStatuses = buildExtensionTypeStatuses({
     fleet: input.fleet,
     catalog: input.catalog,

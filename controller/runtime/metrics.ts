@@ -52,6 +52,33 @@ export function createControllerMetrics() {
       labelNames: ['repository', 'revision'] as const,
       registers: [registry],
     }),
+    shardClusters: new Gauge({
+      name: 'clusterext_shard_clusters',
+      help: 'Clusters this replica owns (holds the claim Lease of), with --shards auto.',
+      registers: [registry],
+    }),
+    shardOwned: new Gauge({
+      name: 'clusterext_shard_owned',
+      help: 'Value 1 for each cluster this replica owns, with --shards auto.',
+      labelNames: ['cluster'] as const,
+      registers: [registry],
+    }),
+    shardMembers: new Gauge({
+      name: 'clusterext_shard_members',
+      help: 'Live replicas this replica sees sharing the hub, itself included, with --shards auto.',
+      registers: [registry],
+    }),
+    repositoryWriter: new Gauge({
+      name: 'clusterext_repository_writer',
+      help: '1 while this replica is the one that mirrors repositories into CRs (holds the controller Lease), with --shards auto.',
+      registers: [registry],
+    }),
+    shardClaims: new Counter({
+      name: 'clusterext_shard_claims_total',
+      help: 'Cluster claims this replica acquired or released, with --shards auto.',
+      labelNames: ['action'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -16,6 +16,9 @@ import { startWebhookServer, type WebhookLimits } from './webhook-server.js';
 import { installCrds } from './install-crds.js';
 import { createKubeRest, type KubeRest } from './kube-rest.js';
 import { LeaderElector } from './leader-election.js';
+import { ShardCoordinator } from '../shard/shard-coordinator.js';
+import { ClusterextError } from '../errors/clusterext-error.js';
+import { CrStore } from './cr-store.js';
 import type { Logger } from './logger.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 
@@ -34,6 +37,12 @@ export interface ControllerConfig {
   installCrds: boolean;
   crdDir?: string;
   leaderElect: boolean;
+  /**
+   * Several hub replicas share the ConnectedClusters (`--shards auto`): each reconciles the clusters
+   * it holds the claim Lease of; the holder of the controller Lease also mirrors the repositories.
+   * Hub mode only. Supersedes leaderElect.
+   */
+  shards?: boolean;
   healthAddr?: string;
   /** Serve POST /hook/<repository> here (push notifications, signed with the repository's webhook token). */
   webhookAddr?: string;
@@ -67,6 +76,8 @@ export interface RunningController {
   hub: KubeRest;
   metrics: ControllerMetrics;
   helmProcesses: ProcessCounter;
+  /** With shards: this replica's share (owned clusters, writer or not). */
+  shard?: ShardCoordinator;
   /** Base URL of the webhook receiver, when started. */
   webhookUrl?: string;
   /** Resolves when the loop has ended after `stop`. */
@@ -85,6 +96,9 @@ export interface RunningController {
  */
 export async function startController(config: ControllerConfig): Promise<RunningController> {
   const clock = config.clock ?? systemClock;
+  if (config.shards && config.clusterName) {
+    throw new ClusterextError('ShardsInAgentMode', `Sharding (--shards auto) shares a hub's clusters among its replicas; an agent (--cluster-name "${config.clusterName}") acts on its own cluster only. Leave out one of the two.`);
+  }
   const hub = createKubeRest(config.hubKubeconfig.rest);
   const metrics = createControllerMetrics();
   const { exec, counter, terminateAll } = createNodeExec();
@@ -97,7 +111,23 @@ export async function startController(config: ControllerConfig): Promise<Running
     config.logger.info({ crds: names.length }, 'CRDs installed');
   }
   await ensureNamespace(hub, config.namespace);
-  const manager = new ControllerManager({
+  const identity = `${hostname()}-${process.pid}`;
+  const leaseDurationMs = config.leaseDurationMs ?? 15_000;
+  const clusterStore = new CrStore(hub, config.namespace);
+  const coordinator = config.shards
+    ? new ShardCoordinator({
+        kube: hub,
+        namespace: config.namespace,
+        identity,
+        leaseDurationMs,
+        clock,
+        logger: config.logger,
+        metrics,
+        listClusters: async () => (await clusterStore.list('ConnectedCluster')).map((c) => c.metadata.name),
+        onGained: () => manager.wakeUp(),
+      })
+    : undefined;
+  const manager: ControllerManager = new ControllerManager({
     hub,
     namespace: config.namespace,
     cacheDir: config.cacheDir,
@@ -111,12 +141,14 @@ export async function startController(config: ControllerConfig): Promise<Running
     fleet: config.fleet,
     chartIndexTtlMs: config.chartIndexTtlMs,
     resyncIntervalMs: config.resyncIntervalMs,
+    ...(coordinator ? { shard: coordinator } : {}),
   });
   const abort = new AbortController();
-  const leaseDurationMs = config.leaseDurationMs ?? 15_000;
-  const elector = config.leaderElect
-    ? new LeaderElector({ kube: hub, namespace: config.namespace, name: config.clusterName ? `clusterext-agent-${config.clusterName}` : 'clusterext-controller', identity: `${hostname()}-${process.pid}`, leaseDurationMs, clock })
-    : undefined;
+  const elector =
+    config.leaderElect && !coordinator
+      ? new LeaderElector({ kube: hub, namespace: config.namespace, name: config.clusterName ? `clusterext-agent-${config.clusterName}` : 'clusterext-controller', identity, leaseDurationMs, clock })
+      : undefined;
+  coordinator?.start();
   const health = config.healthAddr ? await startHealthServer({ address: config.healthAddr, registry: metrics.registry, ready: () => manager.ready || (elector !== undefined && !leading) }) : undefined;
   let leading = elector === undefined;
   const webhooks = config.webhookAddr
@@ -181,10 +213,13 @@ export async function startController(config: ControllerConfig): Promise<Running
     hub,
     metrics,
     helmProcesses: counter,
+    ...(coordinator ? { shard: coordinator } : {}),
     ...(webhooks ? { webhookUrl: webhooks.url } : {}),
     done,
     async stop() {
       abort.abort();
+      // Idle clusters are given up at once, so other replicas take them over while this one drains.
+      coordinator?.beginStop();
       const drainTimeoutMs = config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
       if (!(await settlesWithin(done, drainTimeoutMs))) {
         config.logger.warn({ drainTimeoutMs }, 'helm operations still running after the drain timeout; cancelling them');
@@ -192,6 +227,7 @@ export async function startController(config: ControllerConfig): Promise<Running
         await settlesWithin(done, CANCEL_GRACE_MS);
       }
       await elector?.release().catch(() => undefined);
+      await coordinator?.close();
       await health?.close();
       await webhooks?.close();
       manager.close();

@@ -26,6 +26,7 @@ interface ControllerOptions {
   stuckReleaseTimeout: string;
   installCrds: boolean;
   leaderElect: boolean;
+  shards: 'off' | 'auto';
   leaseDuration: string;
   drainTimeout: string;
   healthAddr?: string;
@@ -67,7 +68,8 @@ export function registerControllerCommand(program: Command): void {
     .option('--stuck-release-timeout <duration>', 'a release left pending-install/upgrade/rollback this long (e.g. by a killed controller) is recovered; keep it above --helm-timeout', '10m')
     .option('--no-install-crds', 'do not install or update the clusterext CRDs at start')
     .option('--leader-elect', 'take part in leader election on a Lease, so only one replica acts', false)
-    .option('--lease-duration <duration>', 'leader election: a standby takes over when the leader has not renewed the Lease for this long', '15s')
+    .option('--shards <mode>', 'auto: several hub replicas share the ConnectedClusters, each reconciling the clusters it holds a claim Lease of (rebalanced when a replica comes or goes); off: one replica acts (with --leader-elect)', shardsMode, 'off')
+    .option('--lease-duration <duration>', 'leader election and shards: a Lease (leader, replica, cluster claim) not renewed for this long is taken over', '15s')
     .option('--drain-timeout <duration>', 'on SIGTERM, how long running helm operations may take to finish before they are cancelled (helm marks them failed; the next leader remediates); keep it below the pod\'s terminationGracePeriodSeconds', '60s')
     .option('--health-addr <host:port>', 'serve /healthz, /readyz and /metrics here, e.g. :8081')
     .option('--metrics-addr <host:port>', 'alias of --health-addr (one server serves both)')
@@ -99,7 +101,8 @@ Start following a repository by creating an ExtensionRepository in the namespace
 
 Examples:
   clusterext controller --kubeconfig hub.yaml
-  clusterext controller --cluster-name prod-eu --leader-elect --health-addr :8081`,
+  clusterext controller --cluster-name prod-eu --leader-elect --health-addr :8081
+  clusterext controller --shards auto --health-addr :8081     # in each of several hub replicas`,
     )
     .action(async (options: ControllerOptions & { metricsAddr?: string }) => {
       const logger = createLogger({ level: options.logLevel });
@@ -115,6 +118,7 @@ Examples:
         helmPath: toolPath('helm'),
         installCrds: options.installCrds,
         leaderElect: options.leaderElect,
+        shards: options.shards === 'auto',
         ...(healthAddr ? { healthAddr } : {}),
         ...(options.webhookAddr ? { webhookAddr: options.webhookAddr } : {}),
         webhookLimits: {
@@ -143,7 +147,7 @@ Examples:
         drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),
         logger,
       });
-      logger.info({ namespace: options.namespace, mode: options.clusterName ? `agent:${options.clusterName}` : 'hub' }, 'controller started');
+      logger.info({ namespace: options.namespace, mode: options.clusterName ? `agent:${options.clusterName}` : options.shards === 'auto' ? 'hub:shards' : 'hub' }, 'controller started');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -152,6 +156,11 @@ Examples:
       logger.info({}, 'stopping');
       await running.stop();
     });
+}
+
+function shardsMode(value: string): 'off' | 'auto' {
+  if (value !== 'off' && value !== 'auto') throw new InvalidArgumentError('give auto (replicas share the clusters) or off (one replica acts).');
+  return value;
 }
 
 function positiveInt(value: string): number {
