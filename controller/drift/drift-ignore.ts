@@ -1,4 +1,4 @@
-import { parseJsonPointer } from '../manifest/json-pointer.js';
+import { jsonPointerProblem, parseJsonPointer } from '../manifest/json-pointer.js';
 import type { DriftIgnoreRule } from './drift-report.js';
 
 /**
@@ -17,18 +17,9 @@ export function isDriftIgnored(rules: readonly DriftIgnoreRule[], object: { kind
   });
 }
 
-/**
- * Why `path` is not a usable JSON Pointer (RFC 6901) for an ignore rule, or undefined when it is.
- * The message says what the valid form would be.
- */
+/** Why `path` is not a usable JSON Pointer for an ignore rule (with the valid form), or undefined. */
 export function driftIgnorePathProblem(path: string): string | undefined {
-  if (path === '' || path === '/') return `"${path}" would ignore the whole object; name a field, e.g. "/spec/replicas"`;
-  if (!path.startsWith('/')) return `"${path}" is not a JSON Pointer: it must start with "/"; did you mean "/${path.replace(/\./g, '/')}"?`;
-  const badEscape = /~(?![01])/.exec(path);
-  if (badEscape) return `"${path}" has "~" not followed by 0 or 1 at character ${badEscape.index + 1}; write "~0" for "~" and "~1" for "/"`;
-  if (path.includes('//')) return `"${path}" has an empty segment ("//"); remove the extra "/"`;
-  if (path.endsWith('/')) return `"${path}" ends with "/"; remove it`;
-  return undefined;
+  return jsonPointerProblem(path);
 }
 
 /** The rules of an ExtensionType and of its Extension, type rules first; duplicates dropped. */

@@ -2,6 +2,7 @@ import type { ManifestDocument } from './classify-document.js';
 import {
   API_VERSION,
   type ConnectedClusterManifest,
+  type DriftIgnoreRule,
   type ExtensionManifest,
   type ExtensionPolicyManifest,
   type ExtensionTemplate,
@@ -55,6 +56,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
     conflictsWith?: string[];
     timeout?: string;
     allowSystemNamespaces?: boolean;
+    driftIgnore?: DriftIgnoreRule[];
   };
   const releaseTrains = Object.fromEntries(
     Object.entries(s.releaseTrains).map(([train, t]) => [
@@ -79,6 +81,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
       conflictsWith: [...(s.conflictsWith ?? [])],
       ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
       ...(s.allowSystemNamespaces !== undefined ? { allowSystemNamespaces: s.allowSystemNamespaces } : {}),
+      ...(s.driftIgnore !== undefined ? { driftIgnore: copyIgnoreRules(s.driftIgnore) } : {}),
     },
     source: sourceOf(m),
   };
@@ -111,7 +114,12 @@ function toTemplate(raw: Raw): ExtensionTemplate {
     ...(t.configurationProtectedSettingsRef ? { configurationProtectedSettingsRef: { secretName: t.configurationProtectedSettingsRef.secretName } } : {}),
     driftDetection: t.driftDetection ?? 'warn',
     ...optional('timeout'),
+    ...(t.driftIgnore !== undefined ? { driftIgnore: copyIgnoreRules(t.driftIgnore) } : {}),
   };
+}
+
+function copyIgnoreRules(rules: readonly DriftIgnoreRule[]): DriftIgnoreRule[] {
+  return rules.map((r) => ({ path: r.path, ...(r.kind !== undefined ? { kind: r.kind } : {}), ...(r.name !== undefined ? { name: r.name } : {}) }));
 }
 
 function toExtension(m: ManifestDocument): ExtensionManifest {

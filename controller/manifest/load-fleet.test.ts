@@ -91,6 +91,30 @@ function validate(...extra: string[]): ReturnType<typeof validateFleetFiles> {
 
 const codes = (diagnostics: Diagnostic[]) => diagnostics.map((d) => d.code);
 
+describe('validateFleetFiles: driftIgnore', () => {
+  it('keeps the rules of types and Extensions in the Fleet', () => {
+    const { fleet, diagnostics } = validate(extension('mon', { driftIgnore: [{ path: '/spec/replicas', kind: 'Deployment', name: 'web' }, { path: '/data/a~1b' }] }));
+    expect(diagnostics).toEqual([]);
+    expect(fleet?.extensions[0]?.spec.driftIgnore).toEqual([{ path: '/spec/replicas', kind: 'Deployment', name: 'web' }, { path: '/data/a~1b' }]);
+  });
+
+  it('rejects a path that is not a JSON Pointer with a located error saying the valid form', () => {
+    const { fleet, diagnostics } = validate(extension('mon', { driftIgnore: [{ path: '/spec/replicas' }, { path: 'spec.replicas' }, { path: '/a/~2' }] }));
+    expect(fleet).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.file, d.pointer])).toEqual([
+      ['InvalidJsonPointer', 'extra.yaml', '/spec/driftIgnore/1/path'],
+      ['InvalidJsonPointer', 'extra.yaml', '/spec/driftIgnore/2/path'],
+    ]);
+    expect(diagnostics[0]?.message).toContain('did you mean "/spec/replicas"?');
+    expect(diagnostics[1]?.message).toContain('"~" not followed by 0 or 1');
+  });
+
+  it('rejects unknown fields of a rule', () => {
+    const { diagnostics } = validate(extension('mon', { driftIgnore: [{ path: '/a', kinds: 'Deployment' }] }));
+    expect(diagnostics.map((d) => d.pointer)).toEqual(['/spec/driftIgnore/0/kinds']);
+  });
+});
+
 describe('validateFleetFiles: a valid fleet', () => {
   it('builds the Fleet with every default applied and no diagnostics', () => {
     const { fleet, diagnostics } = validate(extension('mon', {}));

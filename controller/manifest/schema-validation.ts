@@ -2,7 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { closestMatch } from './closest-match.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { ManifestKind } from './fleet.js';
-import { describePointer, parseJsonPointer, toJsonPointer } from './json-pointer.js';
+import { describePointer, JSON_POINTER_PATTERN, jsonPointerProblem, parseJsonPointer, toJsonPointer } from './json-pointer.js';
 import { KUBERNETES_EXTENSION_KEYWORDS, toStrictJsonSchema, type OpenApiSchema } from './openapi-schema.js';
 import {
   ARCHITECTURE_PATTERN,
@@ -12,6 +12,7 @@ import {
   DNS1123_SUBDOMAIN_PATTERN,
   documentSchema,
   DURATION_PATTERN,
+  KIND_PATTERN,
   SECRET_KEY_PATTERN,
 } from './schemas.js';
 import { checkStrictSemver, describeSemverProblem, STRICT_SEMVER_PATTERN } from './strict-semver.js';
@@ -146,6 +147,7 @@ const PATTERNS: Record<string, PatternRule> = {
   [SECRET_KEY_PATTERN]: { code: 'InvalidFormat', describe: 'a Secret key: letters, digits, "-", "_" and "."' },
   [DURATION_PATTERN]: { code: 'InvalidFormat', describe: 'a duration such as 30s, 5m or 1h30m' },
   [ARCHITECTURE_PATTERN]: { code: 'InvalidFormat', describe: 'a kubernetes.io/arch value such as amd64 or arm64' },
+  [KIND_PATTERN]: { code: 'InvalidFormat', describe: 'a Kubernetes kind such as Deployment or ConfigMap' },
 };
 
 function patternDiagnostic(at: Pick<Diagnostic, 'file' | 'line' | 'column' | 'pointer'>, where: string, pattern: string, value: string): Diagnostic {
@@ -153,6 +155,9 @@ function patternDiagnostic(at: Pick<Diagnostic, 'file' | 'line' | 'column' | 'po
     const check = checkStrictSemver(value);
     const message = check.ok ? `${where} ${JSON.stringify(value)} is not a strict SemVer 2.0.0 version.` : describeSemverProblem(where, value, check);
     return { ...at, severity: 'error', code: 'InvalidSemver', message };
+  }
+  if (pattern === JSON_POINTER_PATTERN) {
+    return { ...at, severity: 'error', code: 'InvalidJsonPointer', message: `${where} ${jsonPointerProblem(value) ?? `${JSON.stringify(value)} is not a JSON Pointer`}.` };
   }
   const rule = PATTERNS[pattern] ?? { code: 'InvalidFormat', describe: `a string matching ${pattern}` };
   return { ...at, severity: 'error', code: rule.code, message: `${where} ${JSON.stringify(value)} must be ${rule.describe}.` };

@@ -1,5 +1,6 @@
 import type { ManifestKind } from './fleet.js';
 import type { OpenApiSchema } from './openapi-schema.js';
+import { JSON_POINTER_PATTERN } from './json-pointer.js';
 import { STRICT_SEMVER_PATTERN } from './strict-semver.js';
 
 /**
@@ -16,6 +17,7 @@ export const CHART_NAME_PATTERN = '^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$';
 export const SECRET_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 export const ARCHITECTURE_PATTERN = '^[a-z0-9]+$';
+export const KIND_PATTERN = '^[A-Za-z][A-Za-z0-9]*$';
 
 const label = (description: string): OpenApiSchema => ({ type: 'string', description, pattern: DNS1123_LABEL_PATTERN, maxLength: 63 });
 const subdomain = (description: string): OpenApiSchema => ({ type: 'string', description, pattern: DNS1123_SUBDOMAIN_PATTERN, maxLength: 253 });
@@ -29,6 +31,20 @@ const chartRepository: OpenApiSchema = {
   maxLength: 2048,
 };
 const chartName: OpenApiSchema = { type: 'string', description: 'The chart name.', pattern: CHART_NAME_PATTERN, maxLength: 250 };
+const driftIgnore = (description: string): OpenApiSchema => ({
+  type: 'array',
+  description,
+  maxItems: 100,
+  items: {
+    type: 'object',
+    required: ['path'],
+    properties: {
+      path: { type: 'string', description: 'A JSON Pointer (RFC 6901) into the objects of the release, e.g. /spec/replicas; a segment * matches any one segment.', pattern: JSON_POINTER_PATTERN, maxLength: 1024 },
+      kind: { type: 'string', description: 'Only objects of this kind (e.g. Deployment).', pattern: KIND_PATTERN, maxLength: 63 },
+      name: { type: 'string', description: 'Only objects of this name.', maxLength: 253 },
+    },
+  },
+});
 const readyTimeout = (description: string): OpenApiSchema => ({ type: 'string', description, pattern: DURATION_PATTERN, maxLength: 32 });
 
 const extensionTypeSpec: OpenApiSchema = {
@@ -84,6 +100,7 @@ const extensionTypeSpec: OpenApiSchema = {
       'x-kubernetes-list-type': 'set',
     },
     timeout: readyTimeout('How long an install, upgrade, rollback or uninstall of this type may take, hooks and readiness of its objects included (e.g. 10m); default 5m.'),
+    driftIgnore: driftIgnore('Fields that are not drift on any instance of this type: JSON Pointers, optionally per kind and name.'),
     allowSystemNamespaces: {
       type: 'boolean',
       description: "Let namespace-scoped instances target system namespaces (kube-system, kube-public, kube-node-lease, default, the controller's namespace), where they get full rights; false by default.",
@@ -136,6 +153,7 @@ const templateProperties: Record<string, OpenApiSchema> = {
   },
   driftDetection: { type: 'string', description: 'enabled (correct drift), warn (default: report only) or disabled.', enum: ['enabled', 'warn', 'disabled'] },
   timeout: readyTimeout("How long an install, upgrade, rollback or uninstall may take, hooks and readiness of the release's objects included (e.g. 10m); overrides the type's timeout."),
+  driftIgnore: driftIgnore("Fields that are not drift on this instance, added to its type's: JSON Pointers, optionally per kind and name."),
 };
 
 const extensionSpec: OpenApiSchema = {

@@ -132,6 +132,18 @@ describe('computePlan', () => {
     expect(changesOf(plan).map((c) => c.action)).toEqual(['chart-changed', 'drift-detection-changed']);
   });
 
+  it('reports a change of the merged drift ignore rules (type and Extension) without changing the configDigest', () => {
+    const base = fleetWith([extension('a', 'monitor', 'monitor', pinned('1.0.0'))]);
+    const ignoring = [extensionType('monitor', { driftIgnore: [{ path: '/spec/replicas', kind: 'Deployment' }] }), types[1]!];
+    const head = fleet({ extensionTypes: ignoring, clusters, extensions: [extension('a', 'monitor', 'monitor', { ...pinned('1.0.0'), driftIgnore: [{ path: '/data/k' }] })] });
+    const plan = computePlan({ base, head, catalog });
+    const changes = changesOf(plan);
+    expect(changes.map((c) => c.action)).toEqual(['drift-ignore-changed']);
+    expect(changes[0]?.to?.driftIgnore).toEqual([{ path: '/spec/replicas', kind: 'Deployment' }, { path: '/data/k' }]);
+    expect(changes[0]?.to?.configDigest).toBe(changes[0]?.from?.configDigest);
+    expect(plan.summary.otherChanges).toBe(1);
+  });
+
   it('keeps chart repository credentials out of the plan', () => {
     const secretRepo = 'oci://robot:p@ss-canary-4412@registry.example/charts';
     const moved = [extensionType('monitor', { chart: { repository: secretRepo, name: 'monitor' } }), types[1]!];

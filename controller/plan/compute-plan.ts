@@ -195,6 +195,11 @@ function classifyRelease(before: DesiredRelease, after: DesiredRelease): Release
   if (before.driftDetection !== after.driftDetection) {
     changes.push({ ...common, action: 'drift-detection-changed', flags: [], reason: `Drift detection changes from ${q(before.driftDetection)} to ${q(after.driftDetection)}.` });
   }
+  const ignoreBefore = before.driftIgnore ?? [];
+  const ignoreAfter = after.driftIgnore ?? [];
+  if (JSON.stringify(ignoreBefore) !== JSON.stringify(ignoreAfter)) {
+    changes.push({ ...common, action: 'drift-ignore-changed', flags: [], reason: `The drift ignore rules change from ${ignoreBefore.length} to ${ignoreAfter.length} rule${ignoreAfter.length === 1 ? '' : 's'}; drift checks report differently, nothing is upgraded.` });
+  }
   return changes;
 }
 
@@ -301,6 +306,7 @@ function summarize(clusters: readonly ClusterPlan[], releasesBefore: number, rel
         case 'version-changed':
         case 'chart-changed':
         case 'drift-detection-changed': summary.otherChanges++; break;
+        case 'drift-ignore-changed': summary.otherChanges++; break;
       }
     }
   }
@@ -332,6 +338,7 @@ function sideOf(release: DesiredRelease): ReleaseSide {
     version: release.version,
     origin: release.origin,
     driftDetection: release.driftDetection,
+    ...(release.driftIgnore ? { driftIgnore: release.driftIgnore.map((r) => ({ ...r })) } : {}),
     ...(release.protectedSettingsRef ? { protectedSettingsSecret: release.protectedSettingsRef.secretName } : {}),
     configDigest: release.configDigest,
   };

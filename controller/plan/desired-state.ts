@@ -1,3 +1,4 @@
+import { mergeDriftIgnoreRules } from '../drift/drift-ignore.js';
 import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { ChartRef, ExtensionTypeManifest, Fleet, ReleaseTrain } from '../manifest/fleet.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
@@ -149,7 +150,9 @@ function buildRelease(instance: ExtensionInstance, context: BuildContext): { rel
       }),
     ];
   }
-  const timeout = spec.timeout ?? context.types.get(spec.extensionType)?.spec.timeout;
+  const type = context.types.get(spec.extensionType);
+  const timeout = spec.timeout ?? type?.spec.timeout;
+  const driftIgnore = mergeDriftIgnoreRules(type?.spec.driftIgnore, spec.driftIgnore);
   const protectedRef = spec.configurationProtectedSettingsRef;
   const protectedDigest = protectedRef ? context.protectedDigests?.get(protectedRef.secretName) : undefined;
   const release: DesiredRelease = {
@@ -167,6 +170,7 @@ function buildRelease(instance: ExtensionInstance, context: BuildContext): { rel
     ...(protectedRef ? { protectedSettingsRef: { secretName: protectedRef.secretName } } : {}),
     ...(protectedDigest !== undefined ? { protectedSettingsDigest: protectedDigest } : {}),
     driftDetection: spec.driftDetection,
+    ...(driftIgnore.length > 0 ? { driftIgnore } : {}),
     ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout, 'timeout') } : {}),
     origin: instance.origin,
     configDigest: digestFor(instance, info, { version: versionLabel(version), values: nested.values, protectedDigest }, context),

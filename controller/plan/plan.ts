@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../manifest/diagnostic.js';
-import type { ChartRef, DriftDetection, PolicyEffect } from '../manifest/fleet.js';
+import type { ChartRef, DriftDetection, DriftIgnoreRule, PolicyEffect } from '../manifest/fleet.js';
 import type { IgnoredChartVersion } from './desired-state.js';
 import type { ReleaseOrigin, VersionResolution } from './desired-release.js';
 import type { BlastRadiusWarning } from './blast-radius.js';
@@ -33,7 +33,9 @@ export type ReleaseChangeAction =
   | 'namespace-moved'
   | 'settings-changed'
   | 'protected-settings-changed'
-  | 'drift-detection-changed';
+  | 'drift-detection-changed'
+  /** The drift ignore rules (the type's and the Extension's) change; nothing runs differently. */
+  | 'drift-ignore-changed';
 
 /** The display and sort order of actions within a release. */
 export const RELEASE_CHANGE_ACTIONS: readonly ReleaseChangeAction[] = [
@@ -49,6 +51,7 @@ export const RELEASE_CHANGE_ACTIONS: readonly ReleaseChangeAction[] = [
   'settings-changed',
   'protected-settings-changed',
   'drift-detection-changed',
+  'drift-ignore-changed',
 ];
 
 /** What needs a reviewer's attention. */
@@ -62,6 +65,8 @@ export interface ReleaseSide {
   version: VersionResolution;
   origin: ReleaseOrigin;
   driftDetection: DriftDetection;
+  /** The merged drift ignore rules; absent when there are none. */
+  driftIgnore?: DriftIgnoreRule[];
   /** The protected-settings Secret by name; its data is never read here. */
   protectedSettingsSecret?: string;
   configDigest: string;
@@ -142,7 +147,7 @@ export interface PlanSummary {
   leftInPlace: number;
   /** settings-changed plus protected-settings-changed. */
   settingsChanged: number;
-  /** version-changed, chart-changed, drift-detection-changed. */
+  /** version-changed, chart-changed, drift-detection-changed, drift-ignore-changed. */
   otherChanges: number;
   complianceChanges: number;
   /** Releases in each revision. */

@@ -22,6 +22,7 @@ const STYLES: Record<ReleaseChangeAction, ChangeStyle> = {
   'settings-changed': { symbol: '~', label: 'settings', tone: 'change' },
   'protected-settings-changed': { symbol: '~', label: 'protected settings', tone: 'change' },
   'drift-detection-changed': { symbol: '~', label: 'drift detection', tone: 'change' },
+  'drift-ignore-changed': { symbol: '~', label: 'drift ignore rules', tone: 'change' },
 };
 
 export function changeStyle(change: ReleaseChange): ChangeStyle {
@@ -62,6 +63,8 @@ export function changeDetail(change: ReleaseChange): string {
       return `${secret(from!.protectedSettingsSecret)} → ${secret(to!.protectedSettingsSecret)}`;
     case 'drift-detection-changed':
       return `${from!.driftDetection} → ${to!.driftDetection}`;
+    case 'drift-ignore-changed':
+      return `${from!.driftIgnore?.length ?? 0} → ${to!.driftIgnore?.length ?? 0} rules`;
   }
 }
 
