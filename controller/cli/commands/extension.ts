@@ -134,6 +134,11 @@ namespace on the hub (labelled ${PROTECTED_SETTINGS_LABEL}=true, which the contr
 only configurationProtectedSettingsRef goes into git. Without --kubeconfig (or --context) they are
 refused.
 
+--commit commits only this file, with a message naming the change; --push also pushes it to the
+current branch's upstream with your git credentials. A push the remote rejects (someone pushed
+first) undoes the commit and removes the file's change and the Secret again: nothing changes, and
+the message says to pull and run the command again.
+
 Examples:
   clusterext extension create --name monitoring --cluster-name prod-eu --extension-type container-monitoring \\
     --configuration-settings logLevel=debug retention=7d --commit
@@ -336,6 +341,9 @@ byte (a file left with nothing but comments is deleted). The fleet is validated 
 validate" would before anything is written, and the plan of the change is printed. An Extension an
 ExtensionPolicy generates has no manifest of its own: the command says which policy, and how to
 take the cluster out of its selector.
+
+--commit commits only this file's change; --push also pushes it (a rejected push undoes the
+commit and puts the file back). The controller uninstalls the release once it applies the commit.
 
 Examples:
   clusterext extension delete --name monitoring --cluster-name dev-eu --repo-dir fleet

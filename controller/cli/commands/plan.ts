@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
@@ -9,16 +10,18 @@ import { loadFleetFromGit } from '../../manifest/load-fleet.js';
 import { chartKey } from '../../plan/chart-catalog.js';
 import { computePlan, DEFAULT_BLAST_RADIUS_THRESHOLD } from '../../plan/compute-plan.js';
 import { chartsOfFleet } from '../../plan/desired-state.js';
+import { locatePlanSources, type PlanSources } from '../../plan/locate-plan-sources.js';
 import { planHasChanges, type Plan } from '../../plan/plan.js';
 import { renderDiagnostics } from '../../render/diagnostics.js';
 import { renderPlanHuman } from '../../render/render-plan-human.js';
 import { renderPlanJson } from '../../render/render-plan-json.js';
+import { renderPlanGithub } from '../../render/render-plan-github.js';
 import { renderPlanMarkdown } from '../../render/render-plan-markdown.js';
 import { createHttpChartIndexReader, loadChartCatalog } from '../../source/chart-index.js';
 import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
 import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
-type PlanFormat = 'human' | 'markdown' | 'json';
+type PlanFormat = 'human' | 'markdown' | 'json' | 'github';
 
 interface PlanOptions {
   base: string;
@@ -47,7 +50,7 @@ export function registerPlanCommand(program: Command): void {
     .requiredOption('--base <rev>', 'the revision the clusters run now (branch, tag or sha), e.g. origin/main')
     .option('--head <rev>', 'the revision to plan (branch, tag or sha)', 'HEAD')
     .option('--repo <dir>', 'the git repository (default: the one holding the current directory)')
-    .addOption(new Option('--format <format>', 'output format; markdown is ready to paste as a PR comment').choices(['human', 'markdown', 'json']).default('human'))
+    .addOption(new Option('--format <format>', 'output format; markdown is ready to paste as a PR comment, github prints workflow annotations (and the markdown job summary)').choices(['human', 'markdown', 'json', 'github']).default('human'))
     .option('--offline', 'do not read chart repository indexes; auto-upgrading versions show their train and constraint', false)
     .option('--detailed-exitcode', 'exit 0 when nothing changes, 1 on error, 2 when something changes', false)
     .addOption(
@@ -62,19 +65,37 @@ export function registerPlanCommand(program: Command): void {
 Both revisions are read from git objects, without a checkout. An invalid head prints its
 diagnostics and exits 1; an invalid base is planned as an empty fleet, with a warning.
 
+--format github is for a GitHub Actions step: each change becomes a ::notice (or, for uninstalls,
+major upgrades, downgrades, reinstalls and unresolved versions, a ::warning) annotation on the line
+of the manifest that causes it, so it shows in the pull request's diff; the plan in markdown is
+appended to the job summary ($GITHUB_STEP_SUMMARY) when the runner sets it. Names and messages
+from manifests are escaped: they cannot end an annotation or start a workflow command. An invalid
+head prints ::error annotations. See "Plans in CI" in the README for a whole workflow.
+
+Exit codes with --detailed-exitcode: 0 no changes, 1 error (an invalid head, an unreadable
+revision), 2 changes.
+
 Examples:
   clusterext plan --base origin/main --head HEAD fleet
   clusterext plan --base main --head my-branch --format markdown > plan.md
+  clusterext plan fleet --base "origin/$GITHUB_BASE_REF" --format github --detailed-exitcode
   clusterext plan --base v1.2.0 --head main --offline --detailed-exitcode`,
     )
     .action(async (fleetPath: string, options: PlanOptions) => {
-      const plan = await runPlan(fleetPath, options);
-      process.stdout.write(render(plan, options.format));
+      const { plan, sources, inside } = await runPlan(fleetPath, options);
+      if (options.format === 'github') {
+        process.stdout.write(renderPlanGithub(plan, { sources, pathPrefix: inside === '' || inside === '.' ? '' : `${inside}/` }));
+        // The runner shows this file on the run's page; a missing variable means not on GitHub Actions.
+        const summary = process.env.GITHUB_STEP_SUMMARY;
+        if (summary) appendFileSync(summary, renderPlanMarkdown(plan));
+      } else {
+        process.stdout.write(render(plan, options.format));
+      }
       if (options.detailedExitcode && planHasChanges(plan)) throw new ExitError(2);
     });
 }
 
-async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
+async function runPlan(fleetPath: string, options: PlanOptions): Promise<{ plan: Plan; sources: PlanSources; inside: string }> {
   const { repoDir, inside } = await locate(fleetPath, options.repo);
   // Base and head share most files: each unchanged file is checked once.
   const cache = new FleetFileCache();
@@ -85,7 +106,7 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
   ]);
   const baseLabel = revisionLabel(options.base, base.commit);
   const headLabel = revisionLabel(options.head, head.commit);
-  if (!head.fleet) failWithDiagnostics(head.diagnostics, options.format, `The head revision ${headLabel} is invalid; fix the errors above before planning it.`);
+  if (!head.fleet) failWithDiagnostics(head.diagnostics, options.format, `The head revision ${headLabel} is invalid; fix the errors above before planning it.`, inside);
 
   const warnings: string[] = [];
   if (!base.fleet) {
@@ -112,18 +133,20 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<Plan> {
     headDiagnostics: head.diagnostics,
   });
   if (hasErrors(plan.diagnostics)) {
-    failWithDiagnostics(plan.diagnostics, options.format, `The head revision ${headLabel} cannot be planned; fix the errors above.`);
+    failWithDiagnostics(plan.diagnostics, options.format, `The head revision ${headLabel} cannot be planned; fix the errors above.`, inside);
   }
-  return plan;
+  return { plan, sources: locatePlanSources(base.fleet, head.fleet), inside };
 }
 
-function failWithDiagnostics(diagnostics: Parameters<typeof renderDiagnostics>[0], format: PlanFormat, message: string): never {
+function failWithDiagnostics(diagnostics: Parameters<typeof renderDiagnostics>[0], format: PlanFormat, message: string, inside: string): never {
   const color = format === 'human' && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  process.stdout.write(renderDiagnostics(diagnostics, format, { color }));
+  // Annotations need the repository's paths; the other forms keep the fleet's, as before.
+  const pathPrefix = format === 'github' && inside !== '' && inside !== '.' ? `${inside}/` : '';
+  process.stdout.write(renderDiagnostics(diagnostics, format, { color, pathPrefix }));
   throw new ExitError(1, message);
 }
 
-function render(plan: Plan, format: PlanFormat): string {
+function render(plan: Plan, format: Exclude<PlanFormat, 'github'>): string {
   switch (format) {
     case 'json':
       return renderPlanJson(plan);
