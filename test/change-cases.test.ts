@@ -18,15 +18,18 @@ interface Layout {
   withLocal2?: boolean;
   vpin?: boolean;
   badTrain?: boolean;
+  /** vtype opts in to versionPrefix: v, and vpin pins the "v" form. */
+  vprefix?: boolean;
 }
 
 /** The fleet repository's files: two types on the sample chart, two types on odd charts, two clusters. */
 function files(charts: string, layout: Layout): Record<string, string | null> {
-  const type = (name: string, chart: string) => doc('ExtensionType', name, { chart: { repository: charts, name: chart }, scopes: ['cluster'], defaultReleaseNamespace: `${name}-system`, releaseTrains: { stable: {} } });
+  const type = (name: string, chart: string, extra: object = {}) =>
+    doc('ExtensionType', name, { chart: { repository: charts, name: chart }, scopes: ['cluster'], defaultReleaseNamespace: `${name}-system`, releaseTrains: { stable: {} }, ...extra });
   const withLocal2 = layout.withLocal2 ?? true;
   const mv = layout.mv ?? { type: 'config' };
   return {
-    'fleet/types.yaml': [type('config', 'config-values'), type('ops', 'config-values'), type('vtype', 'vchart'), type('badtype', 'badchart')].join('---\n'),
+    'fleet/types.yaml': [type('config', 'config-values'), type('ops', 'config-values'), type('vtype', 'vchart', layout.vprefix ? { versionPrefix: 'v' } : {}), type('badtype', 'badchart')].join('---\n'),
     'fleet/clusters.yaml': ['local-1', ...(withLocal2 ? ['local-2'] : [])].map((c) => doc('ConnectedCluster', c, { kubeconfigSecretRef: { name: `${c}-kubeconfig`, key: 'kubeconfig' } })).join('---\n'),
     'fleet/local-1.yaml': doc('Extension', 'base', { clusterName: 'local-1', extensionType: 'config', scope: 'cluster', configurationSettings: { 'data.k': 'v' } }),
     'fleet/local-2.yaml': withLocal2
@@ -35,7 +38,7 @@ function files(charts: string, layout: Layout): Record<string, string | null> {
           doc('Extension', 'other', { clusterName: 'local-2', extensionType: mv.type === 'config' ? 'ops' : 'config', scope: 'cluster' }),
         ].join('---\n')
       : null,
-    'fleet/vpin.yaml': layout.vpin ? doc('Extension', 'vpin', { clusterName: 'local-1', extensionType: 'vtype', scope: 'cluster', autoUpgradeMinorVersion: false, version: '1.21.2' }) : null,
+    'fleet/vpin.yaml': layout.vpin || layout.vprefix ? doc('Extension', 'vpin', { clusterName: 'local-1', extensionType: 'vtype', scope: 'cluster', autoUpgradeMinorVersion: false, version: layout.vprefix ? 'v1.21.2' : '1.21.2' }) : null,
     'fleet/badtrain.yaml': layout.badTrain ? doc('Extension', 'bad', { clusterName: 'local-1', extensionType: 'badtype', scope: 'cluster' }) : null,
   };
 }
@@ -153,6 +156,25 @@ describe('the change model, case by case, on real clusters', () => {
     expect(condition(stalled, 'Reconciling')).toMatchObject({ status: 'False' });
     expect(condition(stalled, 'Stalled')?.message).toContain('"1.0.029903"');
     expect(condition(stalled, 'Stalled')?.message).toContain('"v2.0.0"');
+  });
+
+  it('installs a "v"-prefixed chart version once its type opts in with versionPrefix: v, shown as such in plan and status', async () => {
+    const { plan } = await change({ badTrain: false, vprefix: true }, 'vtype accepts v-prefixed versions; pin v1.21.2');
+    expect(operations(plan)).toEqual(['local-1 install vpin']);
+    const install = plan?.clusters.flatMap((c) => c.changes).find((c) => c.extension === 'vpin');
+    expect(install?.to).toMatchObject({ version: { kind: 'pinned', version: 'v1.21.2' }, chart: { name: 'vchart', versionPrefix: 'v' } });
+    // Ignored only as long as the type does not opt in; badchart's "v2.0.0" (its type does not) still is.
+    expect(plan?.ignoredVersions.map((v) => `${v.chart.name} ${v.version}`)).toEqual(['badchart 1.0.029903', 'badchart v2.0.0']);
+
+    expect(await apply()).toEqual(['local-1 install vtype-system/vpin']);
+    const installed = await status('local-1.vpin');
+    expect(installed).toMatchObject({ installedVersion: 'v1.21.2', provisioningState: 'Succeeded' });
+    expect(condition(installed, 'Ready')?.status).toBe('True');
+    expect((await h.helmList('local-1')).get('vtype-system/vpin')).toBe('vchart-v1.21.2');
+    const vtype = (await h.store.get<unknown, { trains: Record<string, { versions: string[] }>; ignoredVersions: { version: string }[]; conditions: { type: string; message: string }[] }>('ExtensionType', 'vtype'))?.status;
+    expect(vtype?.trains.stable?.versions).toEqual(['v1.21.2']);
+    expect(vtype?.ignoredVersions).toEqual([]);
+    expect(vtype?.conditions.find((c) => c.type === 'Reconciling')?.message).toContain('"v"-prefixed versions accepted (versionPrefix: v)');
   });
 
   it('leaves the releases of a cluster that leaves the fleet in place, as plan says', async () => {

@@ -1,4 +1,5 @@
 import type { ManifestDocument } from './classify-document.js';
+import type { VersionPrefix } from './strict-semver.js';
 import {
   API_VERSION,
   type ConnectedClusterManifest,
@@ -57,6 +58,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
     timeout?: string;
     allowSystemNamespaces?: boolean;
     driftIgnore?: DriftIgnoreRule[];
+    versionPrefix?: VersionPrefix;
   };
   const releaseTrains = Object.fromEntries(
     Object.entries(s.releaseTrains).map(([train, t]) => [
@@ -82,6 +84,7 @@ function toExtensionType(m: ManifestDocument): ExtensionTypeManifest {
       ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
       ...(s.allowSystemNamespaces !== undefined ? { allowSystemNamespaces: s.allowSystemNamespaces } : {}),
       ...(s.driftIgnore !== undefined ? { driftIgnore: copyIgnoreRules(s.driftIgnore) } : {}),
+      ...(s.versionPrefix !== undefined ? { versionPrefix: s.versionPrefix } : {}),
     },
     source: sourceOf(m),
   };

@@ -5,7 +5,7 @@ import type { Diagnostic } from './diagnostic.js';
 import type { LabelSelector, Scope } from './fleet.js';
 import { toJsonPointer } from './json-pointer.js';
 import { parseDuration } from '../runtime/duration.js';
-import { checkSemverRange } from './strict-semver.js';
+import { checkChartVersion, checkSemverRange, describeSemverProblem, hasVersionPrefix, type VersionPrefix } from './strict-semver.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import { systemNamespaceViolation } from './system-namespace.js';
 
@@ -60,6 +60,7 @@ interface RawType {
   conflictsWith?: string[];
   timeout?: string;
   allowSystemNamespaces?: boolean;
+  versionPrefix?: VersionPrefix;
 }
 
 interface FleetIndex {
@@ -283,6 +284,14 @@ function typeReferenceRules(m: ManifestDocument, base: string, t: RawTemplate, a
   if (autoUpgrade && t.releaseTrain !== undefined && !Object.hasOwn(type.releaseTrains, t.releaseTrain)) {
     const trains = Object.keys(type.releaseTrains).join(', ');
     out.push(report(m, p('releaseTrain'), 'UnknownReleaseTrain', `ExtensionType "${t.extensionType}" has no release train "${t.releaseTrain}"; its trains are ${trains}.`));
+  }
+  if (!autoUpgrade && t.version !== undefined) {
+    const check = checkChartVersion(t.version, type.versionPrefix);
+    if (!check.ok) {
+      // The schema let a "v" through for any type; only a type with versionPrefix: v accepts it.
+      const optIn = hasVersionPrefix(t.version) ? ` ExtensionType "${t.extensionType}" does not set versionPrefix: v; if its chart repository publishes versions like ${JSON.stringify(t.version)}, set it there.` : '';
+      out.push(report(m, p('version'), 'InvalidSemver', `${describeSemverProblem('version', t.version, check)}${optIn}`));
+    }
   }
   const systemNamespace =
     t.scope === 'namespace' && t.targetNamespace !== undefined

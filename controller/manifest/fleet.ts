@@ -1,3 +1,5 @@
+import type { VersionPrefix } from './strict-semver.js';
+
 /**
  * The validated fleet: what users wrote in git (DESIGN.md §1), with defaults applied. Produced by
  * the manifest stage only when a revision has no error diagnostics; every later stage (plan,
@@ -39,6 +41,12 @@ export interface ChartRef {
   /** `https://…`, `http://…` (Helm repository with index.yaml) or `oci://…`. */
   repository: string;
   name: string;
+  /**
+   * Set on the chart of a train whose ExtensionType has `versionPrefix: v`: its versions are read
+   * with that prefix allowed. Never in a manifest's `spec.chart`; part of the catalog key, not of
+   * what identifies the chart (configDigest, chart-changed).
+   */
+  versionPrefix?: VersionPrefix;
 }
 
 export interface ReleaseTrain {
@@ -79,6 +87,8 @@ export interface ExtensionTypeSpec {
   allowSystemNamespaces?: boolean;
   /** Ignore rules for every instance of this type. */
   driftIgnore?: DriftIgnoreRule[];
+  /** Chart versions (index and pins) may be `v` followed by strict SemVer (checkChartVersion). */
+  versionPrefix?: VersionPrefix;
 }
 
 export interface SecretKeyRef {

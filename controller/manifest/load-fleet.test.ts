@@ -246,6 +246,41 @@ describe('validateFleetFiles: cross-field rules on an Extension', () => {
     expect(diagnostics.map((d) => [d.code, d.pointer, d.file])).toEqual([[code, pointer, 'extra.yaml']]);
   });
 
+  it('rejects a "v"-prefixed pin for a type without versionPrefix: v, located, naming the opt-in', () => {
+    const { fleet, diagnostics } = validate(extension('mon', { autoUpgradeMinorVersion: false, version: 'v1.2.3' }));
+    expect(fleet).toBeUndefined();
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'InvalidSemver',
+        pointer: '/spec/version',
+        file: 'extra.yaml',
+        line: 5,
+        message: 'version "v1.2.3" is not a strict SemVer 2.0.0 version: it has a "v" prefix; did you mean 1.2.3? ExtensionType "monitoring" does not set versionPrefix: v; if its chart repository publishes versions like "v1.2.3", set it there.',
+      }),
+    ]);
+  });
+
+  it('accepts a "v"-prefixed pin, and the type\'s opt-in, only for a type with versionPrefix: v', () => {
+    const vtype = `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: { name: certs }
+spec:
+  chart: { repository: "https://charts.example.com", name: cert-manager }
+  scopes: [cluster]
+  defaultReleaseNamespace: certs
+  releaseTrains: { stable: {} }
+  versionPrefix: v
+`;
+    const { fleet, diagnostics } = validate(vtype, extension('certs', { extensionType: 'certs', autoUpgradeMinorVersion: false, version: 'v1.15.1' }), extension('plain', { extensionType: 'certs', clusterName: 'prod', autoUpgradeMinorVersion: false, version: '1.15.1' }));
+    expect(diagnostics).toEqual([]);
+    expect(fleet?.extensionTypes.find((t) => t.metadata.name === 'certs')?.spec.versionPrefix).toBe('v');
+    expect(fleet?.extensionTypes.find((t) => t.metadata.name === 'monitoring')?.spec.versionPrefix).toBeUndefined();
+    expect(fleet?.extensions.find((e) => e.metadata.name === 'certs')?.spec.version).toBe('v1.15.1');
+    // Only "v": any other prefix is a schema error on the type, located at the field.
+    const other = validate(vtype.replace('versionPrefix: v', 'versionPrefix: V'));
+    expect(other.diagnostics.map((d) => [d.code, d.pointer, d.line])).toEqual([[expect.any(String), '/spec/versionPrefix', 9]]);
+  });
+
   it('accepts what each rule allows: a pinned version, a known train, releaseNamespace with scope cluster', () => {
     const { diagnostics } = validate(
       extension('a', { autoUpgradeMinorVersion: false, version: '2.0.0-rc.1' }),

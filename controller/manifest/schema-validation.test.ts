@@ -78,16 +78,25 @@ describe('validateDocumentSchema', () => {
   });
 
   it('explains a version that is not strict semver with the reason and the fix', () => {
-    const found = check('Extension', 'metadata: { name: e }\nspec: { clusterName: c, extensionType: t, scope: cluster, autoUpgradeMinorVersion: false, version: v1.2.3 }\n');
+    const found = check('Extension', 'metadata: { name: e }\nspec: { clusterName: c, extensionType: t, scope: cluster, autoUpgradeMinorVersion: false, version: 1.0.029903 }\n');
     expect(found).toEqual([
       {
         code: 'InvalidSemver',
         pointer: '/spec/version',
         line: 4,
         column: 100,
-        message: 'spec.version "v1.2.3" is not a strict SemVer 2.0.0 version: it has a "v" prefix; did you mean 1.2.3?',
+        message: 'spec.version "1.0.029903" is not a strict SemVer 2.0.0 version: patch "029903" has a leading zero; did you mean 1.0.29903?',
       },
     ]);
+  });
+
+  it('lets a "v" before a strict version through the schema (the type decides), but keeps the rest strict', () => {
+    const pin = (version: string) => check('Extension', `metadata: { name: e }\nspec: { clusterName: c, extensionType: t, scope: cluster, autoUpgradeMinorVersion: false, version: ${version} }\n`);
+    expect(pin('v1.2.3')).toEqual([]);
+    expect(pin('v1.0.029903')).toEqual([
+      expect.objectContaining({ code: 'InvalidSemver', message: 'spec.version "v1.0.029903" is not a strict SemVer 2.0.0 version: after its "v" prefix, patch "029903" has a leading zero; did you mean v1.0.29903?' }),
+    ]);
+    expect(pin('V1.2.3')).toEqual([expect.objectContaining({ code: 'InvalidSemver', message: expect.stringContaining('it has a "V" prefix') })]);
   });
 
   it('checks names, chart repositories and Secret keys against their formats', () => {

@@ -15,7 +15,7 @@ import {
   KIND_PATTERN,
   SECRET_KEY_PATTERN,
 } from './schemas.js';
-import { checkStrictSemver, describeSemverProblem, STRICT_SEMVER_PATTERN } from './strict-semver.js';
+import { checkChartVersion, describeSemverProblem, PREFIXABLE_SEMVER_PATTERN } from './strict-semver.js';
 import type { YamlDocument } from './yaml-documents.js';
 
 /** A strict ajv (draft 2020-12) that also accepts the `x-kubernetes-*` annotations of CRD schemas. */
@@ -151,8 +151,9 @@ const PATTERNS: Record<string, PatternRule> = {
 };
 
 function patternDiagnostic(at: Pick<Diagnostic, 'file' | 'line' | 'column' | 'pointer'>, where: string, pattern: string, value: string): Diagnostic {
-  if (pattern === STRICT_SEMVER_PATTERN) {
-    const check = checkStrictSemver(value);
+  if (pattern === PREFIXABLE_SEMVER_PATTERN) {
+    // Read as generously as any type could (a "v" allowed): the fleet rules say when the type does not.
+    const check = checkChartVersion(value, 'v');
     const message = check.ok ? `${where} ${JSON.stringify(value)} is not a strict SemVer 2.0.0 version.` : describeSemverProblem(where, value, check);
     return { ...at, severity: 'error', code: 'InvalidSemver', message };
   }

@@ -1,7 +1,7 @@
 import type { ManifestKind } from './fleet.js';
 import type { OpenApiSchema } from './openapi-schema.js';
 import { JSON_POINTER_PATTERN } from './json-pointer.js';
-import { STRICT_SEMVER_PATTERN } from './strict-semver.js';
+import { PREFIXABLE_SEMVER_PATTERN, VERSION_PREFIXES } from './strict-semver.js';
 
 /**
  * The one source of every schema: the `spec` and `status` of each kind (DESIGN.md §1, §2), written
@@ -101,6 +101,12 @@ const extensionTypeSpec: OpenApiSchema = {
     },
     timeout: readyTimeout('How long an install, upgrade, rollback or uninstall of this type may take, hooks and readiness of its objects included (e.g. 10m); default 5m.'),
     driftIgnore: driftIgnore('Fields that are not drift on any instance of this type: JSON Pointers, optionally per kind and name.'),
+    versionPrefix: {
+      type: 'string',
+      description:
+        'Accept chart versions written "v" followed by a strict SemVer version (v1.15.1), as some chart repositories publish them; the only value is "v". Without it such versions are ignored and a pinned version must be strict SemVer.',
+      enum: [...VERSION_PREFIXES],
+    },
     allowSystemNamespaces: {
       type: 'boolean',
       description: "Let namespace-scoped instances target system namespaces (kube-system, kube-public, kube-node-lease, default, the controller's namespace), where they get full rights; false by default.",
@@ -134,8 +140,8 @@ const templateProperties: Record<string, OpenApiSchema> = {
   releaseTrain: label('Default stable; only with autoUpgradeMinorVersion true.'),
   version: {
     type: 'string',
-    description: 'Strict SemVer 2.0.0; required exactly when autoUpgradeMinorVersion is false.',
-    pattern: STRICT_SEMVER_PATTERN,
+    description: 'Strict SemVer 2.0.0 (a "v" before it only when the ExtensionType sets versionPrefix: v); required exactly when autoUpgradeMinorVersion is false.',
+    pattern: PREFIXABLE_SEMVER_PATTERN,
     maxLength: 256,
   },
   configurationSettings: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSemverRange, checkStrictSemver, describeSemverProblem, STRICT_SEMVER_PATTERN } from './strict-semver.js';
+import { checkChartVersion, checkComparableSemver, checkSemverRange, checkStrictSemver, describeSemverProblem, PREFIXABLE_SEMVER_PATTERN, STRICT_SEMVER_PATTERN } from './strict-semver.js';
 
 const VALID = [
   '0.0.0',
@@ -58,6 +58,35 @@ describe('checkStrictSemver', () => {
     const pattern = new RegExp(STRICT_SEMVER_PATTERN);
     for (const version of VALID) expect(pattern.test(version), version).toBe(true);
     for (const [version] of INVALID) expect(pattern.test(version), version).toBe(false);
+  });
+});
+
+describe('checkChartVersion', () => {
+  it('is strict SemVer without a prefix: a "v" is rejected as before', () => {
+    expect(checkChartVersion('v1.15.1', undefined)).toEqual(checkStrictSemver('v1.15.1'));
+    expect(checkChartVersion('1.15.1', undefined)).toEqual({ ok: true });
+  });
+
+  it('with prefix v accepts exactly "v" followed by strict SemVer, and still strict SemVer alone', () => {
+    for (const version of ['v1.15.1', 'v0.0.0', 'v1.2.3-rc.1+build.5', '1.15.1']) expect(checkChartVersion(version, 'v'), version).toEqual({ ok: true });
+  });
+
+  it('with prefix v keeps everything after the "v" strict, and suggests the prefixed form', () => {
+    expect(checkChartVersion('v1.0.029903', 'v')).toEqual({ ok: false, reason: 'after its "v" prefix, patch "029903" has a leading zero; did you mean v1.0.29903?', suggestion: 'v1.0.29903' });
+    expect(checkChartVersion('vv1.2.3', 'v')).toMatchObject({ ok: false, reason: 'after its "v" prefix, it has a "v" prefix; did you mean v1.2.3?' });
+    expect(checkChartVersion('V1.2.3', 'v')).toMatchObject({ ok: false, reason: 'it has a "V" prefix; did you mean 1.2.3?' });
+    expect(checkChartVersion('v1.2', 'v')).toMatchObject({ ok: false, reason: expect.stringContaining('SemVer needs exactly three') });
+    expect(checkChartVersion('v 1.2.3', 'v')).toMatchObject({ ok: false });
+  });
+
+  it('agrees with the pattern of spec.version, which allows the "v" for any type', () => {
+    const pattern = new RegExp(PREFIXABLE_SEMVER_PATTERN);
+    for (const version of [...VALID, ...VALID.map((v) => `v${v}`)]) expect(pattern.test(version), version).toBe(true);
+    for (const [version] of INVALID.filter(([v]) => v !== 'v1.2.3')) expect(pattern.test(version), version).toBe(false);
+  });
+
+  it('compares the number after a "v" like any other', () => {
+    expect(checkComparableSemver('v99999999999999999999.0.0')).toMatchObject({ ok: false, reason: expect.stringContaining('major 99999999999999999999') });
   });
 });
 

@@ -13,6 +13,42 @@ export const STRICT_SEMVER_PATTERN =
 
 export type SemverCheck = { ok: true } | { ok: false; reason: string; suggestion?: string };
 
+/**
+ * The one relaxation of strict SemVer, opted into per ExtensionType (`spec.versionPrefix: v`): some
+ * chart repositories (cert-manager's, for one) publish every version as `v1.15.1`. With it, a chart
+ * version may be exactly a lower-case `v` followed by a strict SemVer version; everything else about
+ * the version stays strict (`v1.0.029903` is still rejected).
+ */
+export type VersionPrefix = 'v';
+export const VERSION_PREFIXES: readonly VersionPrefix[] = ['v'];
+
+/**
+ * The schema pattern of an Extension's `spec.version`: strict SemVer with an optional `v`. Whether
+ * the `v` is allowed depends on the ExtensionType, which a schema cannot see; the fleet rules check
+ * that with `checkChartVersion`.
+ */
+export const PREFIXABLE_SEMVER_PATTERN = `^v?${STRICT_SEMVER_PATTERN.slice(1)}`;
+
+/**
+ * A chart version as an ExtensionType with `prefix` (or none) reads it: strict SemVer, or with
+ * prefix `v` also exactly `v` followed by strict SemVer. The one check behind index versions,
+ * pinned versions and the schema message.
+ */
+export function checkChartVersion(version: string, prefix: VersionPrefix | undefined): SemverCheck {
+  if (prefix === undefined || !version.startsWith(prefix)) return checkStrictSemver(version);
+  const rest = checkStrictSemver(version.slice(prefix.length));
+  if (rest.ok) return rest;
+  // The suggestion keeps the prefix the type accepts: v1.0.029903 → v1.0.29903.
+  if (rest.suggestion === undefined) return { ok: false, reason: `after its "${prefix}" prefix, ${rest.reason}` };
+  const suggestion = `${prefix}${rest.suggestion}`;
+  return { ok: false, reason: `after its "${prefix}" prefix, ${rest.reason.replace(`did you mean ${rest.suggestion}?`, `did you mean ${suggestion}?`)}`, suggestion };
+}
+
+/** Whether `version` is `v` followed by a strict SemVer version, the form `versionPrefix: v` accepts. */
+export function hasVersionPrefix(version: string): boolean {
+  return version.startsWith('v') && checkStrictSemver(version.slice(1)).ok;
+}
+
 const CORE_PARTS = ['major', 'minor', 'patch'] as const;
 const IDENTIFIER = /^[0-9A-Za-z-]+$/;
 const DIGITS = /^\d+$/;
@@ -33,7 +69,7 @@ export function checkStrictSemver(version: string): SemverCheck {
  * version is reported, never compared (comparing it throws).
  */
 export function checkComparableSemver(version: string): SemverCheck {
-  const { core } = splitVersion(version);
+  const { core } = splitVersion(version.replace(/^v/, ''));
   for (const [i, part] of core.split('.').entries()) {
     if (DIGITS.test(part) && !Number.isSafeInteger(Number(part))) {
       return { ok: false, reason: `${CORE_PARTS[i] ?? 'part'} ${part} is larger than ${Number.MAX_SAFE_INTEGER}, the largest version number clusterext and Helm can compare` };

@@ -1,6 +1,6 @@
 import type { ChartRef } from '../manifest/fleet.js';
 
-/** A chart version found in a repository index that is not strict SemVer 2.0.0, and why. */
+/** A chart version found in a repository index that is not strict SemVer 2.0.0 (or `v` and strict SemVer, for a type with versionPrefix: v), and why. */
 export interface IgnoredVersion {
   version: string;
   reason: string;
@@ -8,7 +8,7 @@ export interface IgnoredVersion {
 
 /** What the repository index says about one chart. */
 export interface ChartVersions {
-  /** Strict-SemVer-valid versions, newest first, without duplicates. */
+  /** Strict-SemVer-valid versions (`v`-prefixed ones too when read with versionPrefix: v), newest first, without duplicates. */
   versions: string[];
   /** Versions the index lists that fail strict SemVer; never silently dropped. */
   ignored: IgnoredVersion[];
@@ -27,9 +27,13 @@ export interface ChartVersions {
  */
 export type ChartCatalog = ReadonlyMap<string, ChartVersions>;
 
-/** `<repository without trailing slash>#<chart name>`. */
+/**
+ * `<repository without trailing slash>#<chart name>`, and `#v` when the chart's versions are read
+ * with the prefix allowed: two types on one chart that read its index differently have their own
+ * entry.
+ */
 export function chartKey(chart: ChartRef): string {
-  return `${normalizeRepositoryUrl(chart.repository)}#${chart.name}`;
+  return `${normalizeRepositoryUrl(chart.repository)}#${chart.name}${chart.versionPrefix ? `#${chart.versionPrefix}` : ''}`;
 }
 
 /** The repository URL as compared and fetched: without trailing slashes. */

@@ -19,6 +19,27 @@ describe('classifyIndexVersions', () => {
     expect(result.unavailableReason).toBeUndefined();
   });
 
+  it('names the opt-in when it ignores a "v"-prefixed version, and accepts such versions with versionPrefix: v', () => {
+    const index = { entries: { certs: [{ version: 'v1.15.1' }, { version: 'v1.9.0' }, { version: '1.16.0-rc.1' }, { version: 'v1.0.029903' }, { version: 'V1.2.0' }] } };
+    const strict = classifyIndexVersions(index, 'certs');
+    expect(strict.versions).toEqual(['1.16.0-rc.1']);
+    expect(strict.ignored.find((i) => i.version === 'v1.15.1')?.reason).toBe('It is not a strict SemVer 2.0.0 version: it has a "v" prefix; set versionPrefix: v on the ExtensionType to accept such versions.');
+    // Not "v" and strict SemVer: no hint that the opt-in would help.
+    expect(strict.ignored.find((i) => i.version === 'v1.0.029903')?.reason).not.toContain('versionPrefix');
+
+    const prefixed = classifyIndexVersions(index, 'certs', 'v');
+    expect(prefixed.versions).toEqual(['1.16.0-rc.1', 'v1.15.1', 'v1.9.0']);
+    expect(prefixed.ignored).toEqual([
+      { version: 'V1.2.0', reason: expect.stringContaining('it has a "V" prefix') },
+      { version: 'v1.0.029903', reason: 'It is not a strict SemVer 2.0.0 version: after its "v" prefix, patch "029903" has a leading zero; did you mean v1.0.29903?' },
+    ]);
+  });
+
+  it('keys the versions of a chart read with versionPrefix: v apart from the same chart read strictly', () => {
+    expect(chartKey({ repository: 'https://charts.example.com/', name: 'certs' })).toBe('https://charts.example.com#certs');
+    expect(chartKey({ repository: 'https://charts.example.com', name: 'certs', versionPrefix: 'v' })).toBe('https://charts.example.com#certs#v');
+  });
+
   it('lists a strict version too large to compare as ignored, with the reason, instead of throwing', () => {
     const index = { entries: { agent: [{ version: '99999999999999999999.0.0' }, { version: '1.2.0' }, { version: '1.9007199254740993.0' }, { version: '9007199254740991.0.0' }] } };
     const result = classifyIndexVersions(index, 'agent');

@@ -261,7 +261,7 @@ function pointerOf(instance: ExtensionInstance): string {
 
 /** The chart a train takes its versions from: the type's chart with the train's overrides. */
 export function trainChart(type: ExtensionTypeManifest, train: ReleaseTrain): ChartRef {
-  return { repository: train.repository ?? type.spec.chart.repository, name: train.name ?? type.spec.chart.name };
+  return { repository: train.repository ?? type.spec.chart.repository, name: train.name ?? type.spec.chart.name, ...(type.spec.versionPrefix ? { versionPrefix: type.spec.versionPrefix } : {}) };
 }
 
 /** Every chart the fleet's types use, over all trains, deduplicated by chartKey and sorted. */

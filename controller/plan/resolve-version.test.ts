@@ -64,4 +64,25 @@ describe('resolveVersion', () => {
     expect(resolveVersion({ template: auto, train: stable, chart, catalog: down })).toMatchObject({ kind: 'unresolved', cause: 'unavailable', reason: 'The chart index "https://charts.example/index.yaml" is unreachable.' });
     expect(resolveVersion({ template: auto, train: stable, chart, catalog: new Map() })).toMatchObject({ kind: 'unresolved', cause: 'unavailable' });
   });
+
+  it('resolves "v"-prefixed versions for a type with versionPrefix: v, within the major, as the index writes them', () => {
+    const vchart = { ...chart, versionPrefix: 'v' as const };
+    const index = { entries: { agent: ['v1.14.0', 'v1.15.1', 'v1.16.0-rc.1', 'v2.0.0'].map((version) => ({ version })) } };
+    const prefixed: ChartCatalog = new Map([[chartKey(vchart), classifyIndexVersions(index, 'agent', 'v')]]);
+    expect(resolveVersion({ template: auto, train: stable, chart: vchart, catalog: prefixed })).toMatchObject({ kind: 'resolved', version: 'v2.0.0' });
+    expect(resolveVersion({ template: auto, train: stable, chart: vchart, catalog: prefixed, installedVersion: 'v1.14.0' })).toMatchObject({ kind: 'resolved', version: 'v1.15.1', constraint: '1.x' });
+    expect(resolveVersion({ template: { autoUpgradeMinorVersion: false, releaseTrain: 'stable', version: 'v1.15.1' }, train: stable, chart: vchart, catalog: prefixed })).toEqual({ kind: 'pinned', version: 'v1.15.1' });
+    // A pin without the "v" is not what the index lists: it says which string to pin.
+    expect(resolveVersion({ template: { autoUpgradeMinorVersion: false, releaseTrain: 'stable', version: '1.15.1' }, train: stable, chart: vchart, catalog: prefixed })).toMatchObject({
+      kind: 'unresolved',
+      cause: 'not-listed',
+      reason: expect.stringContaining('The index lists "v1.15.1"; pin exactly that.'),
+    });
+    // The same index read strictly: nothing valid, and the pin's message names the opt-in.
+    const strict = catalogOf(classifyIndexVersions(index, 'agent'));
+    expect(resolveVersion({ template: { autoUpgradeMinorVersion: false, releaseTrain: 'stable', version: '1.15.1' }, train: stable, chart, catalog: strict })).toMatchObject({
+      kind: 'unresolved',
+      reason: expect.stringContaining('set versionPrefix: v on the ExtensionType and pin the "v" form'),
+    });
+  });
 });

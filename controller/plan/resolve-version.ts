@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { ChartRef, ExtensionTemplate, ReleaseTrain } from '../manifest/fleet.js';
 import { chartKey, type ChartCatalog, type IgnoredVersion } from './chart-catalog.js';
 import type { VersionResolution } from './desired-release.js';
+import { hasVersionPrefix } from '../manifest/strict-semver.js';
 
 export interface ResolveVersionInput {
   template: Pick<ExtensionTemplate, 'autoUpgradeMinorVersion' | 'version' | 'releaseTrain'>;
@@ -68,8 +69,16 @@ export function resolveVersion(input: ResolveVersionInput): VersionResolution {
 function resolvePinned(version: string, trainName: string, chart: ChartRef, catalog: ChartCatalog | undefined): VersionResolution {
   const versions = catalog?.get(chartKey(chart));
   if (versions === undefined || versions.unavailableReason !== undefined || versions.versions.includes(version)) return { kind: 'pinned', version };
-  const lookalikes = versions.ignored.filter((i) => i.version.replace(/^v/i, '').trim() === version);
-  const hint = lookalikes.length > 0 ? ` The index lists ${lookalikes.map((i) => JSON.stringify(i.version)).join(', ')}, which is not strict SemVer and is ignored; publish the chart as ${JSON.stringify(version)} or pin a listed version.` : ' Pin a version the index lists, or publish this one.';
+  const bare = version.replace(/^v/, '');
+  const listed = versions.versions.filter((v) => v.replace(/^v/, '') === bare);
+  const lookalikes = versions.ignored.filter((i) => i.version.replace(/^v/i, '').trim() === bare);
+  const optIn = lookalikes.some((i) => hasVersionPrefix(i.version)) ? ', set versionPrefix: v on the ExtensionType and pin the "v" form,' : '';
+  const hint =
+    listed.length > 0
+      ? ` The index lists ${listed.map((v) => JSON.stringify(v)).join(', ')}; pin exactly that.`
+      : lookalikes.length > 0
+        ? ` The index lists ${lookalikes.map((i) => JSON.stringify(i.version)).join(', ')}, which is not strict SemVer and is ignored; publish the chart as ${JSON.stringify(version)}${optIn} or pin a listed version.`
+        : ' Pin a version the index lists, or publish this one.';
   return {
     kind: 'unresolved',
     train: trainName,

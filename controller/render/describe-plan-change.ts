@@ -1,5 +1,5 @@
 import type { VersionResolution } from '../plan/desired-release.js';
-import type { ComplianceChange, ComplianceSide, ReleaseChange, ReleaseChangeAction } from '../plan/plan.js';
+import type { ComplianceChange, ComplianceSide, ReleaseChange, ReleaseChangeAction, ReleaseSide } from '../plan/plan.js';
 
 /** How a kind of change reads: Terraform-like symbol, a label, and whether it needs attention. */
 export interface ChangeStyle {
@@ -41,16 +41,16 @@ export function changeDetail(change: ReleaseChange): string {
   const { from, to } = change;
   switch (change.action) {
     case 'install':
-      return `${formatVersion(to!.version)} in ${to!.namespace}`;
+      return `${sideVersion(to!)} in ${to!.namespace}`;
     case 'uninstall':
-      return `${formatVersion(from!.version)} from ${from!.namespace}`;
+      return `${sideVersion(from!)} from ${from!.namespace}`;
     case 'leave':
-      return `${formatVersion(from!.version)} in ${from!.namespace}, untouched (the cluster leaves the fleet)`;
+      return `${sideVersion(from!)} in ${from!.namespace}, untouched (the cluster leaves the fleet)`;
     case 'upgrade':
     case 'major-upgrade':
     case 'downgrade':
     case 'version-changed':
-      return `${formatVersion(from!.version)} → ${formatVersion(to!.version)}`;
+      return `${sideVersion(from!)} → ${sideVersion(to!)}`;
     case 'chart-changed':
       return `${from!.chart.repository} ${from!.chart.name} → ${to!.chart.repository} ${to!.chart.name}`;
     case 'namespace-moved':
@@ -66,6 +66,15 @@ export function changeDetail(change: ReleaseChange): string {
     case 'drift-ignore-changed':
       return `${from!.driftIgnore?.length ?? 0} → ${to!.driftIgnore?.length ?? 0} rules`;
   }
+}
+
+/**
+ * The version of one side, saying when it is one only its type's `versionPrefix: v` lets in:
+ * `v1.15.1 (versionPrefix v)`.
+ */
+function sideVersion(side: ReleaseSide): string {
+  const shown = formatVersion(side.version);
+  return side.chart.versionPrefix !== undefined && side.version.kind !== 'unresolved' && side.version.version.startsWith(side.chart.versionPrefix) ? `${shown} (versionPrefix ${side.chart.versionPrefix})` : shown;
 }
 
 /** `1.2.0`, or for an unresolved version the train and constraint: `stable 1.x (unresolved)`. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { chartKey } from '../plan/chart-catalog.js';
+import { classifyIndexVersions } from '../plan/classify-index-versions.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { connectedCluster, extension, extensionType, fleet } from '../../test/support/fleet-builder.js';
 import { samplePlan } from '../../test/support/sample-plan.js';
@@ -46,6 +48,16 @@ describe('renderPlanHuman', () => {
     const offline = lines(renderPlanHuman(samplePlan({ offline: true }))).map(squash);
     expect(offline).toContain('+ install mesh stable newest (unresolved) in mesh-system');
     expect(offline.some((l) => l.startsWith('Offline:'))).toBe(true);
+  });
+
+  it('marks a version only the type\'s versionPrefix: v lets in, in the plan and in its JSON chart', () => {
+    const certs = extensionType('certs', { versionPrefix: 'v' });
+    const chart = { repository: 'https://charts.example', name: 'certs', versionPrefix: 'v' as const };
+    const catalog = new Map([[chartKey(chart), classifyIndexVersions({ entries: { certs: [{ version: 'v1.15.1' }, { version: 'v1.14.0' }] } }, 'certs', 'v')]]);
+    const head = fleet({ extensionTypes: [certs], clusters: [connectedCluster('a')], extensions: [extension('a', 'certs', 'certs')] });
+    const plan = computePlan({ base: undefined, head, catalog });
+    expect(lines(renderPlanHuman(plan)).map(squash)).toContain('+ install certs v1.15.1 (versionPrefix v) in certs-system');
+    expect(plan.clusters[0]?.changes[0]?.to?.chart).toEqual(chart);
   });
 
   it('colours only when asked', () => {

@@ -87,7 +87,13 @@ export function buildExtensionTypeStatuses(input: {
     conditions = setCondition(
       conditions,
       unavailable.length === 0
-        ? { type: 'Reconciling', status: 'False', observedGeneration: generation, reason: 'VersionsListed', message: `Versions listed for ${Object.keys(trains).length} release train(s); ${ignoredVersions.length} ignored.` }
+        ? {
+            type: 'Reconciling',
+            status: 'False',
+            observedGeneration: generation,
+            reason: 'VersionsListed',
+            message: `Versions listed for ${Object.keys(trains).length} release train(s)${type.spec.versionPrefix ? `, "${type.spec.versionPrefix}"-prefixed versions accepted (versionPrefix: ${type.spec.versionPrefix})` : ''}; ${ignoredVersions.length} ignored.`,
+          }
         : { type: 'Reconciling', status: 'True', observedGeneration: generation, reason: 'VersionsUnavailable', message: `Versions could not be listed for ${unavailable.join('; ')}` },
       nowIso,
     );

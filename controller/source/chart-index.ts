@@ -184,7 +184,7 @@ export async function loadChartCatalog(options: LoadChartCatalogOptions): Promis
     const result = results[i]!;
     if ('error' in result && result.warn) warnings.push(result.error);
     for (const chart of byRepository.get(repository)!) {
-      catalog.set(chartKey(chart), 'error' in result ? { versions: [], ignored: [], unavailableReason: result.error } : classifyIndexVersions(result.index, chart.name));
+      catalog.set(chartKey(chart), 'error' in result ? { versions: [], ignored: [], unavailableReason: result.error } : classifyIndexVersions(result.index, chart.name, chart.versionPrefix));
     }
   });
   return { catalog, warnings };
