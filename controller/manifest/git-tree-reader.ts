@@ -29,7 +29,10 @@ export interface TreeFile {
 }
 
 export interface GitTreeReaderOptions {
-  /** A repository with a `.git` folder (a clone, checked out or not) or a bare repository. */
+  /**
+   * A repository with a `.git` folder (a clone, checked out or not), a work tree whose `.git` is a
+   * file naming its git folder (`git worktree add`, a submodule), or a bare repository.
+   */
   repoDir: string;
   fs?: typeof nodeFs;
 }
@@ -38,10 +41,10 @@ export interface GitTreeReaderOptions {
 export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReader {
   const fs = options.fs ?? nodeFs;
   const repoDir = options.repoDir;
-  const dotGit = path.join(repoDir, '.git');
-  const location = fs.existsSync(dotGit) ? { dir: repoDir, gitdir: dotGit } : { gitdir: repoDir };
+  const location = gitLocation(fs, repoDir);
   const cache = {};
-  const at = { fs, ...location, cache };
+  // Objects and refs are in the common folder; only HEAD is the work tree's own.
+  const at = { fs, gitdir: location.common, cache };
 
   return {
     async resolveCommit(rev) {
@@ -106,6 +109,7 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
   async function resolveOid(rev: string): Promise<string> {
     // Only names under refs/ and HEAD, in git rev-parse's order: isomorphic-git would also read any
     // file of the .git folder the name happens to match, and take its content for a ref.
+    if (rev === 'HEAD' && location.gitdir !== location.common) return resolveWorktreeHead();
     const candidates = rev === 'HEAD' ? ['HEAD'] : [...(rev.startsWith('refs/') ? [rev] : []), `refs/${rev}`, `refs/tags/${rev}`, `refs/heads/${rev}`, `refs/remotes/${rev}`, `refs/remotes/${rev}/HEAD`];
     for (const ref of candidates) {
       try {
@@ -128,6 +132,19 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
       rev,
       repoDir,
     });
+  }
+
+  /** The HEAD of a linked work tree: a sha, or `ref: refs/heads/…` to resolve among the common refs. */
+  async function resolveWorktreeHead(): Promise<string> {
+    const head = fs.readFileSync(path.join(location.gitdir, 'HEAD'), 'utf8').trim();
+    const symbolic = /^ref:\s*(refs\/\S+)$/.exec(head);
+    if (!symbolic && /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(head)) return head;
+    try {
+      if (symbolic && !refNameProblem(symbolic[1]!)) return await git.resolveRef({ ...at, ref: symbolic[1]! });
+    } catch (err) {
+      if (!isCode(err, 'NotFoundError')) throw unreadable('HEAD', err);
+    }
+    throw new ClusterextError('GitRevisionNotFound', `HEAD of the work tree at "${repoDir}" names no commit (a branch without commits?); give a branch, a tag or a commit sha.`, { rev: 'HEAD', repoDir });
   }
 
   async function nthParent(rev: string, commit: string, n: number): Promise<string> {
@@ -156,6 +173,24 @@ export function createGitTreeReader(options: GitTreeReaderOptions): GitTreeReade
     }
     throw new ClusterextError('GitRevisionNotACommit', `The revision "${rev}" does not name a commit; give a branch, a tag or a commit sha.`, { rev, oid });
   }
+}
+
+/**
+ * Where the git folder of `repoDir` is. `.git` may be a folder; or a file `gitdir: <path>` (a work
+ * tree added with `git worktree add`, a submodule), whose folder holds the work tree's own HEAD
+ * and may name, in `commondir`, the folder with the objects and refs it shares with the main
+ * clone; or absent, for a bare repository. `common` is where objects and refs are read.
+ */
+function gitLocation(fs: typeof nodeFs, repoDir: string): { gitdir: string; common: string } {
+  const dotGit = path.join(repoDir, '.git');
+  const info = fs.statSync(dotGit, { throwIfNoEntry: false });
+  if (!info) return { gitdir: repoDir, common: repoDir };
+  if (!info.isFile()) return { gitdir: dotGit, common: dotGit };
+  const pointer = /^gitdir:\s*(.+?)\s*$/m.exec(fs.readFileSync(dotGit, 'utf8'))?.[1];
+  if (pointer === undefined) return { gitdir: dotGit, common: dotGit };
+  const gitdir = path.resolve(repoDir, pointer);
+  const commondir = fs.existsSync(path.join(gitdir, 'commondir')) ? fs.readFileSync(path.join(gitdir, 'commondir'), 'utf8').trim() : '';
+  return { gitdir, common: commondir ? path.resolve(gitdir, commondir) : gitdir };
 }
 
 type TreeEntry = Awaited<ReturnType<typeof git.readTree>>['tree'][number];

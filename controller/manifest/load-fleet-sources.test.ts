@@ -164,6 +164,50 @@ describe('loadFleetFromGit', () => {
   });
 });
 
+describe('a work tree whose .git is a file (git worktree add)', () => {
+  it('reads its HEAD, its branch and the main clone\'s branches, from the objects and refs it shares', async () => {
+    const main = tempDir();
+    git(main, 'init', '-q');
+    write(main, 'fleet/clusters.yaml', CLUSTER('one'));
+    git(main, 'add', '.');
+    git(main, 'commit', '-q', '-m', 'first');
+    const worktree = path.join(tempDir(), 'wt');
+    git(main, 'worktree', 'add', '-q', '-b', 'topic', worktree);
+    write(worktree, 'fleet/more.yaml', CLUSTER('two'));
+    git(worktree, 'add', '.');
+    git(worktree, 'commit', '-q', '-m', 'second, in the work tree');
+    const head = git(worktree, 'rev-parse', 'HEAD');
+
+    const atHead = await loadFleetFromGit({ repoDir: worktree, rev: 'HEAD', path: 'fleet' });
+    expect(atHead.commit).toBe(head);
+    expect(atHead.fleet?.clusters.map((c) => c.metadata.name)).toEqual(['two', 'one'].sort());
+    expect((await loadFleetFromGit({ repoDir: worktree, rev: 'topic~1', path: 'fleet' })).commit).toBe(git(main, 'rev-parse', 'main'));
+    expect((await loadFleetFromGit({ repoDir: worktree, rev: 'main', path: 'fleet' })).fleet?.clusters.map((c) => c.metadata.name)).toEqual(['one']);
+    // The main clone's HEAD is its own, not the work tree's.
+    expect((await loadFleetFromGit({ repoDir: main, rev: 'HEAD', path: 'fleet' })).commit).toBe(git(main, 'rev-parse', 'main'));
+    // A detached work tree: HEAD is a sha in the work tree's own git folder.
+    git(worktree, 'checkout', '-q', '--detach', 'main');
+    expect((await loadFleetFromGit({ repoDir: worktree, rev: 'HEAD', path: 'fleet' })).commit).toBe(git(main, 'rev-parse', 'main'));
+  });
+});
+
+describe('mapping keys YAML reads as numbers', () => {
+  it('are the text written, from the working tree and at a git revision alike', async () => {
+    const repo = tempDir();
+    git(repo, 'init', '-q');
+    const type = 'apiVersion: clusterext.io/v1alpha1\nkind: ExtensionType\nmetadata: { name: t }\nspec:\n  chart: { repository: "https://charts.example", name: t }\n  scopes: [cluster]\n  defaultReleaseNamespace: t\n  releaseTrains: { stable: {} }\n';
+    const extension = 'apiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: { name: e }\nspec:\n  clusterName: one\n  extensionType: t\n  scope: cluster\n  configurationSettings:\n    1.10: a\n    version.1.20: b\n';
+    write(repo, 'fleet/fleet.yaml', `${CLUSTER('one')}---\n${type}---\n${extension}`);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'numeric keys');
+    const fromTree = await loadFleetFromDirectory(path.join(repo, 'fleet'));
+    const fromGit = await loadFleetFromGit({ repoDir: repo, rev: 'HEAD', path: 'fleet' });
+    expect(fromTree.diagnostics).toEqual([]);
+    expect(fromTree.fleet?.extensions[0]?.spec.configurationSettings).toEqual({ '1.10': 'a', 'version.1.20': 'b' });
+    expect(fromGit.fleet?.extensions[0]?.spec.configurationSettings).toEqual(fromTree.fleet?.extensions[0]?.spec.configurationSettings);
+  });
+});
+
 describe('--rev names only refs and objects of the repository', () => {
   let repo: string;
   beforeAll(() => {
