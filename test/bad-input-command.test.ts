@@ -108,13 +108,39 @@ describe('bad input to the CLI', () => {
     expect(run.stderr).toContain('is not a branch, a tag or a commit sha');
   });
 
+  it('--controller-namespace: validate and plan refuse that namespace as a target, and --help says what it is', async () => {
+    const dir = join(work, 'namespaces');
+    mkdirSync(join(dir, 'fleet'), { recursive: true });
+    const gateway = doc('ExtensionType', 'gateway', { chart: { repository: 'https://charts.invalid/charts', name: 'gateway' }, scopes: ['namespace'], releaseTrains: { stable: {} } });
+    const instance = doc('Extension', 'gw', { clusterName: 'prod', extensionType: 'gateway', scope: 'namespace', targetNamespace: 'platform' });
+    writeFileSync(join(dir, 'fleet', 'fleet.yaml'), [gateway, CLUSTER].join('---\n'));
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'base');
+    writeFileSync(join(dir, 'fleet', 'fleet.yaml'), [gateway, CLUSTER, instance].join('---\n'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'gateway in platform');
+    expect((await runCli(['validate', 'fleet'], dir)).code).toBe(0);
+    for (const args of [['validate', '--controller-namespace', 'platform', 'fleet'], ['plan', '--offline', '--controller-namespace', 'platform', '--base', 'HEAD~1', '--head', 'HEAD', 'fleet']]) {
+      const run = await runCli(args, dir);
+      expectCleanFailure(run);
+      expect(run.stdout).toContain(`targetNamespace "platform" is the controller's namespace`);
+    }
+    for (const command of ['validate', 'plan']) expect((await runCli([command, '--help'], dir)).stdout).toMatch(/--controller-namespace <ns>\s+the namespace the controller runs in/);
+  });
+
   it('100,000 documents in one file: each problem located, no stack overflow', async () => {
     const dir = join(work, 'many');
     mkdirSync(dir);
     writeFileSync(join(dir, 'many.yaml'), '--- {}\n'.repeat(100_000));
-    const run = await runCli(['validate', dir], work);
+    const run = await runCli(['validate', '--max-diagnostics-per-file', '1000000', '--max-diagnostics', '1000000', dir], work);
     expectCleanFailure(run);
     expect(run.stdout).toContain('many.yaml:100000:5  error    Required field "kind" is missing');
+    // By default, 100 of them and one line that counts the rest.
+    const capped = await runCli(['validate', dir], work);
+    expectCleanFailure(capped);
+    expect(capped.stdout.split('\n').filter((l) => /many\.yaml:\d+:\d+\s+error/.test(l))).toHaveLength(101);
+    expect(capped.stdout).toMatch(/many\.yaml:\d+:5\s+error\s+\d+ more diagnostics \(\d+ errors\) in "many\.yaml" from here on are not shown \(--max-diagnostics-per-file\)/);
     const empty = join(work, 'empty');
     mkdirSync(empty);
     writeFileSync(join(empty, 'empty.yaml'), '---\n'.repeat(100_000));
@@ -172,7 +198,18 @@ describe('bad input to the CLI', () => {
     git(values, 'init', '-q');
     git(values, 'add', '-A');
     git(values, 'commit', '-q', '-m', 'base');
-    const settings = ['    huge: 1e400\n', '    inf: .inf\n', '    nan: .nan\n', '    id: 9007199254740993\n', '    password: !vault secret/data/db\n', '    code: !!js/function "function () {}"\n'].join('');
+    const settings = [
+      '    huge: 1e400\n',
+      '    inf: .inf\n',
+      '    nan: .nan\n',
+      '    id: 9007199254740993\n',
+      '    password: !vault secret/data/db\n',
+      '    code: !!js/function "function () {}"\n',
+      '    half: "\\ud800"\n',
+    ].join('');
+    // Keys are the text written: "1.10" is a value and a parent here (read as 1.1, they would not clash).
+    const stage = doc('ConnectedCluster', 'stage', { kubeconfigSecretRef: { name: 'kc-stage', key: 'kubeconfig' } });
+    writeFileSync(join(values, 'fleet', 'keys.yaml'), [stage, extension('    1.10: a\n    1.10.x: b\n').replace('clusterName: prod', 'clusterName: stage')].join('---\n'));
     writeFileSync(join(values, 'fleet', 'fleet.yaml'), [TYPE, CLUSTER, extension(settings)].join('---\n'));
     writeFileSync(join(values, 'fleet', 'latin1.yaml'), Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
     git(values, 'add', '-A');
@@ -193,6 +230,8 @@ describe('bad input to the CLI', () => {
       [`fleet.yaml:${line(3)}:9`, 'UnrepresentableNumber'],
       [`fleet.yaml:${line(4)}:15`, 'UnsupportedTag'],
       [`fleet.yaml:${line(5)}:11`, 'UnsupportedTag'],
+      [`fleet.yaml:${line(6)}:11`, 'LoneSurrogate'],
+      [`keys.yaml:${stage.split('\n').length + 10}:5`, 'ConflictingSettings'],
       ['latin1.yaml:1:6', 'InvalidUtf8'],
     ]);
     expect(runs[1]).toEqual(runs[0]);

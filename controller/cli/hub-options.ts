@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadDefaultKubeconfig, loadKubeconfigFile } from '../cluster/load-kubeconfig-file.js';
+import { DEFAULT_CONTROLLER_NAMESPACE } from '../manifest/validation-limits.js';
 import { CrStore } from '../runtime/cr-store.js';
 import { createKubeRest, type KubeRest } from '../runtime/kube-rest.js';
 
@@ -10,7 +11,8 @@ export interface HubOptions {
   namespace: string;
 }
 
-export const DEFAULT_HUB_NAMESPACE = 'clusterext-system';
+/** The hub commands talk to the controller where it runs. */
+export const DEFAULT_HUB_NAMESPACE = DEFAULT_CONTROLLER_NAMESPACE;
 
 export function addHubOptions(command: Command): Command {
   return command

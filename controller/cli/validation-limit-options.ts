@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_VALIDATION_LIMITS, MAX_SETTING_DEPTH_CEILING, type ValidationLimits } from '../manifest/validation-limits.js';
+import { DEFAULT_CONTROLLER_NAMESPACE, DEFAULT_VALIDATION_LIMITS, MAX_SETTING_DEPTH_CEILING, type ValidationLimits } from '../manifest/validation-limits.js';
 
 /**
  * The validation limits as flags, shared by `validate`, `plan` and `controller` so that the three
@@ -16,12 +16,50 @@ export function addValidationLimitOptions(command: Command): Command {
       new Option('--max-expanded-size <chars>', 'the most characters one YAML document may hold with its aliases (*name) expanded')
         .default(DEFAULT_VALIDATION_LIMITS.maxExpandedSize)
         .argParser(parseExpandedSize),
+    )
+    .addOption(
+      new Option('--max-diagnostics-per-file <n>', 'the most diagnostics shown for one file; the rest are counted in one line')
+        .default(DEFAULT_VALIDATION_LIMITS.maxDiagnosticsPerFile)
+        .argParser(parseDiagnosticCount),
+    )
+    .addOption(
+      new Option('--max-diagnostics <n>', 'the most diagnostics shown in all; the rest are counted in one line')
+        .default(DEFAULT_VALIDATION_LIMITS.maxDiagnostics)
+        .argParser(parseDiagnosticCount),
     );
 }
 
-/** The limits from the parsed options of a command that called addValidationLimitOptions. */
-export function validationLimitsFrom(options: { maxSettingDepth: number; maxExpandedSize: number }): ValidationLimits {
-  return { maxSettingDepth: options.maxSettingDepth, maxExpandedSize: options.maxExpandedSize };
+/**
+ * `--controller-namespace` for the commands that judge a fleet without running in the controller
+ * (`validate`, `plan`): the namespace the controller runs in, which the rules treat as a system
+ * namespace. The controller itself uses its `-n`.
+ */
+export function addControllerNamespaceOption(command: Command): Command {
+  return command.option(
+    '--controller-namespace <ns>',
+    "the namespace the controller runs in (its -n): namespace-scoped Extensions may not target it, as it holds kubeconfigs, protected settings and the digest key",
+    DEFAULT_CONTROLLER_NAMESPACE,
+  );
+}
+
+/**
+ * The limits from the parsed options of a command that called addValidationLimitOptions;
+ * `controllerNamespace` from addControllerNamespaceOption, or the controller's own namespace.
+ */
+export function validationLimitsFrom(options: { maxSettingDepth: number; maxExpandedSize: number; maxDiagnosticsPerFile: number; maxDiagnostics: number; controllerNamespace: string }): ValidationLimits {
+  return {
+    maxSettingDepth: options.maxSettingDepth,
+    maxExpandedSize: options.maxExpandedSize,
+    maxDiagnosticsPerFile: options.maxDiagnosticsPerFile,
+    maxDiagnostics: options.maxDiagnostics,
+    controllerNamespace: options.controllerNamespace,
+  };
+}
+
+function parseDiagnosticCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number, at least 1.');
+  return n;
 }
 
 function parseExpandedSize(value: string): number {

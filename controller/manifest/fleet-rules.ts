@@ -295,7 +295,7 @@ function typeReferenceRules(m: ManifestDocument, base: string, t: RawTemplate, a
   }
   const systemNamespace =
     t.scope === 'namespace' && t.targetNamespace !== undefined
-      ? systemNamespaceViolation({ namespace: t.targetNamespace, extensionType: t.extensionType, allowSystemNamespaces: type.allowSystemNamespaces })
+      ? systemNamespaceViolation({ namespace: t.targetNamespace, extensionType: t.extensionType, allowSystemNamespaces: type.allowSystemNamespaces, controllerNamespace: index.limits.controllerNamespace })
       : undefined;
   if (systemNamespace) out.push(report(m, p('targetNamespace'), 'SystemNamespaceNotAllowed', systemNamespace));
   if (t.scope === 'cluster' && t.releaseNamespace === undefined && type.defaultReleaseNamespace === undefined && type.scopes.includes('cluster')) {

@@ -2,6 +2,7 @@ import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterextError } from '../errors/clusterext-error.js';
 import { buildFleet } from './build-fleet.js';
+import { capDiagnostics } from './cap-diagnostics.js';
 import { classifyDocument, type ManifestDocument } from './classify-document.js';
 import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.js';
 import type { Fleet } from './fleet.js';
@@ -15,7 +16,10 @@ import { readYamlDocuments } from './yaml-documents.js';
 
 export type { FleetFile } from './fleet-file.js';
 
-/** `fleet` is undefined exactly when some diagnostic is an error. Diagnostics are sorted. */
+/**
+ * `fleet` is undefined exactly when some diagnostic is an error. Diagnostics are sorted, and
+ * capped per file and in all (capDiagnostics).
+ */
 export interface FleetLoadResult {
   fleet: Fleet | undefined;
   diagnostics: Diagnostic[];
@@ -44,6 +48,7 @@ export interface ValidateOptions {
 export function validateFleetFiles(files: readonly FleetFile[], options: ValidateOptions = {}): FleetLoadResult {
   const diagnostics: Diagnostic[] = [];
   const manifests: ManifestDocument[] = [];
+  const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
   const sorted = files.map((f) => ({ ...f, path: f.path.replace(/\\/g, '/') })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of sorted) {
     if (file.unreadable) {
@@ -51,7 +56,6 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
       continue;
     }
     const read = options.readDocuments ?? readYamlDocuments;
-    const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
     const check = options.cache ? options.cache.checkFile(file.path, file.content, () => checkFile(file, read, limits)) : checkFile(file, read, limits);
     // Pushed one by one: a file may hold hundreds of thousands of documents or problems.
     for (const d of check.diagnostics) diagnostics.push(d);
@@ -71,9 +75,9 @@ export function validateFleetFiles(files: readonly FleetFile[], options: Validat
       pointer: '',
     });
   }
-  for (const d of checkFleetRules(manifests, options.limits ?? DEFAULT_VALIDATION_LIMITS)) diagnostics.push(d);
+  for (const d of checkFleetRules(manifests, limits)) diagnostics.push(d);
   diagnostics.sort(compareDiagnostics);
-  return { fleet: hasErrors(diagnostics) ? undefined : buildFleet(manifests), diagnostics };
+  return { fleet: hasErrors(diagnostics) ? undefined : buildFleet(manifests), diagnostics: capDiagnostics(diagnostics, limits) };
 }
 
 /** A file's YAML, kinds and schemas: everything that does not depend on the other files. */

@@ -1,5 +1,6 @@
-/** The namespace the controller runs in unless told otherwise (`controller -n`). */
-export const DEFAULT_CONTROLLER_NAMESPACE = 'clusterext-system';
+import { DEFAULT_CONTROLLER_NAMESPACE } from './validation-limits.js';
+
+export { DEFAULT_CONTROLLER_NAMESPACE };
 
 /** Namespaces of Kubernetes itself, on every cluster. */
 const KUBERNETES_SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'default'];
@@ -10,7 +11,7 @@ const KUBERNETES_SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-pu
  * system namespace (Kubernetes' own, or the controller's, which holds kubeconfigs, protected
  * settings and the digest key) that is the keys to the cluster or to the fleet. An ExtensionType
  * that must run there says so with `spec.allowSystemNamespaces: true`. The one rule for validate,
- * plan and the controller (which passes the namespace it runs in).
+ * plan and the controller, each passing the controller's namespace (ValidationLimits.controllerNamespace).
  */
 export function systemNamespaceViolation(input: {
   namespace: string;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FleetFileCache } from '../manifest/fleet-file-cache.js';
 import { loadFleetFromGit } from '../manifest/load-fleet.js';
 import type { Fleet } from '../manifest/fleet.js';
-import type { ValidationLimits } from '../manifest/validation-limits.js';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '../manifest/validation-limits.js';
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { chartsOfFleet } from '../plan/desired-state.js';
 import type { HelmPort } from '../reconcile/release-ports.js';
@@ -95,7 +95,8 @@ export class ControllerManager {
       {
         fetch: options.repositorySource?.fetch ?? ((o) => fetchGitSource(o)),
         // One file cache per repository: successive revisions share most files.
-        load: options.repositorySource?.load ?? ((o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir), ...(options.validationLimits ? { limits: options.validationLimits } : {}) })),
+        // The namespace-scoped rules judge the namespace this controller runs in, whatever the limits say.
+        load: options.repositorySource?.load ?? ((o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir), limits: { ...(options.validationLimits ?? DEFAULT_VALIDATION_LIMITS), controllerNamespace: options.namespace } })),
         readCredentials: async (name) => {
           const data = await this.secrets.read(name);
           if (!data) throw new Error(`The git credentials Secret "${name}" does not exist in namespace "${options.namespace}".`);

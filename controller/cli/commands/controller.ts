@@ -9,6 +9,7 @@ import { startController } from '../../runtime/start-controller.js';
 import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
 import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 import { DEFAULT_WEBHOOK_LIMITS } from '../../runtime/webhook-server.js';
+import { DEFAULT_CONTROLLER_NAMESPACE } from '../../manifest/validation-limits.js';
 
 interface ControllerOptions {
   kubeconfig?: string;
@@ -39,6 +40,8 @@ interface ControllerOptions {
   logLevel: string;
   maxSettingDepth: number;
   maxExpandedSize: number;
+  maxDiagnosticsPerFile: number;
+  maxDiagnostics: number;
   chartIndexMaxBytes: number;
   chartIndexHeaderTimeout: string;
   chartIndexTimeout: string;
@@ -55,7 +58,7 @@ export function registerControllerCommand(program: Command): void {
     .description('run the controller: follow ExtensionRepositories, reconcile every cluster\'s Helm releases, record status')
     .option('--kubeconfig <path>', 'kubeconfig of the hub cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'context of the kubeconfig to use')
-    .option('-n, --namespace <ns>', 'namespace of the ExtensionRepositories and Secrets (kubeconfigs, protected settings, git credentials)', 'clusterext-system')
+    .option('-n, --namespace <ns>', 'namespace of the ExtensionRepositories and Secrets (kubeconfigs, protected settings, git credentials); give validate and plan the same as --controller-namespace', DEFAULT_CONTROLLER_NAMESPACE)
     .option('--cluster-name <name>', 'agent mode: act only on this cluster (the one the kubeconfig points at); no credentials for other clusters needed')
     .option('--concurrency <n>', 'helm operations at once across all clusters', positiveInt, 8)
     .option('--cluster-concurrency <n>', 'helm operations at once on one cluster', positiveInt, 4)
@@ -141,7 +144,7 @@ Examples:
         },
         chartIndexTtlMs: parseDuration(options.chartIndexTtl, '--chart-index-ttl'),
         chartIndexLimits: chartIndexLimitsFrom(options),
-        validationLimits: validationLimitsFrom(options),
+        validationLimits: validationLimitsFrom({ ...options, controllerNamespace: options.namespace }),
         resyncIntervalMs: parseDuration(options.resyncInterval, '--resync-interval'),
         leaseDurationMs: parseDuration(options.leaseDuration, '--lease-duration'),
         drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),

@@ -1,3 +1,4 @@
+import { DEFAULT_CONTROLLER_NAMESPACE } from '../../manifest/validation-limits.js';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -31,7 +32,7 @@ import type { ExtensionTypeStatus } from '../../runtime/resource-statuses.js';
 import { startController, type RunningController } from '../../runtime/start-controller.js';
 
 const DEFAULT_DIR = join(tmpdir(), 'clusterext-demo');
-const NAMESPACE = 'clusterext-system';
+const NAMESPACE = DEFAULT_CONTROLLER_NAMESPACE;
 const REPOSITORY = 'fleet';
 const GIT_SECRET = 'fleet-git';
 /** The chart repository URL samples/fleet is written against (see samples/fleet/README.md). */

@@ -19,7 +19,7 @@ import { renderPlanGithub } from '../../render/render-plan-github.js';
 import { renderPlanMarkdown } from '../../render/render-plan-markdown.js';
 import { createHttpChartIndexReader, loadChartCatalog } from '../../source/chart-index.js';
 import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
-import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 type PlanFormat = 'human' | 'markdown' | 'json' | 'github';
 
@@ -33,6 +33,9 @@ interface PlanOptions {
   blastRadius: number;
   maxSettingDepth: number;
   maxExpandedSize: number;
+  maxDiagnosticsPerFile: number;
+  maxDiagnostics: number;
+  controllerNamespace: string;
   chartIndexMaxBytes: number;
   chartIndexHeaderTimeout: string;
   chartIndexTimeout: string;
@@ -58,7 +61,7 @@ export function registerPlanCommand(program: Command): void {
         .default(DEFAULT_BLAST_RADIUS_THRESHOLD * 100)
         .argParser(parsePercent),
     );
-  addChartIndexOptions(addValidationLimitOptions(command))
+  addChartIndexOptions(addControllerNamespaceOption(addValidationLimitOptions(command)))
     .addHelpText(
       'after',
       `

@@ -8,13 +8,16 @@ import { findRepositoryRoot } from '../../manifest/git-tree-reader.js';
 import { loadFleetFromDirectory, loadFleetFromGit, type FleetLoadResult } from '../../manifest/load-fleet.js';
 import type { ValidationLimits } from '../../manifest/validation-limits.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../../render/diagnostics.js';
-import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 interface ValidateOptions {
   rev?: string;
   format: DiagnosticFormat;
   maxSettingDepth: number;
   maxExpandedSize: number;
+  maxDiagnosticsPerFile: number;
+  maxDiagnostics: number;
+  controllerNamespace: string;
 }
 
 /** `clusterext validate [PATH] [--rev REV] [--format …]`: exit 0 when valid, 1 on any error. */
@@ -25,7 +28,7 @@ export function registerValidateCommand(program: Command): void {
     .argument('[path]', 'the folder holding the fleet manifests', '.')
     .option('--rev <rev>', 'read PATH at this git revision (branch, tag or sha) of its repository, without checking it out')
     .addOption(new Option('--format <format>', 'output format').choices([...DIAGNOSTIC_FORMATS]).default('human'));
-  addValidationLimitOptions(command)
+  addControllerNamespaceOption(addValidationLimitOptions(command))
     .action(async (fleetPath: string, options: ValidateOptions) => {
       const result = await load(fleetPath, options.rev, validationLimitsFrom(options));
       const color = options.format === 'human' && process.stdout.isTTY === true && !process.env.NO_COLOR;
