@@ -202,3 +202,19 @@ describe('ControllerManager: one repository failing', () => {
     expect(typeStatus?.conditions.find((c) => c.type === 'Ready')?.message).toContain('The chart index "https://hostile.example/index.yaml" could not be read: terminated.');
   });
 });
+
+describe('ControllerManager: webhook tokens', () => {
+  it('answers a flood of webhook lookups, for known and unknown repositories, without an API request each', async () => {
+    const t = setUp();
+    const repo = t.objects.get(`${BASE}/extensionrepositories/a-fleet`)!;
+    repo.spec = { ...(repo.spec as object), webhookSecretRef: { name: 'a-webhook' } };
+    t.objects.set(`/api/v1/namespaces/${NS}/secrets/a-webhook`, { metadata: { name: 'a-webhook' }, data: { token: Buffer.from('the-token').toString('base64') } } as unknown as Stored);
+    await t.manager.runOnce();
+    const before = t.requests.length;
+    const answers = await Promise.all(Array.from({ length: 2000 }, (_, i) => t.manager.webhookToken(i % 2 ? 'a-fleet' : `forged-${i}`)));
+    expect(answers.filter((a) => a === 'the-token')).toHaveLength(1000);
+    expect(answers.filter((a) => a === undefined)).toHaveLength(1000);
+    // The pass's list of repositories is reused; only the Secret is read, once.
+    expect(t.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /api/v1/namespaces/${NS}/secrets/a-webhook`]);
+  });
+});

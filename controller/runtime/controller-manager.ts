@@ -13,7 +13,7 @@ import type { ShardScope } from '../shard/shard-scope.js';
 import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import type { Clock } from './clock.js';
 import { createClusterConnector, type ClusterConnector } from './cluster-connector.js';
-import { CrStore } from './cr-store.js';
+import { CrStore, type CustomResource } from './cr-store.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';
 import { syncFleet, type ExtensionSummary, type FleetSyncOptions, type FleetSyncResult, type RepositoryCr } from './fleet-sync.js';
 import { expectOk, type KubeRest } from './kube-rest.js';
@@ -23,6 +23,7 @@ import { buildRepositoryStatus, type ExtensionRepositoryStatus } from './reposit
 import { RepositorySync, type RepositorySyncPorts } from './repository-sync.js';
 import { releaseOrphans } from './release-orphans.js';
 import { createSecretReader, type SecretReader } from './secret-reader.js';
+import { DEFAULT_WEBHOOK_TOKEN_TTL_MS, WebhookTokenCache, type RepositoryWebhookRef } from './webhook-token-cache.js';
 
 export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
 export { REQUESTED_AT_ANNOTATION };
@@ -47,6 +48,8 @@ export interface ControllerManagerOptions {
   resyncIntervalMs: number;
   /** How often, between passes, repositories are checked for a new requested-at annotation. Default 5 s. */
   requestPollIntervalMs?: number;
+  /** How long the webhook receiver uses a repository list and a token before reading them again. Default 30 s. */
+  webhookTokenTtlMs?: number;
   /** Fetching and loading revisions; default git over HTTP and the manifest loader. A seam for tests. */
   repositorySource?: Pick<RepositorySyncPorts, 'fetch' | 'load'>;
   /** Several replicas share the hub (`--shards auto`); see ShardScope. */
@@ -74,6 +77,7 @@ export class ControllerManager {
   private readonly events: EventRecorder;
   private readonly connector: ClusterConnector;
   private readonly repositories: RepositorySync;
+  private readonly webhookTokens: WebhookTokenCache;
   private hmacKey: Uint8Array | undefined;
   /** Per repository: repositories with different charts must not evict each other's indexes. */
   private readonly catalogCache = new Map<string, { key: string; at: number; value: { catalog: ChartCatalog; warnings: string[] } }>();
@@ -91,6 +95,13 @@ export class ControllerManager {
     this.secrets = createSecretReader(options.hub, options.namespace);
     this.events = createEventRecorder(options.hub, () => new Date(options.clock.now()));
     this.connector = createClusterConnector({ secrets: this.secrets, ...(options.agent ? { agent: options.agent } : {}) });
+    this.webhookTokens = new WebhookTokenCache(
+      {
+        listRepositories: async () => webhookRefs(await this.store.list<RepositoryCr['spec'], unknown>('ExtensionRepository')),
+        readToken: async (name) => (await this.secrets.read(name))?.token,
+      },
+      { ttlMs: options.webhookTokenTtlMs ?? DEFAULT_WEBHOOK_TOKEN_TTL_MS, now: () => options.clock.now() },
+    );
     this.repositories = new RepositorySync(
       {
         fetch: options.repositorySource?.fetch ?? ((o) => fetchGitSource(o)),
@@ -130,6 +141,7 @@ export class ControllerManager {
     const summary: PassSummary = { repositories: 0, releases: 0, ready: 0, helmActions: 0, statusWrites: 0, apiRequests: 0 };
     const hmacKey = await this.digestKey();
     const repos = await this.store.list<RepositoryCr['spec'], ExtensionRepositoryStatus>('ExtensionRepository');
+    this.webhookTokens.observeRepositories(webhookRefs(repos));
     const listed = new Set(repos.map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
     for (const key of this.catalogCache.keys()) if (!listed.has(key)) this.catalogCache.delete(key);
     const extensions: ExtensionSummary[] = [];
@@ -205,12 +217,12 @@ export class ControllerManager {
     await this.store.annotate('ExtensionRepository', repository, { [REQUESTED_AT_ANNOTATION]: new Date(this.options.clock.now()).toISOString() });
   }
 
-  /** The webhook token of a repository in this namespace, from its spec.webhookSecretRef Secret (key `token`). */
-  async webhookToken(repository: string): Promise<string | undefined> {
-    const repo = await this.store.get<RepositoryCr['spec'], unknown>('ExtensionRepository', repository);
-    const ref = repo?.spec.webhookSecretRef;
-    if (!ref) return undefined;
-    return (await this.secrets.read(ref.name))?.token;
+  /**
+   * The webhook token of a repository in this namespace, from its spec.webhookSecretRef Secret
+   * (key `token`), through a cache: a flood of webhook requests costs no API requests.
+   */
+  webhookToken(repository: string): Promise<string | undefined> {
+    return this.webhookTokens.tokenFor(repository);
   }
 
   /**
@@ -408,6 +420,10 @@ export class ControllerManager {
     this.hmacKey = Buffer.from(key, 'utf8');
     return this.hmacKey;
   }
+}
+
+function webhookRefs(repos: readonly CustomResource<RepositoryCr['spec'], unknown>[]): RepositoryWebhookRef[] {
+  return repos.map((r) => ({ name: r.metadata.name, webhookSecret: r.spec.webhookSecretRef?.name }));
 }
 
 /** The first line of an error, bounded: it goes into a condition message and a log line. */
