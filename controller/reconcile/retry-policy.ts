@@ -35,7 +35,7 @@ export interface RetryState {
 }
 
 /** Exponential backoff with a cap: base, 2·base, 4·base, … ≤ max. `failures` ≥ 1. */
-export function backoffDelayMs(failures: number, policy: RetryPolicy): number {
+export function backoffDelayMs(failures: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>): number {
   const exponent = Math.max(0, failures - 1);
   // 2 ** 31 would overflow nothing in JS, but keep the arithmetic finite for absurd counts.
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 30));

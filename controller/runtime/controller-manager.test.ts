@@ -113,13 +113,15 @@ function setUp() {
       return 'apiVersion: v1\nentries:\n  one: [{version: 1.0.0}]\n  two: [{version: 1.0.0}]\n';
     },
   };
+  const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
   const manager = new ControllerManager({
     hub,
     namespace: NS,
     cacheDir: '/nonexistent',
     helm: noHelm,
     chartIndex,
-    clock: { now: () => Date.now(), sleep: async () => {} },
+    // Each reading moves the clock on by a millisecond, so every pass is due to fetch (interval 1ms).
+    clock: { now: () => (clock.t += 1), sleep: async () => {} },
     logger: silent,
     fleet: { concurrency: 2, clusterConcurrency: 1, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: {} },
     chartIndexTtlMs: 1,
@@ -138,7 +140,7 @@ function setUp() {
   });
   const status = (name: string) => objects.get(`${BASE}/extensionrepositories/${name}`)?.status as ExtensionRepositoryStatus | undefined;
   const condition = (name: string, type: string): Condition | undefined => status(name)?.conditions.find((c) => c.type === type);
-  return { manager, objects, requests, state, heads, revisions, status, condition };
+  return { manager, objects, requests, state, heads, revisions, status, condition, clock };
 }
 
 /** The containment boundary of a pass: whatever fails for one repository stays with it. */
@@ -161,15 +163,16 @@ describe('ControllerManager: one repository failing', () => {
     expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'False', reason: 'SyncFailed' });
     expect(t.condition('a-fleet', 'Stalled')).toMatchObject({ status: 'True', reason: 'SyncFailed' });
     expect(t.condition('a-fleet', 'Ready')?.message).toBe(
-      `Revision a2 was not applied: connection reset while PATCH ${BASE}/extensiontypes/a-type?fieldManager=clusterext&force=true. Nothing was uninstalled because of it and revision a1 stays in force; it is retried at the next pass.`,
+      `Revision a2 was not applied: connection reset while PATCH ${BASE}/extensiontypes/a-type?fieldManager=clusterext&force=true. Nothing was uninstalled because of it and revision a1 stays in force; it is retried in 10s, or at once on a push, a new revision or clusterext reconcile repository.`,
     );
     expect(t.requests.filter((r) => r.method === 'DELETE').length).toBe(deletesBefore);
     expect(t.status('b-fleet')?.lastAppliedRevision).toBe('b2');
     expect(t.condition('b-fleet', 'Ready')).toMatchObject({ status: 'True', reason: 'RevisionApplied' });
     expect(t.objects.get(`${BASE}/extensiontypes/b-type`)?.metadata.labels?.['clusterext.io/revision']).toBe('b2');
 
-    // Fixed: the next pass applies a2.
+    // Fixed: the next pass after the backoff applies a2.
     t.state.fail = undefined;
+    t.clock.t += 10_000;
     await t.manager.runOnce();
     expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a2');
     expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'True', reason: 'RevisionApplied' });
@@ -200,6 +203,97 @@ describe('ControllerManager: one repository failing', () => {
     const typeStatus = t.objects.get(`${BASE}/extensiontypes/b-type`)?.status as { conditions: Condition[] } | undefined;
     expect(typeStatus?.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'VersionsUnavailable' });
     expect(typeStatus?.conditions.find((c) => c.type === 'Ready')?.message).toContain('The chart index "https://hostile.example/index.yaml" could not be read: terminated.');
+  });
+});
+
+describe('ControllerManager: a revision is written whole or retried whole', () => {
+  it('writes every CR of a revision before it deletes anything, and applies the whole revision once the writes succeed', async () => {
+    const t = setUp();
+    const types = (...names: string[]) => names.map((n) => extensionType(n, { chart: { repository: 'https://charts-a.example', name: n.endsWith('new') ? 'two' : 'one' } }));
+    t.revisions.set('a1', fleet({ extensionTypes: types('a-type', 'a-old'), clusters: [connectedCluster('a-cluster')] }));
+    await t.manager.runOnce();
+    expect(t.objects.has(`${BASE}/extensiontypes/a-old`)).toBe(true);
+
+    // a2 drops a-old and adds a-new; the hub fails the write of a-new, after a-type was written.
+    t.revisions.set('a2', fleet({ extensionTypes: types('a-type', 'a-new'), clusters: [connectedCluster('a-cluster')] }));
+    t.heads['a-fleet'] = 'a2';
+    t.state.fail = (req) => req.method === 'PATCH' && req.path.includes('/extensiontypes/a-new');
+    const before = t.requests.length;
+    await t.manager.runOnce();
+    expect(t.requests.slice(before).filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(t.objects.has(`${BASE}/extensiontypes/a-old`)).toBe(true);
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a1');
+    expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'False', reason: 'SyncFailed' });
+
+    t.state.fail = undefined;
+    t.clock.t += 10_000;
+    await t.manager.runOnce();
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a2');
+    expect(t.objects.has(`${BASE}/extensiontypes/a-old`)).toBe(false);
+    for (const name of ['a-type', 'a-new', 'a-cluster']) {
+      const kind = name === 'a-cluster' ? 'connectedclusters' : 'extensiontypes';
+      expect(t.objects.get(`${BASE}/${kind}/${name}`)?.metadata.labels?.['clusterext.io/revision'], name).toBe('a2');
+    }
+  });
+});
+
+describe('ControllerManager: a repository that keeps failing', () => {
+  const failingA = (t: ReturnType<typeof setUp>) => {
+    (t as { baseline?: number }).baseline = t.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/extensiontypes/a-type?')).length;
+    t.heads['a-fleet'] = 'a2';
+    t.state.fail = (req) => req.method === 'PATCH' && req.path.includes('/extensiontypes/a-type');
+  };
+  /** Writes of a-type's spec (the one that fails) since `failingA`. */
+  const attemptsOfA = (t: ReturnType<typeof setUp>) => t.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/extensiontypes/a-type?')).length - (t as { baseline?: number }).baseline!;
+
+  it('is retried after 10 s, 20 s, 40 s … capped at 5 min, not at every pass, while the other repository goes on', async () => {
+    const t = setUp();
+    await t.manager.runOnce();
+    failingA(t);
+    const attempts: number[] = [];
+    // A pass about every second for 20 minutes.
+    for (let second = 0; second < 1200; second++) {
+      const before = attemptsOfA(t);
+      const summary = await t.manager.runOnce();
+      if (attemptsOfA(t) > before) attempts.push(t.clock.t);
+      expect(summary.requeueAfterMs).toBeGreaterThan(0);
+      t.clock.t += 1000;
+    }
+    // In whole seconds: the first pass at or after the time the backoff names.
+    const gaps = attempts.slice(1).map((at, i) => Math.floor((at - attempts[i]!) / 1000));
+    expect(gaps).toEqual([10, 20, 40, 80, 160, 300, 300]);
+    expect(t.condition('a-fleet', 'Ready')?.message).toMatch(/it is retried in 5m \(failure 8 in a row; the wait doubles up to a cap\)/);
+    expect(t.status('b-fleet')?.lastAppliedRevision).toBe('b1');
+  });
+
+  it('tries at once, and starts the backoff again, on a new revision or a webhook; a success resets it', async () => {
+    const t = setUp();
+    await t.manager.runOnce();
+    failingA(t);
+    await t.manager.runOnce();
+    await t.manager.runOnce();
+    expect(attemptsOfA(t)).toBe(1);
+
+    t.manager.requestSync('a-fleet');
+    await t.manager.runOnce();
+    expect(attemptsOfA(t)).toBe(2);
+
+    t.revisions.set('a3', revision('a', 'https://charts-a.example', 'two'));
+    t.heads['a-fleet'] = 'a3';
+    await t.manager.runOnce();
+    expect(attemptsOfA(t)).toBe(3);
+    expect(t.condition('a-fleet', 'Ready')?.message).toContain('it is retried in 10s,');
+
+    t.state.fail = undefined;
+    t.clock.t += 10_000;
+    await t.manager.runOnce();
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a3');
+    // A later failure starts from the first delay again.
+    t.revisions.set('a4', revision('a', 'https://charts-a.example', 'one'));
+    t.heads['a-fleet'] = 'a4';
+    t.state.fail = (req) => req.method === 'PATCH' && req.path.includes('/extensiontypes/a-type');
+    await t.manager.runOnce();
+    expect(t.condition('a-fleet', 'Ready')?.message).toContain('it is retried in 10s,');
   });
 });
 

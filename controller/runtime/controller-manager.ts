@@ -6,6 +6,7 @@ import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '../manifest/va
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { chartsOfFleet } from '../plan/desired-state.js';
 import type { HelmPort } from '../reconcile/release-ports.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../reconcile/retry-policy.js';
 import { loadChartCatalog, type ChartIndexReader } from '../source/chart-index.js';
 import { fetchGitSource } from '../source/git-source.js';
 import { canonicalJson } from '../plan/config-digest.js';
@@ -26,6 +27,9 @@ import { createSecretReader, type SecretReader } from './secret-reader.js';
 import { DEFAULT_WEBHOOK_TOKEN_TTL_MS, WebhookTokenCache, type RepositoryWebhookRef } from './webhook-token-cache.js';
 
 export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
+
+/** A failing sync is tried again after 10 s, 20 s, 40 s … at most every 5 min: as the reconciler's quick retries. */
+export const DEFAULT_SYNC_RETRY: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'> = { baseDelayMs: DEFAULT_RETRY_POLICY.baseDelayMs, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs };
 export { REQUESTED_AT_ANNOTATION };
 
 export interface ControllerManagerOptions {
@@ -48,6 +52,11 @@ export interface ControllerManagerOptions {
   resyncIntervalMs: number;
   /** How often, between passes, repositories are checked for a new requested-at annotation. Default 5 s. */
   requestPollIntervalMs?: number;
+  /**
+   * The wait after a repository's sync failed (SyncFailed) before the same revision is tried again:
+   * base, doubling with each failure in a row, up to max. Default 10 s to 5 min.
+   */
+  syncRetry?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
   /** How long the webhook receiver uses a repository list and a token before reading them again. Default 30 s. */
   webhookTokenTtlMs?: number;
   /** Fetching and loading revisions; default git over HTTP and the manifest loader. A seam for tests. */
@@ -89,6 +98,12 @@ export class ControllerManager {
   private knownRepositories: Set<string> | undefined;
   /** The requested-at annotation value last acted on, per repository. */
   private readonly handledRequests = new Map<string, string>();
+  /**
+   * Per repository whose last sync failed (SyncFailed): the revision and generation that failed,
+   * the failures in a row, and when the next attempt is due. Cleared by a sync that succeeds; a
+   * new revision, a spec change, a webhook or a requested-at annotation tries at once.
+   */
+  private readonly syncBackoff = new Map<string, { revision: string | undefined; generation: number | undefined; failures: number; retryAt: number }>();
 
   constructor(private readonly options: ControllerManagerOptions) {
     this.store = new CrStore(options.hub, options.namespace);
@@ -280,12 +295,13 @@ export class ControllerManager {
     const empty: FleetSyncResult = { warnings: [], releases: 0, ready: 0, helmActions: 0, statusWrites: 0, extensions: [] };
     let outcome;
     const requested = repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
+    let force = false;
     try {
       const newRequest = requested !== undefined && requested !== this.handledRequests.get(repo.metadata.name);
       if (requested !== undefined) this.handledRequests.set(repo.metadata.name, requested);
       // Sharded, a replica other than the writer catches up at once with what the writer applied.
       const behindWriter = !this.writesRepositories() && repo.status?.lastAppliedRevision !== undefined && repo.status.lastAppliedRevision !== this.repositories.inForce(key);
-      const force = this.pushed.delete(repo.metadata.name) || newRequest || behindWriter;
+      force = this.pushed.delete(repo.metadata.name) || newRequest || behindWriter;
       outcome = await this.repositories.sync({ key, generation: repo.metadata.generation, spec: repo.spec, lastAppliedRevision: repo.status?.lastAppliedRevision, force });
     } catch (err) {
       outcome = { good: undefined, lastFetchedRevision: undefined, rejected: undefined, fetchError: err instanceof Error ? err.message : String(err), warnings: [] };
@@ -294,8 +310,20 @@ export class ControllerManager {
     let held: string | undefined;
     let rejected = outcome.rejected;
     let good = outcome.good;
+    const backoff = this.syncBackoff.get(key);
+    if (good && backoff) {
+      const now = this.options.clock.now();
+      const sameAttempt = !force && backoff.revision === good.commit && backoff.generation === repo.metadata.generation;
+      // Still waiting after a failed sync: no writes, and the SyncFailed condition stays as it is.
+      if (sameAttempt && now < backoff.retryAt) {
+        const applied = repo.status?.lastAppliedRevision;
+        return { ...empty, requeueAfterMs: backoff.retryAt - now, ...(applied ? { appliedRevision: applied } : {}) };
+      }
+      if (!sameAttempt) this.syncBackoff.delete(key);
+    }
     if (good) {
       result = await syncFleet(repo, good, this.fleetDeps(key, hmacKey, log, stopped));
+      this.syncBackoff.delete(key);
       if (result.rejected) {
         const demoted = this.repositories.reject(key, result.rejected);
         rejected = demoted?.rejected;
@@ -333,7 +361,8 @@ export class ControllerManager {
   /**
    * Records that syncing `repo` failed with an error nothing else handled: Ready False and Stalled
    * with reason SyncFailed. The revision is not recorded as applied, and nothing is uninstalled
-   * for it: removals happen only inside a sync that got that far. Retried at the next pass.
+   * for it: removals happen only inside a sync that got that far. The same revision is tried
+   * again after a capped exponential backoff (syncRetry, the reconciler's backoffDelayMs).
    */
   private async reportSyncFailure(repo: RepositoryCr & { status?: ExtensionRepositoryStatus }, err: unknown): Promise<FleetSyncResult & { appliedRevision?: string }> {
     const applied = repo.status?.lastAppliedRevision;
@@ -341,8 +370,15 @@ export class ControllerManager {
     const log = this.options.logger.child({ repository: repo.metadata.name });
     const why = describeSyncError(err);
     log.error({ err: why }, 'repository sync failed; the other repositories go on');
-    if (!this.writesRepositories()) return result;
     const key = `${repo.metadata.namespace}/${repo.metadata.name}`;
+    const revision = this.repositories.inForce(key);
+    const generation = repo.metadata.generation;
+    const previous = this.syncBackoff.get(key);
+    const failures = previous && previous.revision === revision && previous.generation === generation ? previous.failures + 1 : 1;
+    const retryAfterMs = backoffDelayMs(failures, this.options.syncRetry ?? DEFAULT_SYNC_RETRY);
+    this.syncBackoff.set(key, { revision, generation, failures, retryAt: this.options.clock.now() + retryAfterMs });
+    result.requeueAfterMs = retryAfterMs;
+    if (!this.writesRepositories()) return result;
     try {
       const status = buildRepositoryStatus({
         previous: repo.status,
@@ -353,7 +389,7 @@ export class ControllerManager {
         fetchError: undefined,
         rejected: undefined,
         held: undefined,
-        syncError: { revision: this.repositories.inForce(key), message: why },
+        syncError: { revision, message: why, failures, retryAfterMs },
         // The request was acted on, if only to fail: `reconcile --wait` reports this failure.
         ...(repo.metadata.annotations?.[REQUESTED_AT_ANNOTATION] !== undefined ? { handledRequest: repo.metadata.annotations[REQUESTED_AT_ANNOTATION] } : {}),
       });

@@ -165,6 +165,8 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   if (verdict.held) return { ...result, held: verdict.message };
   const operationOf = new Map(operations.map((op) => [extensionCrName(op.cluster, op.extension), op]));
 
+  // Everything above only read: the revision is valid, its versions resolve and the guard lets it
+  // through. From here on it is written, every CR of it before anything is deleted or installed.
   // One writer of the mirrored CRs: without shards this controller, with shards the replica that
   // holds the controller Lease. The others act on the CRs once the writer has mirrored this revision.
   const writer = !shard || shard.writesRepository();
@@ -275,13 +277,17 @@ function extensionNameOf(cr: ExtensionCr): string {
 }
 
 /**
- * Server-side applies the mirrored CRs whose revision label differs (or that do not exist yet), and
- * deletes mirrored types, clusters and policies that left git. Returns the Extension CRs as stored.
+ * Server-side applies the mirrored CRs whose revision label differs (or that do not exist yet),
+ * then, only once every one of them is written, deletes the mirrored types, clusters and policies
+ * that left git. A write that fails stops the rest (none starts after it) and is thrown, before
+ * any deletion: the revision is then retried whole at a later pass (applies of CRs already
+ * written are skipped as up to date, being the same). Returns the CRs as stored.
  */
 async function mirror(resources: MirroredResource[], existingExtensions: ExtensionCr[], revision: string, deps: FleetSyncDeps): Promise<Mirrored & { behind: false }> {
   const extensionCrs = new Map<string, ExtensionCr>();
   const others: CustomResource<unknown, unknown>[] = [];
   const existing = new Map<string, CustomResource<unknown, unknown>>(existingExtensions.map((cr) => [`Extension/${cr.metadata.name}`, cr as CustomResource<unknown, unknown>]));
+  const gone: { kind: 'ExtensionType' | 'ConnectedCluster' | 'ExtensionPolicy'; name: string }[] = [];
   const repo = resources[0]?.labels[REPOSITORY_LABEL];
   if (repo !== undefined) {
     for (const kind of ['ExtensionType', 'ConnectedCluster', 'ExtensionPolicy'] as const) {
@@ -289,27 +295,37 @@ async function mirror(resources: MirroredResource[], existingExtensions: Extensi
       const names = new Set(resources.filter((r) => r.kind === kind).map((r) => r.name));
       for (const cr of listed) {
         existing.set(`${kind}/${cr.metadata.name}`, cr);
-        if (!names.has(cr.metadata.name)) await deps.store.delete(kind, cr.metadata.name);
+        if (!names.has(cr.metadata.name)) gone.push({ kind, name: cr.metadata.name });
       }
     }
   }
   const limit = pLimit(8);
+  let failed: { error: unknown } | undefined;
   await Promise.all(
     resources.map((r) =>
       limit(async () => {
+        if (failed) return;
         const current = existing.get(`${r.kind}/${r.name}`);
         const upToDate = current && current.metadata.labels?.[REVISION_LABEL] === revision && !current.metadata.deletionTimestamp;
-        const stored = upToDate
-          ? current
-          : await deps.store.apply(r.kind, r.name, {
-              metadata: { labels: r.labels, annotations: r.annotations, ...(r.finalizers ? { finalizers: r.finalizers } : {}) },
-              spec: r.spec,
-            });
+        let stored;
+        try {
+          stored = upToDate
+            ? current
+            : await deps.store.apply(r.kind, r.name, {
+                metadata: { labels: r.labels, annotations: r.annotations, ...(r.finalizers ? { finalizers: r.finalizers } : {}) },
+                spec: r.spec,
+              });
+        } catch (error) {
+          failed ??= { error };
+          return;
+        }
         if (r.kind === 'Extension') extensionCrs.set(r.name, stored as ExtensionCr);
         else others.push(stored as CustomResource<unknown, unknown>);
       }),
     ),
   );
+  if (failed) throw failed.error;
+  for (const { kind, name } of gone) await deps.store.delete(kind, name);
   return { extensionCrs, others, behind: false };
 }
 

@@ -1,5 +1,6 @@
 import { compareDiagnostics, type Diagnostic } from '../manifest/diagnostic.js';
 import { setCondition, type Condition } from '../status/condition.js';
+import { formatDuration } from './duration.js';
 import { deriveReadyCondition } from '../status/ready-condition.js';
 
 /** The longest message or pointer of a diagnostic on the status; a settings key can be megabytes long. */
@@ -32,8 +33,11 @@ export interface RepositoryStatusInput {
   fetchError: string | undefined;
   rejected: { commit: string; diagnostics: Diagnostic[] } | undefined;
   held: string | undefined;
-  /** Set when applying `revision` failed with an error no other stage handled; a whole sentence. */
-  syncError?: { revision: string | undefined; message: string };
+  /**
+   * Set when applying `revision` failed with an error no other stage handled: `message` a whole
+   * sentence, `failures` in a row for this revision, `retryAfterMs` until the next attempt.
+   */
+  syncError?: { revision: string | undefined; message: string; failures?: number; retryAfterMs?: number };
   /** The requested-at annotation this pass saw (and so acted on); the previous value is kept otherwise. */
   handledRequest?: string;
   /** Releases Ready / in all, for the message of a successful apply. */
@@ -53,10 +57,14 @@ export function buildRepositoryStatus(input: RepositoryStatusInput): ExtensionRe
   const diagnostics = input.rejected ? [...input.rejected.diagnostics].sort(compareDiagnostics).map(boundDiagnostic) : [];
   const applied = input.appliedRevision ?? input.previous?.lastAppliedRevision;
   if (input.syncError) {
-    const { revision, message: why } = input.syncError;
+    const { revision, message: why, failures, retryAfterMs } = input.syncError;
     const attempted = revision && revision !== applied ? `Revision ${revision.slice(0, 12)} was not applied` : 'The repository could not be synced';
     const kept = applied ? `revision ${applied.slice(0, 12)} stays in force` : 'nothing has been applied yet';
-    const message = `${attempted}: ${why} Nothing was uninstalled because of it and ${kept}; it is retried at the next pass.`;
+    const retry =
+      retryAfterMs === undefined
+        ? 'it is retried at the next pass'
+        : `it is retried in ${formatDuration(Math.ceil(retryAfterMs / 1000) * 1000)}${failures && failures > 1 ? ` (failure ${failures} in a row; the wait doubles up to a cap)` : ''}, or at once on a push, a new revision or clusterext reconcile repository`;
+    const message = `${attempted}: ${why} Nothing was uninstalled because of it and ${kept}; ${retry}.`;
     conditions = setCondition(conditions, { type: 'Reconciling', status: 'False', observedGeneration: generation, reason: 'SyncFailed', message }, nowIso);
     conditions = setCondition(conditions, { type: 'Stalled', status: 'True', observedGeneration: generation, reason: 'SyncFailed', message }, nowIso);
   } else if (input.fetchError) {
