@@ -195,6 +195,28 @@ describe('one failing repository does not stop another on the same controller', 
     await expectBApplied('b after the deep key');
   });
 
+  it('rejects values JSON cannot carry in A (1e400, an integer beyond 2^53, a custom tag) with located diagnostics, uninstalls nothing, and applies B', async () => {
+    const extraSettings = '    huge: 1e400\n    id: 9007199254740993\n    password: !vault secret/data/db\n';
+    const bad = await fleet.git.commitAndPush('fleet-a', { files: repositoryFiles('a', { charts: fleet.charts.url, greeting: 'unrepresentable', extraSettings }), message: 'values JSON cannot carry' });
+    await fleet.git.commitAndPush('fleet-b', { files: repositoryFiles('b', { charts: fleet.charts.url, greeting: 'b after the bad values' }), message: 'b moves on' });
+    await settle();
+
+    const status = await repositoryStatus('a-fleet');
+    expect(status?.lastFetchedRevision).toBe(bad);
+    expect(status?.diagnostics?.map((d) => [d.code, d.file, d.line, d.pointer])).toEqual([
+      ['UnrepresentableNumber', 'fleet.yaml', 24, '/spec/configurationSettings/huge'],
+      ['UnrepresentableNumber', 'fleet.yaml', 25, '/spec/configurationSettings/id'],
+      ['UnsupportedTag', 'fleet.yaml', 26, ''],
+    ]);
+    expect(await conditionOf('ExtensionRepository', 'a-fleet', 'Stalled')).toMatchObject({ status: 'True', reason: 'ValidationFailed' });
+    expect((await conditionOf('ExtensionRepository', 'a-fleet', 'Ready'))?.message).toContain(`Revision ${bad.slice(0, 12)} is invalid (3 error(s)) and was not applied; revision ${firstA.slice(0, 12)} stays in force. First: fleet.yaml:24:11 UnrepresentableNumber: The number 1e400`);
+    await expectAKeptInForce();
+    const extension = await store.get<unknown, { lastAppliedRevision?: string }>('Extension', 'a-local.a-cfg');
+    expect(extension?.metadata.deletionTimestamp).toBeUndefined();
+    expect(extension?.status?.lastAppliedRevision).toBe(firstA);
+    await expectBApplied('b after the bad values');
+  });
+
   it('bounds a chart index of A that stalls: A\'s type says why, its release stays, and B is applied', async () => {
     await fleet.git.commitAndPush('fleet-a', { files: repositoryFiles('a', { charts: `${hostile.url}/stalls`, greeting: 'from a' }), message: 'a chart repository that stalls' });
     await fleet.git.commitAndPush('fleet-b', { files: repositoryFiles('b', { charts: fleet.charts.url, greeting: 'b after the stall' }), message: 'b moves on' });
