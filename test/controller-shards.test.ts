@@ -1,10 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeRest } from '../controller/cluster/kube-client.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
+import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import { assignClusters } from '../controller/shard/assign-clusters.js';
@@ -15,6 +16,7 @@ import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './suppor
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { startTestFleet } from './support/test-fleet.js';
 
+const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
 const LEASE_MS = 5_000;
 /** How often replicas renew and look at each other: a fifth of the lease. */
 const TICK_MS = LEASE_MS / 5;
@@ -123,6 +125,10 @@ describe('three controller replicas sharing six clusters', () => {
     await replicas.waitFor('every cluster to be claimed as rendezvous hashing over the three replicas says', () => claimedAsAssigned(three));
     await replicas.waitFor('every Extension to be Ready', () => allReady('one'), 240_000);
     for (const cluster of CLUSTERS) for (const name of EXTENSIONS) expect(await history(cluster, name)).toEqual([{ revision: 1, status: 'deployed' }]);
+    // The operator sees who reconciles each cluster.
+    const table = execFileSync(process.execPath, [cli, 'get', 'clusters', '-o', 'wide', '--kubeconfig', fleet.clusters[0]!.kubeconfigPath, '-n', HUB_NAMESPACE], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const held = await claims();
+    for (const cluster of CLUSTERS) expect(table.split('\n').find((l) => l.startsWith(`${cluster} `))).toContain(held.get(cluster));
   }, 300_000);
 
   it('moves the clusters of a SIGKILLed replica within the lease duration, and they converge', async () => {

@@ -97,6 +97,14 @@ describe('renderCrTable', () => {
     expect(rows(renderCrTable('ExtensionType', [type]))[1]).toEqual(['monitoring', 'preview (none), stable 0.2.0', 'True', 'Listed.']);
     const cluster: TableCr = { kind: 'ConnectedCluster', metadata: { name: 'dev', generation: 1 }, spec: {}, status: { reachable: true, kubernetesVersion: '1.31.0', observedGeneration: 1, conditions: [ready('True', 'ClusterReachable', 'Answers.')] } };
     expect(rows(renderCrTable('ConnectedCluster', [cluster]))[1]).toEqual(['dev', '1.31.0', 'True', 'Answers.']);
+    // A sharded hub: wide adds who reconciles each cluster; without claim Leases nothing changes.
+    const other: TableCr = { ...cluster, metadata: { name: 'prod', generation: 1 } };
+    const owners = new Map([['dev', 'hub-7f9c-2']]);
+    const wide = rows(renderCrTable('ConnectedCluster', [cluster, other], { wide: true, owners }));
+    expect(wide[0]).toContain('OWNER');
+    expect(wide[1]![wide[0]!.indexOf('OWNER')]).toBe('hub-7f9c-2');
+    expect(wide[2]![wide[0]!.indexOf('OWNER')]).toBe('-');
+    expect(rows(renderCrTable('ConnectedCluster', [cluster], { wide: true, owners: new Map() }))[0]).not.toContain('OWNER');
     const policy: TableCr = {
       kind: 'ExtensionPolicy',
       metadata: { name: 'mon-everywhere', generation: 1 },

@@ -26,6 +26,11 @@ export interface RenderCrTableOptions {
    * caller that reprints the table only when it changes (the demo) is not fooled by the clock.
    */
   now?: number;
+  /**
+   * ConnectedCluster → the replica that owns it on a sharded hub (`--shards auto`), from the
+   * cluster claim Leases. When given and not empty, `wide` shows an OWNER column for clusters.
+   */
+  owners?: ReadonlyMap<string, string>;
 }
 
 /** Messages longer than this are cut in the normal table; `wide` shows them whole. */
@@ -44,7 +49,7 @@ export function isCrReady(cr: TableCr): boolean {
  */
 export function renderCrTable(kind: CrTableKind, items: readonly TableCr[], options: RenderCrTableOptions = {}): string {
   const sorted = [...items].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-  const columns = COLUMNS[kind];
+  const columns = kind === 'ConnectedCluster' && options.owners !== undefined && options.owners.size > 0 ? withOwnerColumn(COLUMNS.ConnectedCluster, options.owners) : COLUMNS[kind];
   const header = [...columns.base.map((c) => c.title), ...(options.wide ? columns.wide.map((c) => c.title) : []), 'READY', ...(options.now !== undefined ? ['AGE'] : []), 'MESSAGE'];
   const rows = sorted.map((cr) => {
     const base = columns.base.map((c) => cellOf(c.value(cr)));
@@ -79,6 +84,11 @@ export function crTableSummary(kind: CrTableKind, items: readonly TableCr[]): st
 export function plural(kind: CrTableKind, n: number): string {
   if (n === 1) return kind;
   return kind === 'ExtensionRepository' ? 'ExtensionRepositories' : kind === 'ExtensionPolicy' ? 'ExtensionPolicies' : `${kind}s`;
+}
+
+/** Sharded hub: who reconciles each cluster; a cluster nobody holds now shows "-". */
+function withOwnerColumn(columns: { base: Column[]; wide: Column[] }, owners: ReadonlyMap<string, string>): { base: Column[]; wide: Column[] } {
+  return { base: columns.base, wide: [...columns.wide, { title: 'OWNER', value: (cr) => owners.get(cr.metadata.name) || undefined }] };
 }
 
 interface Column {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../runtime/clock.js';
 import type { KubeRest, KubeRestRequest, KubeRestResponse } from '../runtime/kube-rest.js';
 import { silentLogger } from '../runtime/logger.js';
+import { createControllerMetrics, type ControllerMetrics } from '../runtime/metrics.js';
 import { assignClusters } from './assign-clusters.js';
 import { ShardCoordinator } from './shard-coordinator.js';
 import { SHARD_ROLE_LABEL } from './shard-leases.js';
@@ -65,6 +66,8 @@ class FakeLeaseServer {
       return { status: 200, body: copy(next) };
     }
     if (req.method === 'DELETE') {
+      const precondition = (req.body as { preconditions?: { resourceVersion?: string } } | undefined)?.preconditions?.resourceVersion;
+      if (precondition !== undefined && precondition !== this.leases.get(name!)?.metadata.resourceVersion) return { status: 409, body: {} };
       this.leases.delete(name!);
       return { status: 200, body: {} };
     }
@@ -78,9 +81,9 @@ function setUp() {
   let now = 1_000_000;
   const clock: Clock = { now: () => now, sleep: async () => undefined };
   const replicas = new Map<string, { coordinator: ShardCoordinator; network: { down: boolean } }>();
-  const add = (identity: string) => {
+  const add = (identity: string, metrics?: ControllerMetrics) => {
     const network = { down: false };
-    const coordinator = new ShardCoordinator({ kube: server.client(network), namespace: 'ns', identity, leaseDurationMs: LEASE_MS, clock, logger: silentLogger, listClusters: async () => CLUSTERS });
+    const coordinator = new ShardCoordinator({ kube: server.client(network), namespace: 'ns', identity, leaseDurationMs: LEASE_MS, clock, logger: silentLogger, listClusters: async () => CLUSTERS, ...(metrics ? { metrics } : {}) });
     replicas.set(identity, { coordinator, network });
     return coordinator;
   };
@@ -133,9 +136,13 @@ describe('ShardCoordinator', () => {
 
   it('a replica cut off from the API server stops acting within two thirds of the lease', async () => {
     const s = setUp();
-    const a = s.add('a');
+    const metrics = createControllerMetrics();
+    const a = s.add('a', metrics);
     await s.run(2_000, ['a']);
     expect(a.owned()).toEqual(CLUSTERS);
+    expect((await metrics.shardClusters.get()).values[0]?.value).toBe(CLUSTERS.length);
+    expect((await metrics.shardOwned.get()).values.map((v) => v.labels.cluster).sort()).toEqual(CLUSTERS);
+    expect((await metrics.repositoryWriter.get()).values[0]?.value).toBe(1);
     s.replica('a').network.down = true;
     await s.run(LEASE_MS / 2, ['a']);
     expect(a.owned()).toEqual(CLUSTERS);
@@ -143,6 +150,7 @@ describe('ShardCoordinator', () => {
     expect(a.owned()).toEqual([]);
     expect(a.enter('c1')).toBeUndefined();
     expect(a.writesRepository()).toBe(false);
+    expect((await metrics.shardClusters.get()).values[0]?.value).toBe(0);
   });
 
   it('keeps a cluster that moved to a new replica until the operation running on it ends', async () => {
@@ -162,6 +170,19 @@ describe('ShardCoordinator', () => {
     leave();
     await s.run(2 * (LEASE_MS / 5), ['a', 'b']);
     expect(s.ownedAsAssigned(['a', 'b'])).toBe(true);
+  });
+
+  it('deletes the claim of a cluster that left the fleet', async () => {
+    const s = setUp();
+    s.add('a');
+    await s.run(2_000, ['a']);
+    CLUSTERS.pop();
+    try {
+      await s.run(2 * (LEASE_MS / 5), ['a']);
+      expect([...s.server.leases.values()].filter((l) => l.metadata.labels?.[SHARD_ROLE_LABEL] === 'claim')).toHaveLength(CLUSTERS.length);
+    } finally {
+      CLUSTERS.push('c6');
+    }
   });
 
   it('on shutdown gives up idle clusters and its membership at the next tick, so the others take over at once', async () => {

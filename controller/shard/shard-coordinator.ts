@@ -126,8 +126,20 @@ export class ShardCoordinator implements ShardScope {
     return [...this.held.keys()].filter((c) => this.owns(c)).sort();
   }
 
-  /** One round: membership, writer Lease, assignment, claims. Public for tests that drive the clock. */
+  /**
+   * One round: membership, writer Lease, assignment, claims. What this replica owns is reported
+   * even when the round fails (cut off from the API server, it owns less and less). Public for
+   * tests that drive the clock.
+   */
   async tick(): Promise<void> {
+    try {
+      await this.round();
+    } finally {
+      this.report();
+    }
+  }
+
+  private async round(): Promise<void> {
     const { identity, clock } = this.options;
     const startedAt = clock.now();
     const members = await this.leases.list('member');
@@ -147,7 +159,9 @@ export class ShardCoordinator implements ShardScope {
       .map((l) => l.spec.holderIdentity!);
     if (memberCurrent) live.push(identity);
     this.liveMembers = live.length;
-    const clusters = this.stopping || !memberCurrent ? [] : await this.options.listClusters();
+    // Not listed (undefined) while leaving or while this replica's own membership is not current.
+    const listed = this.stopping || !memberCurrent ? undefined : await this.options.listClusters();
+    const clusters = listed ?? [];
     const owners = assignClusters({ members: live, clusters });
     // Set before the claims are read: from here on nothing starts on a cluster that moved away.
     this.assigned = new Set(clusters.filter((c) => owners.get(c) === identity));
@@ -189,12 +203,13 @@ export class ShardCoordinator implements ShardScope {
       } else if (step.action === 'release' && lease) {
         // Forgotten before the write: from here on this replica starts nothing there.
         this.held.delete(step.cluster);
-        await this.leases.update(lease, { ...lease.spec, holderIdentity: '' });
+        // The claim of a cluster that left the fleet goes with it; the others are given up.
+        if (listed !== undefined && !listed.includes(step.cluster)) await this.leases.delete(lease.metadata.name, lease.metadata.resourceVersion);
+        else await this.leases.update(lease, { ...lease.spec, holderIdentity: '' });
         this.options.metrics?.shardClaims.inc({ action: 'released' });
         this.options.logger.info({ cluster: step.cluster, reason: step.reason }, 'released cluster');
       }
     }
-    this.report();
     if (gained.length > 0) this.options.onGained?.(gained);
   }
 

@@ -86,7 +86,26 @@ export class ShardLeases {
     return res.status === 200 ? res.body : undefined;
   }
 
-  async delete(name: string): Promise<void> {
-    await this.kube.request({ method: 'DELETE', path: `${this.path}/${encodeURIComponent(name)}` });
+  /** With `resourceVersion`, only that version is deleted (a Lease changed since is left alone). */
+  async delete(name: string, resourceVersion?: string): Promise<void> {
+    await this.kube.request({
+      method: 'DELETE',
+      path: `${this.path}/${encodeURIComponent(name)}`,
+      ...(resourceVersion ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion } } } : {}),
+    });
   }
+}
+
+/**
+ * ConnectedCluster → the replica holding its claim, for `clusterext get clusters -o wide`. Empty
+ * when the hub is not sharded (no claim Leases) or the caller may not list Leases.
+ */
+export async function readClusterOwners(kube: KubeRest, namespace: string): Promise<Map<string, string>> {
+  const claims = await new ShardLeases(kube, namespace).list('claim').catch(() => []);
+  const owners = new Map<string, string>();
+  for (const lease of claims) {
+    const cluster = lease.metadata.annotations?.[CLAIM_CLUSTER_ANNOTATION];
+    if (cluster && lease.spec.holderIdentity) owners.set(cluster, lease.spec.holderIdentity);
+  }
+  return owners;
 }

@@ -7,6 +7,7 @@ import type { CustomResource } from '../../runtime/cr-store.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { parseCrKindArgument } from '../cr-kind-argument.js';
 import { addHubOptions, connectHub, type HubConnection, type HubOptions } from '../hub-options.js';
+import { readClusterOwners } from '../../shard/shard-leases.js';
 
 type GetOutput = 'table' | 'wide' | 'json' | 'yaml';
 
@@ -60,7 +61,8 @@ Examples:
         if (options.watch) await watch(hub, kind, name, options);
         else {
           const items = await read(hub, kind, name, options.cluster);
-          process.stdout.write(render(kind, items, name, options.output));
+          const owners = kind === 'ConnectedCluster' && options.output === 'wide' ? await readClusterOwners(hub.kube, hub.namespace) : undefined;
+          process.stdout.write(render(kind, items, name, options.output, owners));
           failIfNotReady(kind, items, options.failNotReady);
         }
       } finally {
@@ -96,7 +98,7 @@ function onCluster(cr: CustomResource, cluster: string): boolean {
   }
 }
 
-function render(kind: CrTableKind, items: readonly CustomResource[], name: string | undefined, output: GetOutput): string {
+function render(kind: CrTableKind, items: readonly CustomResource[], name: string | undefined, output: GetOutput, owners?: ReadonlyMap<string, string>): string {
   // managedFields is the API server's bookkeeping; kubectl hides it too.
   const plain = items.map((cr) => ({ ...cr, apiVersion: cr.apiVersion ?? 'clusterext.io/v1alpha1', metadata: withoutManagedFields(cr.metadata) }));
   const document = name !== undefined ? plain[0] : { apiVersion: 'v1', kind: 'List', items: plain };
@@ -107,7 +109,7 @@ function render(kind: CrTableKind, items: readonly CustomResource[], name: strin
       return stringify(document);
     case 'table':
     case 'wide':
-      return `${renderCrTable(kind, items, { wide: output === 'wide', color: colour(), now: systemClock.now() })}\n`;
+      return `${renderCrTable(kind, items, { wide: output === 'wide', color: colour(), now: systemClock.now(), ...(owners ? { owners } : {}) })}\n`;
   }
 }
 
@@ -134,9 +136,10 @@ async function watch(hub: HubConnection, kind: CrTableKind, name: string | undef
   try {
     while (!stop.signal.aborted) {
       const items = await read(hub, kind, name, options.cluster);
-      const key = options.output === 'table' || options.output === 'wide' ? renderCrTable(kind, items, { wide: options.output === 'wide' }) : JSON.stringify(items);
+      const owners = kind === 'ConnectedCluster' && options.output === 'wide' ? await readClusterOwners(hub.kube, hub.namespace) : undefined;
+      const key = options.output === 'table' || options.output === 'wide' ? renderCrTable(kind, items, { wide: options.output === 'wide', ...(owners ? { owners } : {}) }) : JSON.stringify(items);
       if (key !== last) {
-        process.stdout.write(`${last === undefined ? '' : '\n'}${render(kind, items, name, options.output)}`);
+        process.stdout.write(`${last === undefined ? '' : '\n'}${render(kind, items, name, options.output, owners)}`);
         last = key;
       }
       await systemClock.sleep(intervalMs, stop.signal);
