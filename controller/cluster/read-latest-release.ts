@@ -1,6 +1,6 @@
 import type { ObservedRelease } from '../reconcile/observed-release.js';
 import { expectOk, type KubeRest } from '../runtime/kube-rest.js';
-import { customLabels, decodeReleaseSecret, toReleaseStatus, type HelmSecret } from './release-record.js';
+import { customLabels, decodeReleaseSecret, toReleaseStatus, type HelmSecret, type ReleaseRecord } from './release-record.js';
 
 export interface ReleaseKey {
   namespace: string;
@@ -19,6 +19,19 @@ export interface ReadReleaseOptions {
 export const REDACTED_VALUE = '[REDACTED]';
 
 /**
+ * What the metadata of one storage Secret says of its revision: enough to find the latest revision
+ * and the rollback target without decoding anything.
+ */
+export interface ReleaseRevisionHead {
+  secretName: string;
+  revision: number;
+  /** Helm's `status` label (the same as the record's info.status). */
+  status: string;
+  labels: Record<string, string>;
+  resourceVersion?: string;
+}
+
+/**
  * The latest revision of a Helm release, read from Helm's storage Secrets with one list request
  * (no helm process), or undefined when Helm has no record of the release. Only the latest revision
  * is decoded; the rollback target comes from the status labels of the others.
@@ -27,9 +40,32 @@ export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options
   const revisions = await listReleaseRevisions(kube, key);
   const latest = revisions[0];
   if (latest === undefined) return undefined;
+  return observedRelease(key, revisions.map((r) => revisionHead(r.secret, r.revision)), decodeReleaseSecret(latest.secret), options);
+}
 
-  const previous = revisions.slice(1).find((r) => ['deployed', 'superseded'].includes(r.secret.metadata.labels?.status ?? ''));
-  return observeReleaseSecret(latest, key, { ...options, ...(previous ? { previousDeployedRevision: previous.revision } : {}) }).observed;
+/**
+ * The release as the reconciler observes it, from its revisions (newest first, as listed) and the
+ * decoded record of the newest. One function for both ways of reading storage (a list per release,
+ * or one metadata list per cluster and a record cache: cluster-release-heads.ts).
+ */
+export function observedRelease(key: ReleaseKey, revisions: readonly ReleaseRevisionHead[], record: ReleaseRecord, options: ReadReleaseOptions = {}): ObservedRelease {
+  const latest = revisions[0]!;
+  const meta = record.chart?.metadata ?? {};
+  const previous = revisions.slice(1).find((r) => ['deployed', 'superseded'].includes(r.status));
+  const observed: ObservedRelease = {
+    name: record.name ?? key.name,
+    namespace: record.namespace ?? key.namespace,
+    revision: latest.revision,
+    status: toReleaseStatus(record.info?.status),
+    chartName: meta.name ?? '',
+    chartVersion: meta.version ?? '',
+    labels: { ...record.labels, ...customLabels(latest.labels) },
+  };
+  if (meta.appVersion) observed.appVersion = meta.appVersion;
+  if (record.info?.last_deployed) observed.lastDeployed = record.info.last_deployed;
+  if (previous) observed.previousDeployedRevision = previous.revision;
+  if (options.redactPaths) observed.config = redact(record.config ?? {}, options.redactPaths);
+  return observed;
 }
 
 /**
@@ -38,20 +74,8 @@ export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options
  */
 export function observeReleaseSecret(latest: { secret: HelmSecret; revision: number }, key: ReleaseKey, options: ReadReleaseOptions & { previousDeployedRevision?: number } = {}): { observed: ObservedRelease; manifest: string } {
   const record = decodeReleaseSecret(latest.secret);
-  const meta = record.chart?.metadata ?? {};
-  const observed: ObservedRelease = {
-    name: record.name ?? key.name,
-    namespace: record.namespace ?? key.namespace,
-    revision: latest.revision,
-    status: toReleaseStatus(record.info?.status),
-    chartName: meta.name ?? '',
-    chartVersion: meta.version ?? '',
-    labels: { ...record.labels, ...customLabels(latest.secret.metadata.labels) },
-  };
-  if (meta.appVersion) observed.appVersion = meta.appVersion;
-  if (record.info?.last_deployed) observed.lastDeployed = record.info.last_deployed;
+  const observed = observedRelease(key, [revisionHead(latest.secret, latest.revision)], record, options);
   if (options.previousDeployedRevision !== undefined) observed.previousDeployedRevision = options.previousDeployedRevision;
-  if (options.redactPaths) observed.config = redact(record.config ?? {}, options.redactPaths);
   return { observed, manifest: typeof record.manifest === 'string' ? record.manifest : '' };
 }
 
@@ -77,6 +101,17 @@ export async function listLatestReleaseSecrets(kube: KubeRest, namespace?: strin
     if (known === undefined || known.revision < revision) latest.set(key, { secret, revision });
   }
   return latest;
+}
+
+export function revisionHead(secret: Pick<HelmSecret, 'metadata'>, revision: number): ReleaseRevisionHead {
+  const labels = secret.metadata.labels ?? {};
+  return {
+    secretName: secret.metadata.name,
+    revision,
+    status: labels.status ?? '',
+    labels,
+    ...(secret.metadata.resourceVersion !== undefined ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+  };
 }
 
 /** The storage Secrets of a release, newest revision first, with one list request. */

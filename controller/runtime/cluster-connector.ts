@@ -1,3 +1,4 @@
+import { ReleaseRecordCache } from '../cluster/cluster-release-heads.js';
 import { createKubeClient } from '../cluster/kube-client.js';
 import { readClusterFacts } from '../cluster/read-cluster-facts.js';
 import type { ConnectedClusterManifest } from '../manifest/fleet.js';
@@ -14,6 +15,8 @@ export interface ClusterConnection {
     /** Kubeconfig content for helm (written to a private 0600 file per call); never logged. */
     kubeconfig: string;
     kube: KubeRest;
+    /** Decoded Helm release records of this cluster, kept across passes (cluster-release-heads.ts). */
+    releaseRecords: ReleaseRecordCache;
   };
 }
 
@@ -30,14 +33,14 @@ export interface ClusterConnector {
  * Clients are kept per kubeconfig content, so a rotated Secret takes effect on the next sync.
  */
 export function createClusterConnector(options: { secrets: SecretReader; agent?: { clusterName: string; kubeconfig: string } }): ClusterConnector {
-  const clients = new Map<string, { kubeconfig: string; kube: KubeRest }>();
-  const clientFor = (name: string, kubeconfig: string): KubeRest => {
+  const clients = new Map<string, { kubeconfig: string; kube: KubeRest; releaseRecords: ReleaseRecordCache }>();
+  const clientFor = (name: string, kubeconfig: string): { kube: KubeRest; releaseRecords: ReleaseRecordCache } => {
     const cached = clients.get(name);
-    if (cached && cached.kubeconfig === kubeconfig) return cached.kube;
+    if (cached && cached.kubeconfig === kubeconfig) return cached;
     cached?.kube.close();
-    const kube = createKubeClient(kubeconfig);
-    clients.set(name, { kubeconfig, kube });
-    return kube;
+    const entry = { kubeconfig, kube: createKubeClient(kubeconfig), releaseRecords: new ReleaseRecordCache() };
+    clients.set(name, entry);
+    return entry;
   };
   return {
     async connect(cluster) {
@@ -59,13 +62,13 @@ export function createClusterConnector(options: { secrets: SecretReader; agent?:
           return { name, facts };
         }
       }
-      let kube: KubeRest;
+      let client: { kube: KubeRest; releaseRecords: ReleaseRecordCache };
       try {
-        kube = clientFor(name, kubeconfig);
+        client = clientFor(name, kubeconfig);
       } catch (err) {
         return { name, facts: { reachable: false, reason: 'Unknown', message: err instanceof Error ? err.message : String(err) } };
       }
-      return { name, facts: await readClusterFacts(kube), client: { kubeconfig, kube } };
+      return { name, facts: await readClusterFacts(client.kube), client: { kubeconfig, kube: client.kube, releaseRecords: client.releaseRecords } };
     },
     close() {
       for (const { kube } of clients.values()) kube.close();

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { listClusterReleaseHeads, type ClusterReleaseHeads } from '../cluster/cluster-release-heads.js';
 import { createReleaseStorage } from '../cluster/release-storage.js';
 import { readLiveObjects, readReleaseObjects } from '../cluster/read-release-objects.js';
 import { createReleaseNamespace } from '../cluster/release-namespace.js';
@@ -198,6 +199,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
     return l;
   };
   const byKey = new Map(desired.releases.map((r) => [extensionCrName(r.cluster, r.extension), r]));
+  const releaseHeads = await listReleaseHeadsOf(new Set([...extensionCrs.values()].map((cr) => cr.spec.clusterName)), connections, deps.clock);
   const installedByCluster = installedExtensionsByCluster(existingExtensions, good.fleet);
   const outcomes = await Promise.all(
     [...extensionCrs.values()].map((cr) =>
@@ -207,7 +209,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
           const leave = enter(cr.spec.clusterName);
           if (!leave) return undefined;
           try {
-            return await reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, good, installedByCluster, deps, revision });
+            return await reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, releaseHeads, good, installedByCluster, deps, revision });
           } finally {
             leave();
           }
@@ -228,6 +230,31 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
 
   result.statusWrites += await writeOtherStatuses({ fleet: good.fleet, crs: others, connections, catalog, desired, deps, now, writer });
   return result;
+}
+
+/**
+ * How long a cluster's release heads stand in for a release's own read. A pass that installs many
+ * releases reaches the last ones minutes after the list: those read their own Secrets again.
+ */
+const RELEASE_HEADS_FRESH_MS = 30_000;
+
+/**
+ * One metadata list of Helm's storage Secrets per reachable cluster with Extensions in this pass,
+ * instead of one list per release (issue 12); clusters where it is not allowed read per release.
+ */
+async function listReleaseHeadsOf(clusters: ReadonlySet<string>, connections: ReadonlyMap<string, ClusterConnection>, clock: { now(): Date }): Promise<Map<string, ClusterReleaseHeads>> {
+  const out = new Map<string, ClusterReleaseHeads>();
+  await Promise.all(
+    [...clusters].map(async (name) => {
+      const connection = connections.get(name);
+      if (!connection?.client || !connection.facts.reachable) return;
+      const heads = await listClusterReleaseHeads(connection.client.kube, clock.now().getTime());
+      if (!heads) return;
+      connection.client.releaseRecords.retain(heads);
+      out.set(name, heads);
+    }),
+  );
+  return out;
 }
 
 /** How soon a replica that is not the writer looks again when the writer has not mirrored its revision yet. */
@@ -367,6 +394,8 @@ async function reconcileOne(input: {
   /** What the change model says for this release; a reinstall uninstalls `from` first. */
   operation: ReleaseOperation | undefined;
   connections: ReadonlyMap<string, ClusterConnection>;
+  /** Each cluster's release heads listed at the start of the pass (listReleaseHeadsOf). */
+  releaseHeads: ReadonlyMap<string, ClusterReleaseHeads>;
   good: GoodRevision;
   installedByCluster: ReadonlyMap<string, InstalledExtension[]>;
   deps: FleetSyncDeps;
@@ -442,7 +471,11 @@ async function reconcileOne(input: {
         })
       : { met: true };
   const { client } = connection;
-  const storage = client ? createReleaseStorage(client.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {}) : unreachableStorage(facts);
+  const heads = input.releaseHeads.get(cr.spec.clusterName);
+  const fresh = heads && deps.clock.now().getTime() - heads.takenAt <= RELEASE_HEADS_FRESH_MS ? heads : undefined;
+  const storage = client
+    ? createReleaseStorage(client.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {}, fresh ? { heads: fresh, records: client.releaseRecords } : undefined)
+    : unreachableStorage(facts);
   let r: ReconcileReleaseResult;
   let progressWritten = false;
   try {

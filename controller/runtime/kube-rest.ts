@@ -12,6 +12,8 @@ export interface KubeRestRequest {
   path: string;
   body?: unknown;
   contentType?: PatchContentType | 'application/json';
+  /** The Accept header; `application/json` unless a list asks for metadata only (PartialObjectMetadataList). */
+  accept?: string;
   timeoutMs?: number;
 }
 
@@ -67,7 +69,7 @@ export function createKubeRest(config: RestConfig): KubeRest {
       hostname: base.hostname,
       port: base.port,
       path: `${base.pathname.replace(/\/$/, '')}${req.path}`,
-      headers: { Accept: 'application/json' },
+      headers: { Accept: req.accept ?? 'application/json' },
       agent,
       timeout: req.timeoutMs ?? 30_000,
     };

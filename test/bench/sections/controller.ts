@@ -53,7 +53,9 @@ const section: BenchSection = {
   async run(): Promise<Figure[]> {
     const figures: Figure[] = [];
     const loadAtStart = loadAverage();
-    figures.push(...(await orFailure('steady', async () => steadyFigures(await runScenario({ mode: 'steady', clusters: STEADY_CLUSTERS, perCluster: STEADY_PER_CLUSTER })))));
+    if (process.env.BENCH_CONTROLLER_STEADY !== 'none') {
+      figures.push(...(await orFailure('steady', async () => steadyFigures(await runScenario({ mode: 'steady', clusters: STEADY_CLUSTERS, perCluster: STEADY_PER_CLUSTER })))));
+    }
     const sizes = (process.env.BENCH_CONTROLLER_INSTALLS ?? '100,500,1000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
     const installs: { n: number; result: ScenarioResult }[] = [];
     for (const n of sizes) {
