@@ -25,3 +25,15 @@ spec: ${spec}
 export function documents(...docs: string[]): string {
   return docs.join('---\n');
 }
+
+/** A cluster-scoped Extension; `settings` go under configurationSettings as written (flow-style YAML). */
+export function clusterScopedExtensionYaml(o: { name: string; cluster: string; type: string; settings?: string; timeout?: string }): string {
+  return `apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: ${o.name}}
+spec:
+  clusterName: ${o.cluster}
+  extensionType: ${o.type}
+  scope: cluster
+${o.settings ? `  configurationSettings: {${o.settings}}\n` : ''}${o.timeout ? `  timeout: ${o.timeout}\n` : ''}`;
+}
