@@ -31,8 +31,27 @@ describe('manifests/ (kubectl apply -k)', () => {
     for (const line of ['customresourcedefinition.apiextensions.k8s.io/extensions.clusterext.io serverside-applied', 'deployment.apps/clusterext-controller serverside-applied', 'role.rbac.authorization.k8s.io/clusterext-controller serverside-applied']) {
       expect(applied.stdout).toContain(line);
     }
-    const sa = await runCommand(kubectl, ['--kubeconfig', kubeconfig, '-n', 'clusterext-system', 'auth', 'can-i', 'create', 'extensions.clusterext.io', '--as', 'system:serviceaccount:clusterext-system:clusterext-controller']);
-    expect(sa.stdout.trim()).toBe('yes');
+    const canI = async (...args: string[]) =>
+      (await runCommand(kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args, '--as', 'system:serviceaccount:clusterext-system:clusterext-controller'], { allowFailure: true })).stdout.trim();
+    expect(await canI('-n', 'clusterext-system', 'create', 'extensions.clusterext.io')).toBe('yes');
+    // The controller applies its own namespace at start (start-controller.ts): patch, and create when missing.
+    for (const verb of ['get', 'create', 'patch']) expect(await canI(verb, 'namespaces/clusterext-system'), verb).toBe('yes');
+    // Hub mode deletes no namespace in the cluster it runs in: release namespaces live on managed clusters.
+    expect(await canI('delete', 'namespaces/anything')).toBe('no');
+  });
+
+  it('lets an agent (agent-cluster-admin.yaml) create and delete the namespaces of its releases', async () => {
+    const kubectl = toolPath('kubectl');
+    const kubeconfig = fleet.clusters[0]!.kubeconfigPath;
+    await runCommand(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '-f', join(projectRoot(), 'manifests', 'rbac', 'agent-cluster-admin.yaml')]);
+    try {
+      for (const verb of ['get', 'create', 'delete']) {
+        const answer = await runCommand(kubectl, ['--kubeconfig', kubeconfig, 'auth', 'can-i', verb, 'namespaces', '--as', 'system:serviceaccount:clusterext-system:clusterext-controller'], { allowFailure: true });
+        expect(answer.stdout.trim(), verb).toBe('yes');
+      }
+    } finally {
+      await runCommand(kubectl, ['--kubeconfig', kubeconfig, 'delete', '-f', join(projectRoot(), 'manifests', 'rbac', 'agent-cluster-admin.yaml')]);
+    }
   });
 
   it("passes the controller only flags that 'clusterext controller' accepts", () => {
