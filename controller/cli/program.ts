@@ -4,6 +4,7 @@ import { registerLocalCommand } from './commands/local.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerCrdsCommand } from './commands/crds.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerDriftCommand } from './commands/drift.js';
 import { registerControllerCommand } from './commands/controller.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerGetCommand } from './commands/get.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerValidateCommand(program);
   registerPlanCommand(program);
+  registerDriftCommand(program);
   registerControllerCommand(program);
   registerGetCommand(program);
   registerReconcileCommand(program);

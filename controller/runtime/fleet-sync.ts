@@ -10,7 +10,7 @@ import { DEFAULT_CONTROLLER_NAMESPACE, systemNamespaceViolation } from '../manif
 import type { ChartCatalog } from '../plan/chart-catalog.js';
 import { canonicalJson } from '../plan/config-digest.js';
 import type { DesiredRelease } from '../plan/desired-release.js';
-import { computeDesiredStateOver, releaseKey, type DesiredState, type InstalledRelease } from '../plan/desired-state.js';
+import { computeDesiredStateOver, type DesiredState } from '../plan/desired-state.js';
 import { expandPolicies } from '../plan/expand-policies.js';
 import { findBlastRadius } from '../plan/blast-radius.js';
 import { computeReleaseOperations, type CurrentRelease, type ReleaseOperation } from '../plan/release-operations.js';
@@ -28,6 +28,7 @@ import type { ProvisioningState } from '../status/provisioning-state.js';
 import { findCondition, type ConditionReason } from '../status/condition.js';
 import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import { holdForBlastRadius, ALLOW_UNINSTALL_ANNOTATION } from './blast-radius.js';
+import { installedReleasesOfCrs } from './installed-releases-of-crs.js';
 import type { ClusterConnection, ClusterConnector } from './cluster-connector.js';
 import type { CrStore, CustomResource } from './cr-store.js';
 import type { EventRecorder } from './event-recorder.js';
@@ -135,13 +136,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   // share of it); otherwise those it connects to (in agent mode, its own).
   const ownClusters = shard ? new Set(good.fleet.clusters.map((c) => c.metadata.name)) : new Set([...connections.keys()]);
 
-  const installed = new Map<string, InstalledRelease>();
-  for (const cr of existingExtensions) {
-    const version = cr.status?.installedVersion;
-    const chartName = cr.status?.release?.chart;
-    if (version) installed.set(releaseKey(cr.spec.clusterName, extensionNameOf(cr)), { version, ...(chartName !== undefined ? { chartName } : {}) });
-  }
-  const desired = computeDesiredStateOver({ fleet: good.fleet, catalog, installed });
+  const desired = computeDesiredStateOver({ fleet: good.fleet, catalog, installed: installedReleasesOfCrs(existingExtensions) });
   const errors = desired.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) return { ...result, rejected: errors };
 

@@ -1,13 +1,11 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
+import { ExitError } from '../../errors/clusterext-error.js';
 import { hasErrors } from '../../manifest/diagnostic.js';
 import type { Fleet } from '../../manifest/fleet.js';
-import { findRepositoryRoot } from '../../manifest/git-tree-reader.js';
-import { loadFleetFromDirectory, loadFleetFromGit, type FleetLoadResult } from '../../manifest/load-fleet.js';
-import type { ValidationLimits } from '../../manifest/validation-limits.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../../render/diagnostics.js';
+import { loadFleetArgument } from '../load-fleet-argument.js';
 import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 interface ValidateOptions {
@@ -30,7 +28,7 @@ export function registerValidateCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices([...DIAGNOSTIC_FORMATS]).default('human'));
   addControllerNamespaceOption(addValidationLimitOptions(command))
     .action(async (fleetPath: string, options: ValidateOptions) => {
-      const result = await load(fleetPath, options.rev, validationLimitsFrom(options));
+      const result = await loadFleetArgument(fleetPath, options.rev, validationLimitsFrom(options));
       const color = options.format === 'human' && process.stdout.isTTY === true && !process.env.NO_COLOR;
       const pathPrefix = displayPrefix(fleetPath);
       let output = renderDiagnostics(result.diagnostics, options.format, { color, pathPrefix });
@@ -38,21 +36,6 @@ export function registerValidateCommand(program: Command): void {
       process.stdout.write(output);
       if (hasErrors(result.diagnostics)) throw new ExitError(1);
     });
-}
-
-async function load(fleetPath: string, rev: string | undefined, limits: ValidationLimits): Promise<FleetLoadResult & { commit?: string }> {
-  if (rev === undefined) return loadFleetFromDirectory(fleetPath, { limits });
-  const repoDir = await findRepositoryRoot(fleetPath);
-  if (!repoDir) {
-    throw new ClusterextError('NotAGitRepository', `"${fleetPath}" is not inside a git repository, so --rev cannot be used; drop --rev to validate the files as they are.`, {
-      path: fleetPath,
-    });
-  }
-  const inside = path.relative(repoDir, path.resolve(fleetPath)).split(path.sep).join('/');
-  if (inside.startsWith('..')) {
-    throw new ClusterextError('FleetPathNotFound', `"${fleetPath}" is outside the repository at "${repoDir}".`, { path: fleetPath });
-  }
-  return loadFleetFromGit({ repoDir, rev, path: inside, limits });
 }
 
 /** `samples/fleet/` for `samples/fleet`, '' for `.`: paths in human output are relative to where the command ran. */
