@@ -1,0 +1,176 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { hubDriftTargets } from '../../../controller/cli/drift-targets.js';
+import type { HubConnection } from '../../../controller/cli/hub-options.js';
+import { createKubeClient, type KubeRest } from '../../../controller/cluster/kube-client.js';
+import { checkClusterDrift } from '../../../controller/drift/check-cluster-drift.js';
+import { buildDriftReport } from '../../../controller/drift/build-drift-report.js';
+import type { DriftReport } from '../../../controller/drift/drift-report.js';
+import { HelmCli } from '../../../controller/helm/helm-cli.js';
+import { createNodeExec } from '../../../controller/helm/node-exec.js';
+import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
+import { sampleChartPath } from '../../../controller/local/sample-chart-path.js';
+import { toolPath } from '../../../controller/local/tool-path.js';
+import { systemClock } from '../../../controller/runtime/clock.js';
+import { ControllerManager } from '../../../controller/runtime/controller-manager.js';
+import { CrStore } from '../../../controller/runtime/cr-store.js';
+import type { Logger } from '../../../controller/runtime/logger.js';
+import { createHttpChartIndexReader, DEFAULT_CHART_INDEX_LIMITS } from '../../../controller/source/chart-index.js';
+import { HUB_NAMESPACE, setUpHub } from '../../support/hub-setup.js';
+import { helmEnv } from '../../support/test-fleet.js';
+import { median, type BenchSection, type Figure } from '../figure.js';
+
+/**
+ * `clusterext drift` in hub mode over 100 releases on 4 real clusters (25 each, the config-values
+ * chart: one ConfigMap per release), installed by the controller, which is then stopped so only
+ * the drift check runs: wall time, CPU of this process (the check runs in it, as the command runs
+ * it: hub read, desired state, every cluster checked at the command's default concurrency of 4)
+ * and API requests per release (hub and clusters), median of RUNS checks, without drift and after
+ * a field of every ConfigMap was changed by hand. BENCH_DRIFT_RUNS changes the count.
+ */
+const CLUSTERS = 4;
+const PER_CLUSTER = 25;
+const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => quiet };
+
+const section: BenchSection = {
+  name: 'drift',
+  async run(): Promise<Figure[]> {
+    const runs = Math.max(1, Number(process.env.BENCH_DRIFT_RUNS ?? 5) || 5);
+    const fleet = await startLocalFleet({ clusters: CLUSTERS });
+    const clients: KubeRest[] = [];
+    try {
+      await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
+      const seed = join(fleet.dir, 'drift-seed');
+      mkdirSync(seed, { recursive: true });
+      writeFileSync(join(seed, 'fleet.yaml'), fleetYaml(fleet));
+      await fleet.git.createRepository('fleet', seed);
+      const { hub } = await setUpHub(fleet, { repository: 'fleet', path: '.', interval: '1h' });
+      clients.push(hub);
+      const installStarted = performance.now();
+      await installAll(fleet, hub);
+      const installSeconds = (performance.now() - installStarted) / 1000;
+
+      const clean = await measure(hub, runs);
+      for (const c of fleet.clusters) {
+        const kube = createKubeClient(c.kubeconfig);
+        clients.push(kube);
+        await Promise.all(
+          Array.from({ length: PER_CLUSTER }, (_, i) =>
+            kube.request({ method: 'PATCH', path: `/api/v1/namespaces/drift-${i}/configmaps/cfg-${i}-config`, contentType: 'application/merge-patch+json', body: { data: { greeting: 'edited by hand' } } }),
+          ),
+        );
+      }
+      const drifted = await measure(hub, runs);
+      const releases = CLUSTERS * PER_CLUSTER;
+      const figures: Figure[] = [{ name: `install of ${releases} releases by the controller (set-up)`, value: installSeconds, unit: 's' }];
+      for (const [label, m, state] of [['no drift', clean, 'in-sync'], ['drift in every release', drifted, 'drifted']] as const) {
+        if (m.states[state] !== releases) figures.push({ name: `drift check, ${label}: FAILED`, value: m.states[state] ?? 0, unit: state, note: `expected ${releases}: ${JSON.stringify(m.states)}` });
+        figures.push(
+          { name: `drift check, ${label}: wall time`, value: m.wallMs, unit: 'ms', note: `median of ${runs}, ${releases} releases on ${CLUSTERS} clusters` },
+          { name: `drift check, ${label}: CPU`, value: m.cpuMs, unit: 'ms', note: `median of ${runs}` },
+          { name: `drift check, ${label}: CPU per release`, value: m.cpuMs / releases, unit: 'ms' },
+          { name: `drift check, ${label}: API requests per release`, value: m.requests / releases, unit: 'req', note: `${m.requests} in all, hub included` },
+        );
+      }
+      figures.push(
+        { name: 'drift / no drift: wall time', value: drifted.wallMs / clean.wallMs, unit: 'x' },
+        { name: 'drift / no drift: CPU', value: drifted.cpuMs / clean.cpuMs, unit: 'x' },
+      );
+      return figures;
+    } finally {
+      for (const c of clients) c.close();
+      await fleet.stop();
+    }
+  },
+};
+export default section;
+
+interface Measured {
+  wallMs: number;
+  cpuMs: number;
+  requests: number;
+  states: Partial<Record<string, number>>;
+}
+
+/** RUNS checks as `clusterext drift --kubeconfig hub` makes one; medians. */
+async function measure(hub: KubeRest, runs: number): Promise<Measured> {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  const requests: number[] = [];
+  let report: DriftReport | undefined;
+  for (let i = 0; i < runs; i++) {
+    const before = hub.requestCount;
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const connection: HubConnection = { kube: hub, store: new CrStore(hub, HUB_NAMESPACE), namespace: HUB_NAMESPACE, server: hub.server, close: () => {} };
+    const targets = await hubDriftTargets(connection, { chartIndex: DEFAULT_CHART_INDEX_LIMITS });
+    const clusterKubes: KubeRest[] = [];
+    const limit = pLimit(4);
+    const clusters = await Promise.all(
+      targets.targets.map((t) =>
+        limit(async () => {
+          const c = await t.connect();
+          if ('unreachable' in c) return { cluster: t.cluster, reachable: false, message: c.unreachable, extensions: [], policies: [] };
+          clusterKubes.push(c.kube);
+          return checkClusterDrift({ cluster: t.cluster, kube: c.kube, desired: t.desired, protectedValues: t.protectedValues, compliance: t.compliance });
+        }),
+      ),
+    );
+    report = buildDriftReport(targets.source, clusters);
+    walls.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpus.push((used.user + used.system) / 1000);
+    requests.push(hub.requestCount - before + clusterKubes.reduce((n, k) => n + k.requestCount, 0));
+    targets.close();
+  }
+  return { wallMs: median(walls), cpuMs: median(cpus), requests: median(requests), states: report!.summary.byState };
+}
+
+async function installAll(fleet: LocalFleet, hub: KubeRest): Promise<void> {
+  const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+  const manager = new ControllerManager({
+    hub,
+    namespace: HUB_NAMESPACE,
+    cacheDir: join(fleet.dir, 'drift-controller-cache'),
+    helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
+    chartIndex: createHttpChartIndexReader(),
+    clock: systemClock,
+    logger: quiet,
+    fleet: { concurrency: 8, clusterConcurrency: 4, maxUninstallShare: 0.5, contactIntervalMs: 5 * 60_000, reconcilePolicy: { helmTimeoutMs: 5 * 60_000, lockTimeoutMs: 60_000, retry: { maxRetries: 2, baseDelayMs: 1000, maxDelayMs: 5000 } } },
+    chartIndexTtlMs: 60_000,
+    resyncIntervalMs: 60_000,
+    requestPollIntervalMs: 1000,
+  });
+  try {
+    for (let i = 0; i < 10; i++) {
+      const pass = await manager.runOnce();
+      if (pass.helmActions === 0 && pass.statusWrites === 0) return;
+    }
+  } finally {
+    manager.close();
+  }
+}
+
+function fleetYaml(fleet: LocalFleet): string {
+  const docs = [
+    `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: config}
+spec:
+  chart: {repository: "${fleet.charts.url}", name: config-values}
+  scopes: [cluster]
+  defaultReleaseNamespace: config-system
+  releaseTrains: {stable: {}}`,
+  ];
+  for (const c of fleet.clusters) {
+    docs.push(`apiVersion: clusterext.io/v1alpha1\nkind: ConnectedCluster\nmetadata: {name: ${c.name}}\nspec: {kubeconfigSecretRef: {name: ${c.name}-kubeconfig, key: kubeconfig}}`);
+    for (let i = 0; i < PER_CLUSTER; i++) {
+      docs.push(
+        `apiVersion: clusterext.io/v1alpha1\nkind: Extension\nmetadata: {name: cfg-${i}}\nspec: {clusterName: ${c.name}, extensionType: config, scope: cluster, releaseNamespace: drift-${i}, configurationSettings: {data.greeting: hello, data.index: "${i}"}}`,
+      );
+    }
+  }
+  return `${docs.join('\n---\n')}\n`;
+}
