@@ -17,7 +17,7 @@ import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-optio
 import { directDriftTargets, hubDriftTargets, type DriftTarget, type DriftTargets } from '../drift-targets.js';
 import { addHubOptions, connectHub, type HubOptions } from '../hub-options.js';
 import { loadFleetArgument } from '../load-fleet-argument.js';
-import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
 
 const DRIFT_FORMATS = ['human', 'markdown', 'json', 'html'] as const;
 type DriftFormat = (typeof DRIFT_FORMATS)[number];
@@ -34,6 +34,9 @@ interface DriftOptions extends HubOptions {
   concurrency: number;
   maxSettingDepth: number;
   maxExpandedSize: number;
+  maxDiagnosticsPerFile: number;
+  maxDiagnostics: number;
+  controllerNamespace: string;
   chartIndexMaxBytes: number;
   chartIndexHeaderTimeout: string;
   chartIndexTimeout: string;
@@ -62,7 +65,7 @@ export function registerDriftCommand(program: Command): void {
     .option('--output-file <path>', 'write the report to this file instead of stdout (the summary line goes to stderr)')
     .option('--offline', 'do not read chart repository indexes; versions of auto-upgrading releases are not compared', false)
     .addOption(new Option('--concurrency <n>', 'clusters checked at once').default(4).argParser(parsePositive));
-  addChartIndexOptions(addValidationLimitOptions(addHubOptions(command)))
+  addChartIndexOptions(addControllerNamespaceOption(addValidationLimitOptions(addHubOptions(command))))
     .addHelpText(
       'after',
       `
