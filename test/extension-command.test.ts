@@ -159,6 +159,14 @@ describe('clusterext extension create', () => {
     expect(git('status', '--porcelain')).toBe('');
   });
 
+  it('refuses the controller\'s namespace (-n) as a target namespace, as validate --controller-namespace does, and writes nothing', () => {
+    const { code, stdout, stderr } = create('--name', 'gw', '--cluster-name', 'prod-us', '--extension-type', 'api-gateway', '--scope', 'namespace', '--target-namespace', 'platform', '-n', 'platform');
+    expect(code).toBe(1);
+    expect(stdout).toContain('targetNamespace "platform" is the controller\'s namespace');
+    expect(stderr).toContain('would not validate');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
   it('refuses what validate refuses (an unknown type), located, and writes nothing', () => {
     const { code, stdout, stderr } = create('--name', 'events', '--cluster-name', 'prod-us', '--extension-type', 'evnt-grid');
     expect(code).toBe(1);

@@ -6,6 +6,7 @@ import { redactUrl } from '../errors/redact-url.js';
 import type { Fleet } from '../manifest/fleet.js';
 import type { FleetFile } from '../manifest/fleet-file.js';
 import { validateFleetFiles } from '../manifest/load-fleet.js';
+import type { ValidationLimits } from '../manifest/validation-limits.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
 import { terminalText } from '../render/escape-output.js';
@@ -32,6 +33,8 @@ export interface FleetEdit {
   /** Protected settings for a Secret on the hub: the complete set. */
   protectedSettings?: { hub: HubOptions; secretName: string; settings: Record<string, string> };
   color: boolean;
+  /** What the edited fleet is validated with, as `before` was; default DEFAULT_VALIDATION_LIMITS. */
+  limits?: ValidationLimits;
 }
 
 /**
@@ -44,7 +47,7 @@ export interface FleetEdit {
 export async function applyFleetEdit(edit: FleetEdit): Promise<void> {
   const original = edit.files.find((f) => f.path === edit.file.path);
   const edited = original ? edit.files.flatMap((f) => (f.path !== edit.file.path ? [f] : edit.file.content === null ? [] : [{ ...f, content: edit.file.content }])) : [...edit.files, { path: edit.file.path, content: edit.file.content ?? '' }];
-  const after = validateFleetFiles(edited);
+  const after = validateFleetFiles(edited, edit.limits ? { limits: edit.limits } : {});
   if (!after.fleet) {
     process.stdout.write(renderDiagnostics(after.diagnostics, 'human', { color: edit.color, pathPrefix: pathPrefix(edit.repoDir) }));
     throw new ExitError(1, `${edit.invalid} (see above); nothing was written.`);

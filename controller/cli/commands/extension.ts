@@ -9,6 +9,7 @@ import { removeExtensionDocument } from '../../manifest/remove-extension-documen
 import { addExtensionDocument } from '../../manifest/add-extension-document.js';
 import { extensionFromFlags, extensionUpdateFromFlags, type ExtensionFlags, type ExtensionUpdateFlags } from '../../manifest/extension-flags.js';
 import { updateExtensionDocument } from '../../manifest/update-extension-document.js';
+import { DEFAULT_VALIDATION_LIMITS } from '../../manifest/validation-limits.js';
 import { applyFleetEdit } from '../apply-fleet-edit.js';
 import { PROTECTED_SETTINGS_LABEL } from '../../runtime/protected-settings-secret.js';
 import { expandPolicies, type ExtensionInstance } from '../../plan/expand-policies.js';
@@ -171,7 +172,9 @@ async function createExtension(options: CreateOptions): Promise<void> {
   const secretName = `${target.cluster}-${target.name}-protected-settings`;
   if (built.protectedSettings) built.document.spec.configurationProtectedSettingsRef = { secretName };
   const files = await readFleetFilesFromDirectory(options.repoDir);
-  const before = validateFleetFiles(files);
+  // -n is the controller's namespace on the hub: the rules refuse it as a target namespace.
+  const limits = { ...DEFAULT_VALIDATION_LIMITS, controllerNamespace: options.namespace };
+  const before = validateFleetFiles(files, { limits });
   if (!before.fleet) throw invalidFleet(options.repoDir, before.diagnostics);
   const existing = before.fleet.extensions.find((e) => e.spec.clusterName === target.cluster && e.metadata.name === target.name);
   if (existing) {
@@ -179,6 +182,7 @@ async function createExtension(options: CreateOptions): Promise<void> {
   }
   const addition = addExtensionDocument(files, built.document, target.cluster);
   await applyFleetEdit({
+    limits,
     repoDir: options.repoDir,
     files,
     before: before.fleet,
@@ -263,7 +267,9 @@ Examples:
 async function updateExtension(options: UpdateOptions): Promise<void> {
   const target = { cluster: options.clusterName, name: options.name };
   const files = await readFleetFilesFromDirectory(options.repoDir);
-  const before = validateFleetFiles(files);
+  // -n is the controller's namespace on the hub: the rules refuse it as a target namespace.
+  const limits = { ...DEFAULT_VALIDATION_LIMITS, controllerNamespace: options.namespace };
+  const before = validateFleetFiles(files, { limits });
   if (!before.fleet) throw invalidFleet(options.repoDir, before.diagnostics);
   const current = before.fleet.extensions.find((e) => e.spec.clusterName === target.cluster && e.metadata.name === target.name);
   if (!current) throw notDeclared(new ClusterextError('ExtensionNotFound', ''), before.fleet, target, options.repoDir, 'update');
@@ -297,6 +303,7 @@ async function updateExtension(options: UpdateOptions): Promise<void> {
   const changed = updateExtensionDocument(files, target, built.edit);
   const what = describeUpdate(options, built.protectedSettings !== undefined);
   await applyFleetEdit({
+    limits,
     repoDir: options.repoDir,
     files,
     before: before.fleet,
