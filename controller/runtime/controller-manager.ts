@@ -104,6 +104,8 @@ export class ControllerManager {
    * new revision, a spec change, a webhook or a requested-at annotation tries at once.
    */
   private readonly syncBackoff = new Map<string, { revision: string | undefined; generation: number | undefined; failures: number; retryAt: number }>();
+  /** When each Extension was last checked for drift (its own interval, --drift-interval). */
+  private readonly driftCheckedAt = new Map<string, number>();
 
   constructor(private readonly options: ControllerManagerOptions) {
     this.store = new CrStore(options.hub, options.namespace);
@@ -420,6 +422,7 @@ export class ControllerManager {
       controllerNamespace: this.options.namespace,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
       options: this.options.fleet,
+      driftCheckedAt: this.driftCheckedAt,
     };
   }
 

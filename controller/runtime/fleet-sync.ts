@@ -38,6 +38,8 @@ import { buildMirroredResources, extensionCrName, REPOSITORY_LABEL, REVISION_LAB
 import type { ExtensionRepositorySpec, GoodRevision } from './repository-sync.js';
 import { buildClusterStatus, buildExtensionTypeStatuses, buildPolicyStatuses, type ConnectedClusterStatus, type ExtensionPolicyStatus, type ExtensionTypeStatus } from './resource-statuses.js';
 import { protectedSettingsSecretRefusal } from './protected-settings-secret.js';
+import { DEFAULT_DRIFT_INTERVAL_MS, isDriftCheckDue, runExtensionDriftCheck } from './extension-drift-check.js';
+import type { KubeRest } from './kube-rest.js';
 import type { SecretReader } from './secret-reader.js';
 
 export interface FleetSyncOptions {
@@ -50,6 +52,8 @@ export interface FleetSyncOptions {
   reconcilePolicy: Partial<ReconcilePolicy>;
   /** How often lastContactTime of a reachable ConnectedCluster is refreshed. */
   contactIntervalMs: number;
+  /** Time between two drift checks of one Extension; default DEFAULT_DRIFT_INTERVAL_MS. */
+  driftIntervalMs?: number;
 }
 
 export interface FleetSyncDeps {
@@ -79,6 +83,11 @@ export interface FleetSyncDeps {
    * this replica owns, and only the repository writer mirrors CRs and removes what left git.
    */
   shard?: ShardScope;
+  /**
+   * When each Extension (by CR name) was last checked for drift, kept by the caller across passes.
+   * Without it no drift check runs.
+   */
+  driftCheckedAt?: Map<string, number>;
 }
 
 export type RepositoryCr = CustomResource<ExtensionRepositorySpec, Record<string, unknown>>;
@@ -538,7 +547,86 @@ async function reconcileOne(input: {
     statusWritten = true;
   }
   const ready = findCondition(r.status.conditions, 'Ready')?.status === 'True';
-  return { cluster: cr.spec.clusterName, provisioningState: r.status.provisioningState, ready, helm: helm || replacedWithHelm, statusWritten, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+  let requeueAfterMs = r.requeueAfterMs;
+  if (client && !deleting && deps.driftCheckedAt) {
+    const drift = await checkDriftOf({ cr, desired, status: r.status, ready: ready && r.after.kind === 'in-sync', kube: client.kube, protectedValues, deps, log, previous: previousStatus });
+    if (drift.statusWritten) statusWritten = true;
+    if (drift.nextCheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, drift.nextCheckInMs);
+  }
+  return { cluster: cr.spec.clusterName, provisioningState: r.status.provisioningState, ready, helm: helm || replacedWithHelm, statusWritten, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+}
+
+/**
+ * The drift step of one Extension after its reconcile: when a check is due (isDriftCheckDue), run
+ * it, write the status only if the Drifted condition changes, record events and metrics. Returns
+ * how soon the next check is due, so the pass loop wakes for it.
+ */
+async function checkDriftOf(input: {
+  cr: ExtensionCr;
+  desired: DesiredRelease;
+  status: ExtensionStatus;
+  previous: ExtensionStatus | undefined;
+  ready: boolean;
+  kube: KubeRest;
+  protectedValues: Record<string, unknown> | undefined;
+  deps: FleetSyncDeps;
+  log: Logger;
+}): Promise<{ statusWritten: boolean; nextCheckInMs?: number }> {
+  const { cr, desired, deps } = input;
+  const checkedAt = deps.driftCheckedAt!;
+  const intervalMs = deps.options.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS;
+  const now = deps.clock.now().getTime();
+  const requested = input.status.lastHandledReconcileAt !== undefined && input.status.lastHandledReconcileAt !== input.previous?.lastHandledReconcileAt;
+  if (desired.driftDetection === 'disabled' || !input.ready) {
+    checkedAt.delete(cr.metadata.name);
+    return { statusWritten: false };
+  }
+  const due = isDriftCheckDue({ driftDetection: desired.driftDetection, ready: input.ready, lastCheckedAt: checkedAt.get(cr.metadata.name), now, intervalMs, requested });
+  // A replica that must stop acting (Lease lost, shutdown) corrects nothing either.
+  if (deps.mayAct?.() === false) return { statusWritten: false };
+  if (!due) return { statusWritten: false, nextCheckInMs: Math.max(0, (checkedAt.get(cr.metadata.name) ?? now) + intervalMs - now) };
+  checkedAt.set(cr.metadata.name, now);
+  const started = Date.now();
+  const requestsBefore = input.kube.requestCount;
+  let outcome: Awaited<ReturnType<typeof runExtensionDriftCheck>>;
+  try {
+    outcome = await runExtensionDriftCheck({
+      kube: input.kube,
+      desired,
+      status: input.status,
+      generation: cr.metadata.generation ?? 1,
+      now: deps.clock.now(),
+      protectedValues: protectedStrings(input.protectedValues),
+    });
+  } catch (err) {
+    outcome = { result: 'error', events: [], message: err instanceof Error ? err.message : String(err) };
+  }
+  deps.metrics?.driftChecks.inc({ cluster: desired.cluster, result: outcome.result });
+  deps.metrics?.driftCheckDuration.observe({ cluster: desired.cluster }, (Date.now() - started) / 1000);
+  // Other reconciles share the client, so under concurrency this also counts some of theirs.
+  deps.metrics?.driftCheckApiRequests.inc({ cluster: desired.cluster }, Math.max(0, input.kube.requestCount - requestsBefore));
+  for (const o of outcome.drift?.objects ?? []) deps.metrics?.driftedObjects.inc({ cluster: desired.cluster, state: o.state });
+  if (outcome.result === 'error') input.log.warn({ err: outcome.message }, 'drift check failed; it is tried again at the next interval');
+  else if (outcome.result !== 'in-sync') input.log.info({ result: outcome.result, objects: outcome.drift?.objects.length ?? 0 }, 'drift check');
+  for (const event of outcome.events) await deps.events.record(cr, event);
+  let statusWritten = false;
+  if (outcome.status) {
+    await deps.store.writeStatus('Extension', cr.metadata.name, outcome.status);
+    deps.metrics?.statusWrites.inc({ kind: 'Extension' });
+    statusWritten = true;
+  }
+  return { statusWritten, nextCheckInMs: intervalMs };
+}
+
+/** Every leaf of the protected values as a string: what drift output must never contain. */
+function protectedStrings(values: Record<string, unknown> | undefined): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    else if (v !== undefined && v !== null && String(v) !== '') out.push(String(v));
+  };
+  walk(values);
+  return out;
 }
 
 /**

@@ -46,6 +46,31 @@ export function createControllerMetrics() {
       labelNames: ['cluster', 'state'] as const,
       registers: [registry],
     }),
+    driftChecks: new Counter({
+      name: 'clusterext_drift_checks_total',
+      help: 'Drift checks of Extensions, by cluster and result (in-sync, drifted, corrected, correction-failed, error).',
+      labelNames: ['cluster', 'result'] as const,
+      registers: [registry],
+    }),
+    driftCheckDuration: new Histogram({
+      name: 'clusterext_drift_check_duration_seconds',
+      help: 'Duration of one drift check of an Extension, correction included.',
+      labelNames: ['cluster'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    driftCheckApiRequests: new Counter({
+      name: 'clusterext_drift_check_api_requests_total',
+      help: 'API requests made by drift checks (release records, discovery, HPA lists, GETs, dry runs, corrections), by cluster.',
+      labelNames: ['cluster'] as const,
+      registers: [registry],
+    }),
+    driftedObjects: new Counter({
+      name: 'clusterext_drifted_objects_total',
+      help: 'Drifted objects found by drift checks, by cluster and state (changed, missing).',
+      labelNames: ['cluster', 'state'] as const,
+      registers: [registry],
+    }),
     repositoryRevision: new Gauge({
       name: 'clusterext_repository_info',
       help: 'The applied revision of each ExtensionRepository (value 1; one series per repository).',

@@ -92,6 +92,14 @@ export function formatDriftDetected(summary: string): string {
   return `The cluster has drifted from git: ${summary}`;
 }
 
+export function formatDriftCorrected(summary: string): string {
+  return `Drift was corrected by re-applying the drifted objects as the release has them: ${summary}`;
+}
+
+export function formatDriftCorrectionFailed(summary: string, error: string): string {
+  return `The cluster has drifted from git (${summary.replace(/\.$/, '')}) and correcting it failed: ${error}`;
+}
+
 export function formatNoDrift(): string {
   return 'The cluster matches git.';
 }

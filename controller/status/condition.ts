@@ -31,6 +31,8 @@ export const CONDITION_REASONS = [
   'Uninstalling',
   'DriftDetected',
   'NoDriftDetected',
+  'DriftCorrected',
+  'DriftCorrectionFailed',
   // ExtensionRepository
   'RevisionApplied',
   'FetchFailed',

@@ -21,6 +21,7 @@ interface ControllerOptions {
   maxUninstallShare: number;
   pendingTimeout: string;
   resyncInterval: string;
+  driftInterval: string;
   chartIndexTtl: string;
   maxRetries: number;
   helmTimeout: string;
@@ -65,6 +66,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--max-uninstall-share <fraction>', 'blast-radius guard: the largest share of releases one revision may uninstall at once (0-1)', share, 0.5)
     .option('--pending-timeout <duration>', 'how long an Extension on an unreachable cluster stays Pending before it is Failed', '48h')
     .option('--resync-interval <duration>', 'the longest time between two passes over every release', '1m')
+    .option('--drift-interval <duration>', 'time between two drift checks of one Extension (driftDetection warn or enabled; Ready releases only); the requested-at annotation forces one', '5m')
     .option('--chart-index-ttl <duration>', 'how long chart repository indexes are reused before they are read again', '1m')
     .option('--max-retries <n>', 'failed attempts of one configuration before the Extension is Stalled', positiveInt, 5)
     .option('--helm-timeout <duration>', "helm's --timeout for each install, upgrade, rollback and uninstall", '5m')
@@ -135,6 +137,7 @@ Examples:
           clusterConcurrency: options.clusterConcurrency,
           maxUninstallShare: options.maxUninstallShare,
           contactIntervalMs: 5 * 60_000,
+          driftIntervalMs: parseDuration(options.driftInterval, '--drift-interval'),
           reconcilePolicy: {
             pendingTimeoutMs,
             helmTimeoutMs: parseDuration(options.helmTimeout, '--helm-timeout'),
