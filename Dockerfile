@@ -1,4 +1,5 @@
-# clusterext controller image: the compiled controller plus the pinned helm 4 binary.
+# clusterext controller image: the compiled controller, the pinned helm 4 binary and the helm helper
+# (controller/helm/helper: Helm 4 SDK in one long-lived process, the default helm driver here).
 # Build: docker build -t ghcr.io/clusterext/clusterext:0.1.0 .
 
 FROM node:20-bookworm-slim AS build
@@ -13,6 +14,14 @@ COPY test/bench test/bench
 COPY test/support test/support
 RUN npm run build
 
+# The same SDK version as the helm binary (controller/local/helm-helper-binary.ts, HELM_SDK_VERSION).
+FROM golang:1.25-bookworm AS helm-helper
+WORKDIR /src
+COPY controller/helm/helper/main.go ./
+RUN printf 'module clusterext.local/helm-helper\n\ngo 1.25.0\n\nrequire helm.sh/helm/v4 v4.1.4\n' > go.mod \
+    && GOFLAGS=-mod=mod go mod tidy \
+    && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/clusterext-helm-helper .
+
 FROM node:20-bookworm-slim AS runtime-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -26,10 +35,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 WORKDIR /app
 ENV NODE_ENV=production \
     CLUSTEREXT_HELM=/usr/local/bin/helm \
+    CLUSTEREXT_HELM_HELPER=/usr/local/bin/clusterext-helm-helper \
+    CLUSTEREXT_HELM_DRIVER=helper \
     HELM_CACHE_HOME=/tmp/helm/cache \
     HELM_CONFIG_HOME=/tmp/helm/config \
     HELM_DATA_HOME=/tmp/helm/data
 COPY --from=build /src/.tools/bin/helm /usr/local/bin/helm
+COPY --from=helm-helper /out/clusterext-helm-helper /usr/local/bin/clusterext-helm-helper
 COPY --from=runtime-deps /app/node_modules node_modules
 COPY --from=build /src/dist dist
 COPY package.json ./

@@ -12,6 +12,7 @@ export type HelmFailureReason =
   | 'RenderFailed'
   | 'Conflict'
   | 'Rejected'
+  | 'HelperFailed'
   | 'Unknown';
 
 export const HELM_FAILURE_ADVICE: Readonly<Record<HelmFailureReason, string>> = {
@@ -24,6 +25,7 @@ export const HELM_FAILURE_ADVICE: Readonly<Record<HelmFailureReason, string>> = 
   RenderFailed: 'the chart failed to render with these values; check the settings',
   Conflict: 'an object of the release already exists and belongs to someone else',
   Rejected: 'the API server rejected an object of the release; check the settings',
+  HelperFailed: 'the helm helper process stopped or stopped answering; a new one runs the next operation, and a release it left pending is recovered after the stuck-release timeout',
   Unknown: 'see the helm output below',
 };
 

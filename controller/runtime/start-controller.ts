@@ -2,6 +2,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedKubeconfig } from '../cluster/kubeconfig.js';
 import { HelmCli } from '../helm/helm-cli.js';
+import { HelmHelper } from '../helm/helm-helper.js';
 import { removeHelmLeftovers } from '../helm/remove-helm-leftovers.js';
 import { createNodeExec, type ProcessCounter } from '../helm/node-exec.js';
 import { isProcessAlive } from '../local/is-process-alive.js';
@@ -33,6 +34,11 @@ export interface ControllerConfig {
   clusterName?: string;
   cacheDir: string;
   helmPath: string;
+  /**
+   * The clusterext-helm-helper binary: when given, helm operations run in that one long-lived
+   * process (Helm 4 SDK) instead of one helm process each (issue 12).
+   */
+  helmHelperPath?: string;
   helmEnv?: Record<string, string>;
   installCrds: boolean;
   crdDir?: string;
@@ -105,7 +111,9 @@ export async function startController(config: ControllerConfig): Promise<Running
   // A controller killed mid-call (SIGKILL, OOM) cannot remove its helm adapter's private directory.
   const leftovers = await removeHelmLeftovers(tmpdir(), isProcessAlive);
   if (leftovers.length > 0) config.logger.info({ removed: leftovers.length }, 'removed private helm directories left by an earlier controller');
-  const helm = new HelmCli({ helmPath: config.helmPath, exec, ...(config.helmEnv ? { env: config.helmEnv } : {}) });
+  const helper = config.helmHelperPath ? new HelmHelper({ helperPath: config.helmHelperPath, ...(config.helmEnv ? { env: config.helmEnv } : {}) }) : undefined;
+  const helm = helper ?? new HelmCli({ helmPath: config.helmPath, exec, ...(config.helmEnv ? { env: config.helmEnv } : {}) });
+  const helmProcesses: ProcessCounter = helper ? { get spawned() { return helper.spawned; } } : counter;
   if (config.installCrds) {
     const names = await installCrds(hub, config.crdDir ?? join(projectRoot(), 'manifests', 'crds'), clock);
     config.logger.info({ crds: names.length }, 'CRDs installed');
@@ -212,7 +220,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     manager,
     hub,
     metrics,
-    helmProcesses: counter,
+    helmProcesses,
     ...(coordinator ? { shard: coordinator } : {}),
     ...(webhooks ? { webhookUrl: webhooks.url } : {}),
     done,
@@ -224,6 +232,8 @@ export async function startController(config: ControllerConfig): Promise<Running
       if (!(await settlesWithin(done, drainTimeoutMs))) {
         config.logger.warn({ drainTimeoutMs }, 'helm operations still running after the drain timeout; cancelling them');
         terminateAll();
+        // The helper cancels its operations on SIGTERM (helm records them failed) and then exits.
+        helper?.close('SIGTERM');
         await settlesWithin(done, CANCEL_GRACE_MS);
       }
       await elector?.release().catch(() => undefined);
@@ -231,6 +241,7 @@ export async function startController(config: ControllerConfig): Promise<Running
       await health?.close();
       await webhooks?.close();
       manager.close();
+      await helper?.stop();
       hub.close();
     },
   };

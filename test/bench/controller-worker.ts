@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import { HelmCli } from '../../controller/helm/helm-cli.js';
+import { HelmHelper } from '../../controller/helm/helm-helper.js';
 import { createNodeExec } from '../../controller/helm/node-exec.js';
 import type { Clock } from '../../controller/runtime/clock.js';
 import { systemClock } from '../../controller/runtime/clock.js';
@@ -28,6 +29,8 @@ export interface WorkerInput {
   namespace: string;
   cacheDir: string;
   helmPath: string;
+  /** When set, helm operations run in this clusterext-helm-helper (Helm 4 SDK) instead of one helm process each. */
+  helmHelperPath?: string;
   helmEnv: Record<string, string>;
   fleet: FleetSyncOptions;
   chartIndexTtlMs: number;
@@ -68,8 +71,9 @@ export interface WorkerOutput {
   /** install: from the start of the first pass until a pass reports every release Ready. */
   timeToReadyMs?: number;
   cpuMs: number;
-  /** CPU of the helm processes this worker started and waited for (RUSAGE_CHILDREN). */
+  /** CPU of the helm processes (or the helm helper) this worker started and waited for (RUSAGE_CHILDREN). */
   childCpuMs: number;
+  /** helm processes started, or helm helper processes started (1 unless one died). */
   helmProcesses: number;
   requests: RequestCounts;
   /** RSS right before the controller was built (Node + modules loaded). */
@@ -183,7 +187,9 @@ async function main(): Promise<WorkerOutput> {
   }, 100);
 
   const hub = createKubeClient(input.hubKubeconfig);
-  const { exec, counter } = createNodeExec();
+  const { exec, counter: cliCounter } = createNodeExec();
+  const helper = input.helmHelperPath ? new HelmHelper({ helperPath: input.helmHelperPath, env: input.helmEnv }) : undefined;
+  const counter = helper ? { get spawned() { return helper.spawned; } } : cliCounter;
   const clock = offsetClock();
   // The metrics the controller command serves, so the bench pays for them as the controller does.
   const metrics = createControllerMetrics();
@@ -191,7 +197,7 @@ async function main(): Promise<WorkerOutput> {
     hub,
     namespace: input.namespace,
     cacheDir: input.cacheDir,
-    helm: new HelmCli({ helmPath: input.helmPath, exec, env: input.helmEnv }),
+    helm: helper ?? new HelmCli({ helmPath: input.helmPath, exec, env: input.helmEnv }),
     chartIndex: createHttpChartIndexReader(),
     clock,
     logger: errorKeepingLogger(errorLogs),
@@ -254,6 +260,8 @@ async function main(): Promise<WorkerOutput> {
   } finally {
     clearInterval(sampler);
     manager.close();
+    // Waited for, so its CPU counts in childCpuMs (RUSAGE_CHILDREN) like the helm processes'.
+    await helper?.stop();
     hub.close();
   }
   peakRss = Math.max(peakRss, process.memoryUsage().rss);

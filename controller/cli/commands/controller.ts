@@ -1,7 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { ClusterextError } from '../../errors/clusterext-error.js';
 import { loadDefaultKubeconfig, loadKubeconfigFile } from '../../cluster/load-kubeconfig-file.js';
+import { ensureHelmHelper } from '../../local/helm-helper-binary.js';
 import { toolPath } from '../../local/tool-path.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -25,6 +27,7 @@ interface ControllerOptions {
   chartIndexTtl: string;
   maxRetries: number;
   helmTimeout: string;
+  helmDriver: string;
   stuckReleaseTimeout: string;
   installCrds: boolean;
   leaderElect: boolean;
@@ -69,6 +72,7 @@ export function registerControllerCommand(program: Command): void {
     .option('--drift-interval <duration>', 'time between two drift checks of one Extension (driftDetection warn or enabled; Ready releases only); the requested-at annotation forces one', '5m')
     .option('--chart-index-ttl <duration>', 'how long chart repository indexes are reused before they are read again', '1m')
     .option('--max-retries <n>', 'failed attempts of one configuration before the Extension is Stalled', positiveInt, 5)
+    .option('--helm-driver <driver>', 'how helm operations run: "helper" (one long-lived Helm 4 SDK process, clusterext-helm-helper; the image\'s default) or "cli" (one helm process per operation)', process.env.CLUSTEREXT_HELM_DRIVER ?? 'cli')
     .option('--helm-timeout <duration>', "helm's --timeout for each install, upgrade, rollback and uninstall", '5m')
     .option('--stuck-release-timeout <duration>', 'a release left pending-install/upgrade/rollback this long (e.g. by a killed controller) is recovered; keep it above --helm-timeout', '10m')
     .option('--no-install-crds', 'do not install or update the clusterext CRDs at start')
@@ -121,6 +125,7 @@ Examples:
         ...(options.clusterName ? { clusterName: options.clusterName } : {}),
         cacheDir: options.cacheDir,
         helmPath: toolPath('helm'),
+        ...(await helmHelperOption(options.helmDriver)),
         installCrds: options.installCrds,
         leaderElect: options.leaderElect,
         shards: options.shards === 'auto',
@@ -179,4 +184,15 @@ function share(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('give a fraction from 0 to 1, e.g. 0.5.');
   return n;
+}
+
+/** The helper binary for `--helm-driver helper`; a clear error when it is asked for and missing. */
+async function helmHelperOption(driver: string): Promise<{ helmHelperPath?: string }> {
+  if (driver === 'cli') return {};
+  if (driver !== 'helper') throw new ClusterextError('InvalidOption', `--helm-driver must be "helper" or "cli", not "${driver}".`, { option: '--helm-driver' });
+  const helper = await ensureHelmHelper({ build: false });
+  if (!helper) {
+    throw new ClusterextError('HelmHelperMissing', `--helm-driver helper needs the clusterext-helm-helper binary, which is not built; set CLUSTEREXT_HELM_HELPER to it, run "npm run testbed:prepare", or use --helm-driver cli.`, {});
+  }
+  return { helmHelperPath: helper.path };
 }

@@ -8,6 +8,7 @@ import { ClusterextError } from '../../errors/clusterext-error.js';
 import { ensureControlPlaneBinaries } from '../../local/control-plane-binaries.js';
 import { assertNoRunningFleet, describeFleet, fleetStatePath, readFleetState, writeFleetState, type FleetState } from '../../local/fleet-state.js';
 import { startLocalFleet } from '../../local/local-fleet.js';
+import { ensureHelmHelper } from '../../local/helm-helper-binary.js';
 import { ensureRealWorldCharts } from '../../local/real-world-charts.js';
 import { toolPath } from '../../local/tool-path.js';
 
@@ -38,7 +39,7 @@ Examples:
 
   local
     .command('prepare')
-    .description('build (from the Go module proxy) or locate etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK, and check helm and kubectl')
+    .description('build (from the Go module proxy) or locate etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK and the helm helper, and check helm and kubectl')
     .option('--no-build', 'only check; fail if a binary is missing instead of building it')
     .addHelpText(
       'after',
@@ -47,13 +48,16 @@ kube-apiserver and etcd come from $KUBEBUILDER_ASSETS when it holds both; everyt
 those two otherwise) from the cache ($CLUSTEREXT_CACHE_DIR, else $XDG_CACHE_HOME/clusterext, else
 ~/.cache/clusterext), keyed by version and built there when missing: kube-controller-manager and
 kube-scheduler from k8s.io/kubernetes at the apiserver's version, KWOK (sigs.k8s.io/kwok) with its
-default node and pod stages. A cold build needs Go 1.24+, about 2 GB of memory and, on two busy
+default node and pod stages, and clusterext-helm-helper (controller/helm/helper) with the Helm 4 SDK
+at helm's version (a few minutes cold, seconds once the Go build cache is warm). A cold build needs Go 1.24+, about 2 GB of memory and, on two busy
 cores, some 30 minutes; later runs take seconds.`,
     )
     .action(async (options: { build: boolean }) => {
       const log = (line: string) => process.stderr.write(`  ${line}\n`);
       const binaries = await ensureControlPlaneBinaries({ build: options.build, log });
       const charts = await ensureRealWorldCharts({ build: options.build, log });
+      const helper = await ensureHelmHelper({ build: options.build, log });
+      if (helper?.build && Number.isFinite(helper.build.wallMs)) log(`built the helm helper in ${Math.round(helper.build.wallMs / 1000)} s (${Math.round(helper.build.cpuMs / 1000)} s of CPU)`);
       const rows = [
         ['kube-apiserver', binaries.kubeApiserver],
         ['etcd', binaries.etcd],
@@ -62,6 +66,7 @@ cores, some 30 minutes; later runs take seconds.`,
         ['kwok', binaries.kwok],
         ['kwok stages', binaries.kwokStages],
         ['helm', toolPath('helm')],
+        ['helm helper', helper?.path ?? 'not built (--no-build)'],
         ['kubectl', toolPath('kubectl')],
         ...charts.map((chart) => [`chart ${chart.name} ${chart.version}`, chart.file]),
       ];

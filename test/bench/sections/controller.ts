@@ -74,7 +74,7 @@ const section: BenchSection = {
 };
 export default section;
 
-interface ScenarioResult {
+export interface ScenarioResult {
   worker: WorkerOutput;
   releases: number;
   clusterNames: string[];
@@ -85,7 +85,8 @@ interface ScenarioResult {
   loadAfter: number;
 }
 
-async function runScenario(s: { mode: 'steady' | 'install'; clusters: number; perCluster: number }): Promise<ScenarioResult> {
+/** One scenario on a fresh local fleet; `helmHelperPath` runs helm operations in the helm helper instead of helm processes. */
+export async function runScenario(s: { mode: 'steady' | 'install'; clusters: number; perCluster: number; helmHelperPath?: string }): Promise<ScenarioResult> {
   const fleet = await startLocalFleet({ clusters: s.clusters });
   const hub = createKubeClient(fleet.clusters[0]!.kubeconfig);
   try {
@@ -96,6 +97,7 @@ async function runScenario(s: { mode: 'steady' | 'install'; clusters: number; pe
       namespace: NS,
       cacheDir: join(fleet.dir, 'controller-cache'),
       helmPath: toolPath('helm'),
+      ...(s.helmHelperPath ? { helmHelperPath: s.helmHelperPath } : {}),
       helmEnv: helmHome(fleet),
       fleet: DEFAULT_FLEET_OPTIONS,
       chartIndexTtlMs: CHART_INDEX_TTL_MS,
@@ -133,7 +135,7 @@ async function runScenario(s: { mode: 'steady' | 'install'; clusters: number; pe
 }
 
 /** A scenario that fails (or runs out of time) is reported as such; the others still run. */
-async function orFailure(scenario: string, run: () => Promise<Figure[]>): Promise<Figure[]> {
+export async function orFailure(scenario: string, run: () => Promise<Figure[]>): Promise<Figure[]> {
   try {
     return await run();
   } catch (err) {
@@ -268,12 +270,12 @@ function machineCpu(): { busy: number; total: number; cores: number } {
   return { busy: total - idle, total, cores: lines.filter((l) => /^cpu\d/.test(l)).length };
 }
 
-function loadAverage(): number {
+export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
 /** Requests of a pass to the clusters, split: the hub client's, and the per-cluster clients' (hub is cluster 1 too). */
-function apiRequestsOf(p: Pick<MeasuredPass, 'requests'>, clusterLabels: string[]): { hub: number; clusters: number } {
+export function apiRequestsOf(p: Pick<MeasuredPass, 'requests'>, clusterLabels: string[]): { hub: number; clusters: number } {
   const toApiservers = clusterLabels.reduce((sum, l) => sum + (p.requests.byEndpoint[l] ?? 0), 0);
   return { hub: p.requests.hub, clusters: toApiservers - p.requests.hub };
 }
