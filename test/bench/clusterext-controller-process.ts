@@ -16,6 +16,8 @@ export interface ControllerProcessInput {
   namespace: string;
   cacheDir: string;
   helmPath: string;
+  /** Run helm operations in the helm helper (the image's default driver) instead of helm processes. */
+  helmHelperPath?: string;
   helmEnv: Record<string, string>;
   fleet: FleetSyncOptions;
   chartIndexTtlMs: number;
@@ -29,6 +31,7 @@ const running = await startController({
   namespace: input.namespace,
   cacheDir: input.cacheDir,
   helmPath: input.helmPath,
+  ...(input.helmHelperPath ? { helmHelperPath: input.helmHelperPath } : {}),
   helmEnv: input.helmEnv,
   installCrds: false,
   leaderElect: false,

@@ -9,6 +9,7 @@ import { startLocalFleet, type LocalFleet } from '../../../controller/local/loca
 import { logTail } from '../../../controller/local/log-tail.js';
 import { sampleChartPath } from '../../../controller/local/sample-chart-path.js';
 import { startSupervisedProcess, type SupervisedProcess } from '../../../controller/local/supervised-process.js';
+import { ensureHelmHelper } from '../../../controller/local/helm-helper-binary.js';
 import { toolPath } from '../../../controller/local/tool-path.js';
 import { systemClock } from '../../../controller/runtime/clock.js';
 import { expectOk } from '../../../controller/runtime/kube-rest.js';
@@ -37,7 +38,9 @@ import { apiserverRequestTotal, prepareFleet } from './controller.js';
  * measured before the controllers start.
  *
  * BENCH_FLUX_RELEASES=100 (N), BENCH_FLUX_RUNS=2 (runs per side), BENCH_FLUX_WAIT=1 (helm waits for
- * the workloads on both sides; default off on both), BENCH_FLUX_REST_SECONDS=120.
+ * the workloads on both sides; default off on both), BENCH_FLUX_REST_SECONDS=120,
+ * BENCH_FLUX_HELM_DRIVER=helper (clusterext's helm driver, as the image runs it; `cli` for one helm
+ * process per operation).
  */
 const NS = 'clusterext-system';
 const FLUX_NS = 'flux-bench';
@@ -54,6 +57,8 @@ interface Settings {
   runs: number;
   wait: boolean;
   restMs: number;
+  /** clusterext's helm helper binary; absent: the helm CLI. */
+  helmHelperPath?: string;
 }
 
 interface Window {
@@ -83,6 +88,7 @@ const section: BenchSection = {
       runs: Math.max(2, positive(process.env.BENCH_FLUX_RUNS, 2)),
       wait: process.env.BENCH_FLUX_WAIT === '1',
       restMs: positive(process.env.BENCH_FLUX_REST_SECONDS, 120) * 1000,
+      ...(process.env.BENCH_FLUX_HELM_DRIVER === 'cli' ? {} : { helmHelperPath: (await ensureHelmHelper({ build: true }))?.path }),
     };
     const flux = await ensureFluxControllers({ log: (line) => process.stderr.write(`  [flux] ${line}\n`) });
     const results: RunResult[] = [];
@@ -277,6 +283,7 @@ async function startClusterext(fleet: LocalFleet, settings: Settings): Promise<S
     namespace: NS,
     cacheDir: join(fleet.dir, 'controller-cache'),
     helmPath: toolPath('helm'),
+    ...(settings.helmHelperPath ? { helmHelperPath: settings.helmHelperPath } : {}),
     helmEnv: { HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') },
     // The `controller` command's defaults, but helm concurrency 4 as Flux's and the wait chosen.
     fleet: {
@@ -330,7 +337,7 @@ async function readyExtensions(kube: KubeRest): Promise<number> {
 function comparisonFigures(results: RunResult[], settings: Settings): Figure[] {
   const of = (side: Side) => results.filter((r) => r.side === side);
   const runs = (side: Side, pick: (r: RunResult) => number, digits: number) => of(side).map((r) => pick(r).toFixed(digits)).join(', ');
-  const scope = `${settings.releases} releases, 1 cluster, helm concurrency ${HELM_CONCURRENCY}, waits ${settings.wait ? 'on' : 'off'} on both`;
+  const scope = `${settings.releases} releases, 1 cluster, helm concurrency ${HELM_CONCURRENCY}, waits ${settings.wait ? 'on' : 'off'} on both, clusterext helm driver ${settings.helmHelperPath ? 'helper' : 'cli'}`;
   const rows: { name: string; unit: string; pick: (r: RunResult) => number; digits: number; note?: string }[] = [
     { name: 'install: time to all Ready', unit: 's', pick: (r) => r.install.wallMs / 1000, digits: 1, note: 'from the controllers\' start' },
     { name: 'install: CPU, controllers + children', unit: 's', pick: (r) => r.install.cpuMs / 1000, digits: 1, note: 'from the controllers\' start; clusterext: node + helm processes' },
