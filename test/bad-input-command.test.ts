@@ -237,4 +237,16 @@ describe('bad input to the CLI', () => {
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
   });
+
+  it('controller --shards: an unknown mode and shards in agent mode are refused before anything runs, saying what to do', async () => {
+    // A hub that does not exist: the refusal must come before any request to it.
+    const kubeconfig = join(work, 'nowhere.kubeconfig');
+    writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }], users: [{ name: 'u', user: { token: CANARY } }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x' }));
+    const bogus = await runCli(['controller', '--shards', 'bogus', '--kubeconfig', kubeconfig], work);
+    expectCleanFailure(bogus);
+    expect(bogus.stderr).toContain("option '--shards <mode>' argument 'bogus' is invalid. give auto (replicas share the clusters) or off (one replica acts).");
+    const agent = await runCli(['controller', '--shards', 'auto', '--cluster-name', 'prod', '--kubeconfig', kubeconfig, '--cache-dir', join(work, 'cache')], work);
+    expectCleanFailure(agent);
+    expect(agent.stderr).toContain('an agent (--cluster-name "prod") acts on its own cluster only. Leave out one of the two.');
+  });
 });
