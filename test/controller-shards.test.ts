@@ -1,5 +1,6 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,25 @@ spec:
     }
   }
   return { 'fleet.yaml': documents(...docs) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The sum of every series of one metric in Prometheus text. */
+function metricSum(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 /**
@@ -121,7 +141,8 @@ describe('three controller replicas sharing six clusters', () => {
   });
 
   it('shares the clusters out over the replicas and every cluster converges', async () => {
-    const three = [replicas.start(), replicas.start(), replicas.start()];
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const three = ports.map((port) => replicas.start(['--health-addr', `127.0.0.1:${port}`]));
     await replicas.waitFor('every cluster to be claimed as rendezvous hashing over the three replicas says', () => claimedAsAssigned(three));
     await replicas.waitFor('every Extension to be Ready', () => allReady('one'), 240_000);
     for (const cluster of CLUSTERS) for (const name of EXTENSIONS) expect(await history(cluster, name)).toEqual([{ revision: 1, status: 'deployed' }]);
@@ -129,6 +150,13 @@ describe('three controller replicas sharing six clusters', () => {
     const table = execFileSync(process.execPath, [cli, 'get', 'clusters', '-o', 'wide', '--kubeconfig', fleet.clusters[0]!.kubeconfigPath, '-n', HUB_NAMESPACE], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     const held = await claims();
     for (const cluster of CLUSTERS) expect(table.split('\n').find((l) => l.startsWith(`${cluster} `))).toContain(held.get(cluster));
+    // Each replica's metrics say what it owns, and count the Ready Extensions of its own shard: summed, the fleet.
+    await replicas.waitFor('the replicas metrics to add up to the fleet', async () => {
+      const texts = await Promise.all(ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
+      const owned = await Promise.all(three.map((r) => clustersOf(r)));
+      const ownedOk = texts.every((t, i) => metricSum(t, 'clusterext_shard_clusters') === owned[i]!.length);
+      return ownedOk && texts.reduce((sum, t) => sum + metricSum(t, 'clusterext_extensions_ready'), 0) === CLUSTERS.length * EXTENSIONS.length ? true : undefined;
+    }, 60_000);
   }, 300_000);
 
   it('moves the clusters of a SIGKILLed replica within the lease duration, and they converge', async () => {

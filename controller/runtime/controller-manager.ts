@@ -185,8 +185,9 @@ export class ControllerManager {
     }
     // A pass cut short (Lease lost, shutdown) saw only part of the fleet: it removes nothing and
     // records no fleet-wide metrics.
-    if (!stopped?.aborted() && this.writesRepositories()) {
-      await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
+    // Sharded, each replica records the Extensions of its own shard; only the writer lets go of orphans.
+    if (!stopped?.aborted()) {
+      if (this.writesRepositories()) await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
       if (this.options.metrics) recordFleetMetrics(this.options.metrics, { extensions, appliedRevisions: applied });
     }
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
