@@ -245,3 +245,18 @@ describe('computePlan operations', () => {
     ]);
   });
 });
+
+describe('computePlan: its own diagnostics are capped like validation\'s', () => {
+  it('shows 100 of one file (one per Extension pinned to a version the index lacks), then one line counting the rest', () => {
+    const many = Array.from({ length: 150 }, (_, i) => {
+      const e = extension('a', `m${i}`, 'mesh', { scope: 'namespace', targetNamespace: `ns${i}`, ...pinned('9.9.9') });
+      return { ...e, source: { ...e.source, file: 'clusters/a.yaml', line: i + 1 } };
+    });
+    const plan = computePlan({ base: undefined, head: fleetWith(many), catalog });
+    const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors).toHaveLength(101);
+    expect(errors.at(-1)).toMatchObject({ code: 'MoreDiagnostics', file: 'clusters/a.yaml' });
+    expect(errors.at(-1)!.message).toMatch(/^50 more diagnostics \(50 errors\) in "clusters\/a\.yaml"/);
+    expect(computePlan({ base: undefined, head: fleetWith(many), catalog, diagnosticLimits: { maxDiagnosticsPerFile: 1000, maxDiagnostics: 1000 } }).diagnostics.filter((d) => d.severity === 'error')).toHaveLength(150);
+  });
+});

@@ -1,7 +1,9 @@
 import semver from 'semver';
 import { redactUrl } from '../errors/redact-url.js';
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../manifest/diagnostic.js';
+import { capDiagnostics } from '../manifest/cap-diagnostics.js';
 import type { Fleet } from '../manifest/fleet.js';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '../manifest/validation-limits.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
 import type { DesiredRelease, VersionResolution } from './desired-release.js';
 import { computeDesiredState, computeDesiredStateOver, releaseKey, type DesiredState, type InstalledRelease } from './desired-state.js';
@@ -40,6 +42,12 @@ export interface ComputePlanInput {
   warnings?: readonly string[];
   /** The head's validation diagnostics (warnings), listed with the plan's own. */
   headDiagnostics?: readonly Diagnostic[];
+  /**
+   * How many of the plan's own diagnostics (building the head's releases: one per Extension can
+   * fail alike) are shown per file and in all; default DEFAULT_VALIDATION_LIMITS. `headDiagnostics`
+   * come capped by validation.
+   */
+  diagnosticLimits?: Pick<ValidationLimits, 'maxDiagnosticsPerFile' | 'maxDiagnostics'>;
 }
 
 /**
@@ -121,7 +129,7 @@ export function computePlan(input: ComputePlanInput): Plan {
     // A plan is output (a PR comment, a CI log): chart repository credentials stay out of it.
     ignoredVersions: head.ignoredVersions.map((v) => ({ ...v, chart: { ...v.chart, repository: redactUrl(v.chart.repository) } })),
     warnings,
-    diagnostics: [...(input.headDiagnostics ?? []), ...head.diagnostics, ...head.releaseProblems].sort(compareDiagnostics),
+    diagnostics: [...(input.headDiagnostics ?? []), ...capDiagnostics([...head.diagnostics, ...head.releaseProblems].sort(compareDiagnostics), input.diagnosticLimits ?? DEFAULT_VALIDATION_LIMITS)].sort(compareDiagnostics),
   };
 }
 

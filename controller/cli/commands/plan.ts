@@ -134,6 +134,7 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<{ plan:
     headRevision: headLabel,
     warnings,
     headDiagnostics: head.diagnostics,
+    diagnosticLimits: limits,
   });
   if (hasErrors(plan.diagnostics)) {
     failWithDiagnostics(plan.diagnostics, options.format, `The head revision ${headLabel} cannot be planned; fix the errors above.`, inside);
