@@ -182,7 +182,8 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
       sampler.stop();
     }
   } catch (err) {
-    const logs = processes.map((p, i) => `${i}: ${logTail(join(fleet.dir, 'bench-logs', side === 'flux' ? (i === 0 ? 'source-controller.log' : 'helm-controller.log') : 'clusterext.log'))}`);
+    const files = side === 'flux' ? ['source-controller.log', 'helm-controller.log'] : ['clusterext.log'];
+    const logs = files.map((f) => `${f} ends with:\n${logTail(join(fleet.dir, 'bench-logs', f), 5)}`);
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs.join('\n')}`);
   } finally {
     await Promise.all(processes.map((p) => p.stop(30_000)));
@@ -235,7 +236,8 @@ async function startFlux(fleet: LocalFleet, flux: FluxControllers): Promise<Supe
   const logs = join(fleet.dir, 'bench-logs');
   mkdirSync(logs, { recursive: true });
   const home = join(fleet.dir, 'flux-home');
-  mkdirSync(home, { recursive: true });
+  // source-controller refuses a storage path that does not exist yet.
+  mkdirSync(join(home, 'artifacts'), { recursive: true });
   const env = {
     ...process.env,
     KUBECONFIG: fleet.clusters[0]!.kubeconfigPath,
@@ -343,12 +345,12 @@ function comparisonFigures(results: RunResult[], settings: Settings): Figure[] {
     { name: 'install: CPU, controllers + children', unit: 's', pick: (r) => r.install.cpuMs / 1000, digits: 1, note: 'from the controllers\' start; clusterext: node + helm processes' },
     { name: 'peak RSS of the controllers', unit: 'MiB', pick: (r) => r.controllersPeakRssMiB, digits: 0, note: 'VmHWM; Flux: both controllers summed' },
     { name: 'install: peak RSS of the process tree', unit: 'MiB', pick: (r) => r.install.peakTreeRssMiB, digits: 0, note: 'sampled every 250 ms, sum over the tree' },
-    { name: 'install: apiserver requests', unit: '', pick: (r) => r.install.apiserverRequests, digits: 0, note: 'apiserver_request_total less the bench\'s own' },
-    { name: 'install: apiserver requests, less the idle cluster', unit: '', pick: (r) => r.install.netApiserverRequests, digits: 0 },
+    { name: 'install: apiserver requests', unit: '', pick: (r) => r.install.apiserverRequests, digits: 0, note: 'apiserver_request_total less the bench\'s own reads; net of idle: less the idle cluster\'s rate too' },
+    { name: 'install: apiserver requests net of idle', unit: '', pick: (r) => r.install.netApiserverRequests, digits: 0 },
     { name: `rest ${settings.restMs / 1000} s: CPU, controllers + children`, unit: 's', pick: (r) => r.rest.cpuMs / 1000, digits: 2 },
     { name: `rest ${settings.restMs / 1000} s: peak RSS of the process tree`, unit: 'MiB', pick: (r) => r.rest.peakTreeRssMiB, digits: 0 },
     { name: `rest ${settings.restMs / 1000} s: apiserver requests`, unit: '', pick: (r) => r.rest.apiserverRequests, digits: 0 },
-    { name: `rest ${settings.restMs / 1000} s: apiserver requests, less the idle cluster`, unit: '', pick: (r) => r.rest.netApiserverRequests, digits: 0 },
+    { name: `rest ${settings.restMs / 1000} s: apiserver requests net of idle`, unit: '', pick: (r) => r.rest.netApiserverRequests, digits: 0 },
   ];
   const figures: Figure[] = [];
   for (const row of rows) {
