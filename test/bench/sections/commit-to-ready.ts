@@ -77,12 +77,14 @@ const section: BenchSection = {
       await waitReady(store, initial, 10 * 60_000);
 
       const viaWebhook: number[] = [];
+      const firstViaWebhook: number[] = [];
       for (let i = 1; i <= webhookCommits; i++) {
         const sha = await fleet.git.commitAndPush('fleet', { files: { 'fleet.yaml': fleetYaml(fleet, `webhook commit ${i}`) }, message: `webhook ${i}` });
         const pushed = performance.now();
         await post(webhookUrl, sha);
-        await waitReady(store, sha, COMMIT_LIMIT_MS);
+        const firstReadyAt = await waitReady(store, sha, COMMIT_LIMIT_MS);
         viaWebhook.push(performance.now() - pushed);
+        firstViaWebhook.push(firstReadyAt - pushed);
         process.stderr.write(`  [commit-to-ready] webhook commit ${i}: ${(viaWebhook.at(-1)! / 1000).toFixed(1)} s\n`);
       }
       const last = `webhook commit ${webhookCommits}`;
@@ -101,7 +103,7 @@ const section: BenchSection = {
         viaPolling.push(performance.now() - pushed);
         process.stderr.write(`  [commit-to-ready] polling commit ${i}: ${(viaPolling.at(-1)! / 1000).toFixed(1)} s\n`);
       }
-      return figures(viaWebhook, viaPolling);
+      return figures(viaWebhook, firstViaWebhook, viaPolling);
     } finally {
       await running?.stop();
       for (const k of kube) k.close();
@@ -177,14 +179,19 @@ async function post(webhookUrl: string, sha: string): Promise<void> {
   if (res.status !== 202) throw new Error(`The webhook answered ${res.status}: ${await res.text()}`);
 }
 
-/** Until every Extension is Ready with `sha` applied; polls every 200 ms. */
-async function waitReady(store: CrStore, sha: string, limitMs: number): Promise<void> {
+/**
+ * Until every Extension is Ready with `sha` applied; polls every 200 ms. Returns when the first of
+ * them was seen Ready (performance.now()), which shows how much of the wait is helm's later waves.
+ */
+async function waitReady(store: CrStore, sha: string, limitMs: number): Promise<number> {
   const deadline = performance.now() + limitMs;
   const expected = CLUSTERS * PER_CLUSTER;
+  let firstReadyAt: number | undefined;
   for (;;) {
     const items = await store.list<unknown, ExtensionStatus>('Extension');
     const ready = items.filter((e) => e.status?.lastAppliedRevision === sha && e.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    if (ready.length === expected && items.length === expected) return;
+    if (ready.length > 0) firstReadyAt ??= performance.now();
+    if (ready.length === expected && items.length === expected) return firstReadyAt!;
     if (performance.now() > deadline) {
       const waiting = items.find((e) => !ready.includes(e));
       const why = waiting?.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? 'no Ready condition';
@@ -205,7 +212,7 @@ async function deploymentMessage(fleet: LocalFleet, cluster: string, namespace: 
   }
 }
 
-function figures(viaWebhook: number[], viaPolling: number[]): Figure[] {
+function figures(viaWebhook: number[], firstViaWebhook: number[], viaPolling: number[]): Figure[] {
   const s = (ms: number) => ms / 1000;
   const scope = `${CLUSTERS * PER_CLUSTER} Extensions (podinfo) on ${CLUSTERS} clusters, helm waits for the rollout`;
   const out: Figure[] = [];
@@ -214,6 +221,7 @@ function figures(viaWebhook: number[], viaPolling: number[]): Figure[] {
     out.push(
       { name: 'commit → all Ready, push webhook: p50', value: s(percentile(viaWebhook, 50)), unit: 's', note: `${viaWebhook.length} commits; ${scope}` },
       { name: 'commit → all Ready, push webhook: p95', value: s(p95), unit: 's', note: `goal <= ${GOAL_P95_MS / 1000} s: ${p95 <= GOAL_P95_MS ? 'MET' : 'NOT MET'}; max ${s(Math.max(...viaWebhook)).toFixed(1)} s` },
+      { name: 'commit → first of the 10 Ready, push webhook: p50', value: s(percentile(firstViaWebhook, 50)), unit: 's', note: 'fetch, plan and the first helm upgrade with its rollout' },
     );
   }
   if (viaPolling.length > 0) {
