@@ -4,20 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeRest } from '../controller/cluster/kube-client.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
-import { toolPath } from '../controller/local/tool-path.js';
-import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager, REQUESTED_AT_ANNOTATION } from '../controller/runtime/controller-manager.js';
+import { REQUESTED_AT_ANNOTATION, type ControllerManager } from '../controller/runtime/controller-manager.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
-import type { Logger } from '../controller/runtime/logger.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml, namespaceScopedTypeYaml } from './support/fleet-yaml.js';
+import { settleController } from './support/settle-controller.js';
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
 const CANARY = 'canary-cli-4d1c7e-never-printed';
@@ -67,64 +64,19 @@ function table(stdout: string): Map<string, Record<string, string>> {
   return rows;
 }
 
-const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => quiet };
-
 function fleetFiles(charts: string, greeting: string, extra = ''): Record<string, string> {
   return {
-    'fleet/types.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: config}
-spec:
-  chart: {repository: "${charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: config-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: grabber}
-spec:
-  chart: {repository: "${charts}", name: cluster-grabber}
-  scopes: [namespace]
-  releaseTrains: {stable: {}}
-`,
-    'fleet/clusters.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: local-1}
-spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: ghost}
-spec: {kubeconfigSecretRef: {name: ghost-kubeconfig, key: kubeconfig}}
-`,
-    'fleet/extensions.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec:
-  clusterName: local-1
-  extensionType: config
-  scope: cluster
-  configurationSettings: {data.greeting: "${greeting}"}
-  configurationProtectedSettingsRef: {secretName: cfg-secrets}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: grab}
-spec:
-  clusterName: local-1
-  extensionType: grabber
-  scope: namespace
-  targetNamespace: team
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec:
-  clusterName: ghost
-  extensionType: config
-  scope: cluster
-${extra}`,
+    'fleet/types.yaml': documents(
+      clusterScopedTypeYaml({ name: 'config', repository: charts, chart: 'config-values', namespace: 'config-system' }),
+      namespaceScopedTypeYaml({ name: 'grabber', repository: charts, chart: 'cluster-grabber' }),
+    ),
+    'fleet/clusters.yaml': documents(connectedClusterYaml('local-1', { kubeconfigSecret: true }), connectedClusterYaml('ghost', { kubeconfigSecret: true })),
+    'fleet/extensions.yaml':
+      documents(
+        extensionYaml({ name: 'cfg', cluster: 'local-1', type: 'config', settings: { 'data.greeting': greeting }, protectedSettingsSecret: 'cfg-secrets' }),
+        extensionYaml({ name: 'grab', cluster: 'local-1', type: 'grabber', scope: 'namespace', targetNamespace: 'team' }),
+        extensionYaml({ name: 'cfg', cluster: 'ghost', type: 'config' }),
+      ) + extra,
   };
 }
 
@@ -166,24 +118,8 @@ describe('clusterext get and reconcile against a real hub', () => {
     await fleet.git.createRepository('fleet', seed);
     // An hour's interval: only a reconcile request makes the controller fetch again.
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
-      chartIndex: createHttpChartIndexReader(),
-      clock: systemClock,
-      logger: quiet,
-      fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 30_000, lockTimeoutMs: 1_000, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } } },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 60_000,
-      requestPollIntervalMs: 200,
-    });
-    for (let i = 0; i < 6; i++) {
-      const pass = await manager.runOnce();
-      if (pass.helmActions === 0 && pass.statusWrites === 0) break;
-    }
+    manager = createTestController(fleet, hub, { cacheDir: join(workDir, 'cache') });
+    await settleController(manager, 6);
   }, 240_000);
 
   afterAll(async () => {

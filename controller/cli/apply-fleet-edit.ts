@@ -76,18 +76,17 @@ export async function applyFleetEdit(edit: FleetEdit): Promise<void> {
     return;
   }
   const file = path.join(edit.repoDir, edit.file.path);
-  const restoreFile = () => (original ? writeFileSync(file, original.content) : rmSync(file, { force: true }));
-  if (edit.file.content === null) rmSync(file);
-  else {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, edit.file.content);
-  }
-  process.stderr.write(`${edit.file.content === null ? 'Deleted' : original ? 'Edited' : 'Created'} ${file}.\n`);
-  if (!git) return;
   try {
-    commitAndPush(git, edit);
+    if (edit.file.content === null) rmSync(file);
+    else {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, edit.file.content);
+    }
+    process.stderr.write(`${edit.file.content === null ? 'Deleted' : original ? 'Edited' : 'Created'} ${file}.\n`);
+    if (git) commitAndPush(git, edit);
   } catch (err) {
-    restoreFile();
+    if (original) writeFileSync(file, original.content);
+    else rmSync(file, { force: true });
     if (restoreSecret) await restoreSecret();
     throw err;
   }

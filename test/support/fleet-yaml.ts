@@ -37,3 +37,37 @@ spec:
   scope: cluster
 ${o.settings ? `  configurationSettings: {${o.settings}}\n` : ''}${o.timeout ? `  timeout: ${o.timeout}\n` : ''}`;
 }
+
+/** A type whose instances each own one namespace (scope namespace), following the stable train. */
+export function namespaceScopedTypeYaml(o: { name: string; repository: string; chart: string }): string {
+  return `apiVersion: clusterext.io/v1alpha1
+kind: ExtensionType
+metadata: {name: ${o.name}}
+spec:
+  chart: {repository: "${o.repository}", name: ${o.chart}}
+  scopes: [namespace]
+  releaseTrains: {stable: {}}
+`;
+}
+
+/** An Extension of either scope following its type's stable train; settings are written as quoted strings. */
+export function extensionYaml(o: {
+  name: string;
+  cluster: string;
+  type: string;
+  scope?: 'cluster' | 'namespace';
+  targetNamespace?: string;
+  settings?: Record<string, string>;
+  protectedSettingsSecret?: string;
+}): string {
+  const lines = [`  clusterName: ${o.cluster}`, `  extensionType: ${o.type}`, `  scope: ${o.scope ?? 'cluster'}`];
+  if (o.targetNamespace !== undefined) lines.push(`  targetNamespace: ${o.targetNamespace}`);
+  if (o.settings) lines.push(`  configurationSettings: {${Object.entries(o.settings).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`);
+  if (o.protectedSettingsSecret !== undefined) lines.push(`  configurationProtectedSettingsRef: {secretName: ${o.protectedSettingsSecret}}`);
+  return `apiVersion: clusterext.io/v1alpha1
+kind: Extension
+metadata: {name: ${o.name}}
+spec:
+${lines.join('\n')}
+`;
+}
