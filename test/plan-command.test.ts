@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -213,6 +213,38 @@ describe('clusterext plan', () => {
       expect(run.stdout).toContain('> [!CAUTION]');
       expect(run.stdout).toContain('### Cluster `prod-eu`');
       expect(run.stdout).toContain('<details><summary>Settings of <code>monitor</code>');
+    });
+
+    it('writes GitHub annotations on the manifest lines, and the markdown plan to the job summary', async () => {
+      const summary = join(work, 'step-summary.md');
+      writeFileSync(summary, '# earlier step\n');
+      const run = await new Promise<Run>((done) => {
+        execFile(process.execPath, [cli, 'plan', '--base', base, '--head', head, '--offline', '--format', 'github', '--detailed-exitcode', 'fleet'], { cwd: repo, env: { ...process.env, GITHUB_STEP_SUMMARY: summary } }, (error, stdout, stderr) =>
+          done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(run.code, run.stderr).toBe(2);
+      const lines = run.stdout.trimEnd().split('\n');
+      expect(lines.every((l) => /^::(notice|warning) /.test(l))).toBe(true);
+      const extensions = git(repo, 'show', `${head}:fleet/extensions.yaml`).split('\n');
+      const major = /^::warning file=fleet\/extensions\.yaml,line=(\d+),title=prod-eu\/monitor%3A major upgrade::/m.exec(run.stdout);
+      expect(major, run.stdout).not.toBeNull();
+      expect(extensions.slice(Number(major![1]) - 1, Number(major![1]) + 4).join('\n')).toContain('name: monitor');
+      expect(run.stdout).toMatch(/^::warning file=fleet\/extensions\.yaml,title=dev-eu\/legacy%3A uninstall::/m);
+      expect(lines.at(-1)).toMatch(/^::notice title=clusterext plan::Plan: /);
+      const written = readFileSync(summary, 'utf8');
+      expect(written.startsWith('# earlier step\n## clusterext plan ')).toBe(true);
+      expect(written).toContain('### Cluster `prod-eu`');
+    });
+
+    it('prints ::error annotations at the repository path for an invalid head with --format github', async () => {
+      const invalidRepo = join(work, 'invalid-github');
+      const files = fleetFiles({ repository: 'https://charts.invalid/charts', extensions: [{ cluster: 'prod-eu', name: 'monitor', type: 'monitor', spec: pinned('1.0.0') }] });
+      const broken = { ...files, 'fleet/extensions.yaml': files['fleet/extensions.yaml']!.replace('version: 1.0.0', 'version: 1.0.029903') };
+      const [good, bad] = makeRepo(invalidRepo, [files, broken]) as [string, string];
+      const run = await runCli(['plan', '--base', good, '--head', bad, '--offline', '--format', 'github', 'fleet'], invalidRepo);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^::error file=fleet\/extensions\.yaml,line=\d+,col=\d+,title=InvalidSemver::.*029903/m);
     });
 
     it('prints the diagnostics of an invalid head and exits 1', async () => {
