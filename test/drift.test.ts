@@ -211,7 +211,13 @@ describe('drift on a running cluster with real-world charts', () => {
   }, 900_000);
 
   it('reports exactly a changed image, a changed ConfigMap value and a deleted Service; not an HPA scaling its target nor an injected caBundle', async () => {
-    await patch('/apis/apps/v1/namespaces/podinfo/deployments/podinfo', { spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:9.9.9' }] } } } });
+    const image = await cluster.request({
+      method: 'PATCH',
+      path: '/apis/apps/v1/namespaces/podinfo/deployments/podinfo?fieldManager=by-hand',
+      body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'ghcr.io/stefanprodan/podinfo:9.9.9' }],
+      contentType: 'application/json-patch+json',
+    });
+    expect(image.status).toBeLessThan(300);
     await patch('/api/v1/namespaces/ingress/configmaps/ingress-ingress-nginx-controller', { data: { 'allow-snippet-annotations': 'true' } });
     expect((await cluster.request({ method: 'DELETE', path: '/api/v1/namespaces/podinfo/services/podinfo' })).status).toBeLessThan(300);
     // An operator puts an HPA on metrics-server, which scales it (here: by hand, through the scale subresource).
