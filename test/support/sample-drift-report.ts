@@ -1,4 +1,5 @@
-import { DRIFT_CELL_STATES, DRIFT_REPORT_FORMAT_VERSION, type ClusterDrift, type DriftCellState, type DriftReport, type ExtensionDrift } from '../../controller/drift/drift-report.js';
+import { buildDriftReport } from '../../controller/drift/build-drift-report.js';
+import type { ClusterDrift, DriftCellState, DriftReport, ExtensionDrift } from '../../controller/drift/drift-report.js';
 
 /** Text a hostile manifest author or cluster could put in a name or a live value. */
 export const HOSTILE_DRIFT_NAME = 'web<script>alert(1)</script>"\'\r\n::error::pwned\u001b[2J|x|';
@@ -9,25 +10,9 @@ function cell(cluster: string, extension: string, state: DriftCellState, rest: P
   return { cluster, extension, releaseName: extension, namespace: extension, state, release: [], objects: [], ...rest };
 }
 
-/** The summary as the drift stage counts it, so fixtures stay consistent when edited. */
+/** A report of these clusters, summarized by the drift stage's own buildDriftReport. */
 export function summarize(source: DriftReport['source'], clusters: ClusterDrift[]): DriftReport {
-  const byState = Object.fromEntries(DRIFT_CELL_STATES.map((s) => [s, 0])) as Record<DriftCellState, number>;
-  let releases = 0;
-  let driftedObjects = 0;
-  for (const c of clusters) {
-    if (!c.reachable) continue;
-    for (const e of c.extensions) {
-      releases++;
-      byState[e.state]++;
-      driftedObjects += e.objects.length;
-    }
-  }
-  return {
-    formatVersion: DRIFT_REPORT_FORMAT_VERSION,
-    source,
-    clusters,
-    summary: { clusters: clusters.length, unreachableClusters: clusters.filter((c) => !c.reachable).length, releases, byState, driftedObjects },
-  };
+  return buildDriftReport(source, clusters);
 }
 
 /**
