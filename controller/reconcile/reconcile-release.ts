@@ -145,6 +145,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
     sourceRevision: input.sourceRevision,
     ...(desired.version.kind !== 'unresolved' ? { desiredVersion: desired.version.version } : {}),
     desiredConfigDigest: desired.configDigest,
+    driftDetection: desired.driftDetection,
     ...(input.drift ? { drift: input.drift } : {}),
     pendingTimeoutMs: policy.pendingTimeoutMs,
     ...(input.requestedAt !== undefined ? { lastHandledReconcileAt: input.requestedAt } : {}),

@@ -14,6 +14,7 @@ const input = (overrides: Partial<ExtensionStatusInput> = {}): ExtensionStatusIn
   attempted: true,
   failures: 0,
   outcome: { phase: 'ready', reason: 'InstallSucceeded', message: 'Installed.' },
+  driftDetection: 'warn',
   pendingTimeoutMs: 48 * 3_600_000,
   ...overrides,
 });
@@ -58,6 +59,17 @@ describe('buildExtensionStatus', () => {
     expect(findCondition(drifted.conditions, 'Ready')?.status).toBe('True');
     const next = buildExtensionStatus(input({ previous: drifted }));
     expect(findCondition(next.conditions, 'Drifted')).toMatchObject({ status: 'True' });
+  });
+
+  it('removes the Drifted condition once drift detection is disabled, and keeps the rest', () => {
+    const drifted = buildExtensionStatus(input({ drift: { drifted: true, summary: 'ConfigMap "x" changed.' } }));
+    const disabled = buildExtensionStatus(input({ previous: drifted, driftDetection: 'disabled', attempted: false }));
+    expect(findCondition(disabled.conditions, 'Drifted')).toBeUndefined();
+    expect(disabled.conditions.map((c) => c.type)).toEqual(['Ready', 'Reconciling', 'Stalled']);
+    expect(isStatusEqual(drifted, disabled)).toBe(false);
+    // A finding passed in while disabled is not recorded either.
+    const ignored = buildExtensionStatus(input({ previous: disabled, driftDetection: 'disabled', drift: { drifted: true, summary: 's.' } }));
+    expect(findCondition(ignored.conditions, 'Drifted')).toBeUndefined();
   });
 
   it('turns a pending extension Failed and Stalled once the pending timeout has passed', () => {

@@ -79,7 +79,12 @@ export interface ExtensionStatusInput {
   lastFailureTime?: string;
   lastFailureMessage?: string;
   outcome: StatusOutcome;
-  /** From the drift stage; when absent the previous Drifted condition is kept as it was. */
+  /**
+   * The Extension's driftDetection. `disabled` removes any Drifted condition: a condition from
+   * checks that no longer run would say something nobody measures any more.
+   */
+  driftDetection: 'enabled' | 'warn' | 'disabled';
+  /** From the drift stage; when absent the previous Drifted condition is kept as it was (unless driftDetection is disabled). */
   drift?: { drifted: boolean; summary: string };
   pendingTimeoutMs: number;
   /**
@@ -118,7 +123,9 @@ export function buildExtensionStatus(input: ExtensionStatusInput): ExtensionStat
   const reconciling = outcome.phase === 'progressing' || outcome.phase === 'unreachable' || outcome.phase === 'deleting';
   conditions = setCondition(conditions, { type: 'Reconciling', status: reconciling ? 'True' : 'False', observedGeneration: generation, reason: outcome.reason, message: outcome.message }, nowIso);
   conditions = setCondition(conditions, { type: 'Stalled', status: outcome.phase === 'stalled' ? 'True' : 'False', observedGeneration: generation, reason: outcome.reason, message: outcome.message }, nowIso);
-  if (input.drift) {
+  if (input.driftDetection === 'disabled') {
+    conditions = conditions.filter((c) => c.type !== 'Drifted');
+  } else if (input.drift) {
     conditions = setCondition(
       conditions,
       input.drift.drifted
