@@ -285,14 +285,17 @@ describe('drift on a running cluster with real-world charts', () => {
     expect(paths(await report())).toEqual([]);
   }, 600_000);
 
-  it('disabled: ignores drift', async () => {
-    await setModes({ metrics: 'disabled' });
-    await passUntil('mirrored', async () => (await extensionCr('metrics-server')).spec.driftDetection === 'disabled');
+  it('disabled: ignores drift, and removes an earlier Drifted condition', async () => {
+    expect(await drifted('podinfo')).toMatchObject({ reason: 'DriftCorrected' });
+    await setModes({ metrics: 'disabled', podinfo: 'disabled' });
+    await passUntil('mirrored', async () => (await extensionCr('metrics-server')).spec.driftDetection === 'disabled' && (await extensionCr('podinfo')).spec.driftDetection === 'disabled');
     expect((await cluster.request({ method: 'DELETE', path: '/api/v1/namespaces/metrics/services/metrics-server' })).status).toBeLessThan(300);
     await manager.runOnce();
     await manager.runOnce();
     expect(await serviceStatus('metrics', 'metrics-server')).toBe(404);
     expect(await drifted('metrics-server')).toBeUndefined();
+    // Status says what is computed now: no drift checks run, so no Drifted condition is left from before.
+    expect(await drifted('podinfo')).toBeUndefined();
     // The report still sees it: disabled is the controller's choice, not the check's.
     expect(paths(await report())).toEqual(['metrics-server Service metrics/metrics-server missing']);
   }, 300_000);
