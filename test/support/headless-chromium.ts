@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { isCi } from './test-fleet.js';
 
 /**
  * Debian's `chromium` (DESIGN.md §5), found like the other real components: $CHROMIUM_PATH, else
@@ -22,9 +21,9 @@ export function findChromium(): string | undefined {
   return undefined;
 }
 
-export function requireChromium(): string | undefined {
+export function requireChromium(): string {
   const found = findChromium();
-  if (!found && isCi()) throw new Error('chromium is not installed; CI installs it with "apt-get install -y chromium" (see .ci/run), or set CHROMIUM_PATH.');
+  if (!found) throw new Error('chromium is not installed: install it with "apt-get install -y chromium" (as .ci/run does), or set CHROMIUM_PATH.');
   return found;
 }
 
