@@ -2,7 +2,7 @@ import { isMap, parseDocument, type YAMLMap } from 'yaml';
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { SettingValue } from './fleet.js';
 import type { FleetFile } from './fleet-file.js';
-import { extensionOfChunk, splitYamlDocumentChunks } from './yaml-document-chunks.js';
+import { findExtensionChunk } from './yaml-document-chunks.js';
 
 /** The spec fields `extension update` may change, and how. */
 export interface ExtensionSpecEdit {
@@ -28,18 +28,9 @@ export interface ExtensionUpdate {
  * declares the Extension (the caller says whether a policy generates it).
  */
 export function updateExtensionDocument(files: readonly FleetFile[], target: { cluster: string; name: string }, edit: ExtensionSpecEdit): ExtensionUpdate {
-  for (const file of files) {
-    if (file.unreadable) continue;
-    const chunks = splitYamlDocumentChunks(file.content);
-    const index = chunks.findIndex((chunk) => {
-      const extension = extensionOfChunk(chunk);
-      return extension?.name === target.name && extension.cluster === target.cluster;
-    });
-    if (index < 0) continue;
-    const edited = chunks.map((chunk, i) => (i === index ? editChunk(chunk, edit) : chunk));
-    return { path: file.path, content: edited.join('') };
-  }
-  throw new ClusterextError('ExtensionNotFound', `No manifest declares Extension "${target.name}" on cluster "${target.cluster}".`, target);
+  const { path, chunks, index } = findExtensionChunk(files, target);
+  const edited = chunks.map((chunk, i) => (i === index ? editChunk(chunk, edit) : chunk));
+  return { path, content: edited.join('') };
 }
 
 function editChunk(chunk: string, edit: ExtensionSpecEdit): string {

@@ -1,4 +1,6 @@
 import { parse } from 'yaml';
+import { ClusterextError } from '../errors/clusterext-error.js';
+import type { FleetFile } from './fleet-file.js';
 
 const DOCUMENT_START = /^---(?=\s|$)/;
 
@@ -31,6 +33,24 @@ export function extensionOfChunk(chunk: string): { name: unknown; cluster: unkno
   }
   const doc = value as { kind?: unknown; metadata?: { name?: unknown }; spec?: { clusterName?: unknown } } | null;
   return doc?.kind === 'Extension' ? { name: doc.metadata?.name, cluster: doc.spec?.clusterName } : undefined;
+}
+
+/**
+ * The file and document chunk that declare Extension `name` of cluster `cluster`: the first
+ * readable file that has it. Throws ExtensionNotFound when no file declares it (the caller says
+ * whether a policy generates it).
+ */
+export function findExtensionChunk(files: readonly FleetFile[], target: { cluster: string; name: string }): { path: string; chunks: string[]; index: number } {
+  for (const file of files) {
+    if (file.unreadable) continue;
+    const chunks = splitYamlDocumentChunks(file.content);
+    const index = chunks.findIndex((chunk) => {
+      const extension = extensionOfChunk(chunk);
+      return extension?.name === target.name && extension.cluster === target.cluster;
+    });
+    if (index >= 0) return { path: file.path, chunks, index };
+  }
+  throw new ClusterextError('ExtensionNotFound', `No manifest declares Extension "${target.name}" on cluster "${target.cluster}".`, target);
 }
 
 /** Only blank lines, comments and document markers. */
