@@ -9,11 +9,11 @@ import { createNodeExec } from '../../controller/helm/node-exec.js';
 import type { Clock } from '../../controller/runtime/clock.js';
 import { systemClock } from '../../controller/runtime/clock.js';
 import { ControllerManager, type PassSummary } from '../../controller/runtime/controller-manager.js';
-import type { FleetSyncOptions } from '../../controller/runtime/fleet-sync.js';
 import { createKubeClient } from '../../controller/cluster/kube-client.js';
 import { createControllerMetrics, type ControllerMetrics } from '../../controller/runtime/metrics.js';
 import type { Logger } from '../../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../../controller/source/chart-index.js';
+import type { ControllerProcessInput } from './clusterext-controller-process.js';
 
 /**
  * The controller of the `controller` bench section, alone in its own Node process, so its CPU time
@@ -21,20 +21,11 @@ import { createHttpChartIndexReader } from '../../controller/source/chart-index.
  * Node servers run in the bench process), not the apiservers'. The section prepares the fleet, the
  * git repository and the hub CRs, writes a WorkerInput file and runs
  * `node controller-worker.js <input.json>`; the worker prints one WorkerOutput as JSON on stdout and
- * a line per pass on stderr.
+ * a line per pass on stderr. The controller's own settings are those of the `flux` section's
+ * controller process (ControllerProcessInput), so the two sections configure it alike.
  */
-export interface WorkerInput {
+export interface WorkerInput extends ControllerProcessInput {
   mode: 'steady' | 'install';
-  hubKubeconfig: string;
-  namespace: string;
-  cacheDir: string;
-  helmPath: string;
-  /** When set, helm operations run in this clusterext-helm-helper (Helm 4 SDK) instead of one helm process each. */
-  helmHelperPath?: string;
-  helmEnv: Record<string, string>;
-  fleet: FleetSyncOptions;
-  chartIndexTtlMs: number;
-  resyncIntervalMs: number;
   /** Releases the fleet holds; the worker waits until that many are Ready. */
   releases: number;
   /** steady: measured passes after the fleet has settled. */
