@@ -297,6 +297,29 @@ describe('ControllerManager: a repository that keeps failing', () => {
   });
 });
 
+describe('ControllerManager: memory follows the repositories', () => {
+  it('forgets a deleted repository: created again, it is tried at once, not after the old backoff', async () => {
+    const t = setUp();
+    await t.manager.runOnce();
+    t.heads['a-fleet'] = 'a2';
+    t.state.fail = (req) => req.method === 'PATCH' && req.path.includes('/extensiontypes/a-type');
+    await t.manager.runOnce();
+    expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'False', reason: 'SyncFailed' });
+
+    // Deleted (a pass without it), then created again with the same spec and generation.
+    const repo = t.objects.get(`${BASE}/extensionrepositories/a-fleet`)!;
+    t.objects.delete(`${BASE}/extensionrepositories/a-fleet`);
+    await t.manager.runOnce();
+    t.objects.set(`${BASE}/extensionrepositories/a-fleet`, { metadata: repo.metadata, spec: repo.spec });
+    t.state.fail = undefined;
+    // Well within the 10 s backoff the deleted repository was in.
+    t.clock.t += 1_000;
+    await t.manager.runOnce();
+    expect(t.status('a-fleet')?.lastAppliedRevision).toBe('a2');
+    expect(t.condition('a-fleet', 'Ready')).toMatchObject({ status: 'True', reason: 'RevisionApplied' });
+  });
+});
+
 describe('ControllerManager: webhook tokens', () => {
   it('answers a flood of webhook lookups, for known and unknown repositories, without an API request each', async () => {
     const t = setUp();

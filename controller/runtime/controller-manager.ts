@@ -15,6 +15,7 @@ import { REQUESTED_AT_ANNOTATION } from '../status/requested-at-annotation.js';
 import type { Clock } from './clock.js';
 import { createClusterConnector, type ClusterConnector } from './cluster-connector.js';
 import { CrStore, type CustomResource } from './cr-store.js';
+import { DriftCheckTimes } from './drift-check-times.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';
 import { syncFleet, type ExtensionSummary, type FleetSyncOptions, type FleetSyncResult, type RepositoryCr } from './fleet-sync.js';
 import { expectOk, type KubeRest } from './kube-rest.js';
@@ -104,8 +105,8 @@ export class ControllerManager {
    * new revision, a spec change, a webhook or a requested-at annotation tries at once.
    */
   private readonly syncBackoff = new Map<string, { revision: string | undefined; generation: number | undefined; failures: number; retryAt: number }>();
-  /** When each Extension was last checked for drift (its own interval, --drift-interval). */
-  private readonly driftCheckedAt = new Map<string, number>();
+  /** When each Extension was last checked for drift (its own interval, --drift-interval), per repository. */
+  private readonly driftCheckedAt = new DriftCheckTimes();
 
   constructor(private readonly options: ControllerManagerOptions) {
     this.store = new CrStore(options.hub, options.namespace);
@@ -159,8 +160,7 @@ export class ControllerManager {
     const hmacKey = await this.digestKey();
     const repos = await this.store.list<RepositoryCr['spec'], ExtensionRepositoryStatus>('ExtensionRepository');
     this.webhookTokens.observeRepositories(webhookRefs(repos));
-    const listed = new Set(repos.map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
-    for (const key of this.catalogCache.keys()) if (!listed.has(key)) this.catalogCache.delete(key);
+    this.forgetDeletedRepositories(repos);
     const extensions: ExtensionSummary[] = [];
     const applied = new Map<string, string>();
     for (const repo of repos) {
@@ -193,6 +193,26 @@ export class ControllerManager {
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
     this.firstPassDone = true;
     return summary;
+  }
+
+  /**
+   * What this process keeps per repository (chart indexes, fetched revisions, file checks, sync
+   * backoff, handled requests, drift check times) goes with the repository: a repository deleted,
+   * or deleted and created again, starts afresh, and churn does not grow memory.
+   */
+  private forgetDeletedRepositories(repos: readonly CustomResource<unknown, unknown>[]): void {
+    const listed = new Set(repos.map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
+    const names = new Set(repos.map((r) => r.metadata.name));
+    for (const key of this.catalogCache.keys()) if (!listed.has(key)) this.catalogCache.delete(key);
+    for (const key of this.syncBackoff.keys()) if (!listed.has(key)) this.syncBackoff.delete(key);
+    for (const name of this.handledRequests.keys()) if (!names.has(name)) this.handledRequests.delete(name);
+    for (const key of this.repositories.keys()) {
+      if (listed.has(key)) continue;
+      const repoDir = this.repositories.repoDirOf(key);
+      if (repoDir !== undefined) this.fileCaches.delete(repoDir);
+      this.repositories.forget(key);
+    }
+    this.driftCheckedAt.retainRepositories(listed);
   }
 
   /**
@@ -423,7 +443,7 @@ export class ControllerManager {
       controllerNamespace: this.options.namespace,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
       options: this.options.fleet,
-      driftCheckedAt: this.driftCheckedAt,
+      driftCheckedAt: this.driftCheckedAt.of(repositoryKey),
     };
   }
 

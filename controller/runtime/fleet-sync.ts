@@ -38,6 +38,7 @@ import { buildMirroredResources, extensionCrName, REPOSITORY_LABEL, REVISION_LAB
 import type { ExtensionRepositorySpec, GoodRevision } from './repository-sync.js';
 import { buildClusterStatus, buildExtensionTypeStatuses, buildPolicyStatuses, type ConnectedClusterStatus, type ExtensionPolicyStatus, type ExtensionTypeStatus } from './resource-statuses.js';
 import { protectedSettingsSecretRefusal } from './protected-settings-secret.js';
+import { retainExtensions } from './drift-check-times.js';
 import { DEFAULT_DRIFT_INTERVAL_MS, isDriftCheckDue, runExtensionDriftCheck } from './extension-drift-check.js';
 import type { KubeRest } from './kube-rest.js';
 import type { SecretReader } from './secret-reader.js';
@@ -84,8 +85,9 @@ export interface FleetSyncDeps {
    */
   shard?: ShardScope;
   /**
-   * When each Extension (by CR name) was last checked for drift, kept by the caller across passes.
-   * Without it no drift check runs.
+   * When each Extension (by CR name) of this repository was last checked for drift, kept by the
+   * caller across passes (DriftCheckTimes.of); the sync prunes it to the CRs it lists. Without it
+   * no drift check runs.
    */
   driftCheckedAt?: Map<string, number>;
 }
@@ -141,6 +143,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
     deps.loadCatalog(good.fleet),
   ]);
   result.warnings.push(...warnings);
+  if (deps.driftCheckedAt) retainExtensions(deps.driftCheckedAt, new Set(existingExtensions.map((cr) => cr.metadata.name)));
   // The clusters this controller's hub covers: sharded, the whole fleet (each replica acts on its
   // share of it); otherwise those it connects to (in agent mode, its own).
   const ownClusters = shard ? new Set(good.fleet.clusters.map((c) => c.metadata.name)) : new Set([...connections.keys()]);

@@ -151,6 +151,16 @@ export class RepositorySync {
     return this.memory.get(key)?.good?.commit;
   }
 
+  /** The repositories this process remembers. */
+  keys(): string[] {
+    return [...this.memory.keys()];
+  }
+
+  /** Where the repository's clone is, once fetched. */
+  repoDirOf(key: string): string | undefined {
+    return this.memory.get(key)?.repoDir;
+  }
+
   forget(key: string): void {
     this.memory.delete(key);
   }
