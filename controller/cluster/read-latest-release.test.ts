@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeRest, KubeRestRequest } from '../runtime/kube-rest.js';
-import { readLatestRelease } from './read-latest-release.js';
+import { listLatestReleaseSecrets, observeReleaseSecret, readLatestRelease } from './read-latest-release.js';
 import { encodeReleaseData, type HelmSecret } from './release-record.js';
 
 function secret(revision: number, status: string, extraLabels: Record<string, string> = {}): HelmSecret {
@@ -53,5 +53,26 @@ describe('readLatestRelease', () => {
 
   it('returns undefined when Helm has no record', async () => {
     expect(await readLatestRelease(fakeKube([]), { namespace: 'ns', name: 'r' })).toBeUndefined();
+  });
+});
+
+describe('observeReleaseSecret', () => {
+  it('observes the latest Secret of a cluster-wide list (the drift engine) as readLatestRelease (the reconciler) does, rollback target aside', async () => {
+    const items = [secret(9, 'superseded'), secret(11, 'deployed', { 'clusterext.io/managed-by': 'clusterext' }), secret(10, 'superseded')];
+    const reconciler = await readLatestRelease(fakeKube(items), { namespace: 'ns', name: 'r' });
+    const listed = await listLatestReleaseSecrets(fakeKube(items.map((s) => ({ ...s, metadata: { ...s.metadata, namespace: 'ns' } }))));
+    const latest = listed.get('ns/r')!;
+    const drift = observeReleaseSecret(latest, { namespace: 'ns', name: 'r' });
+    const { previousDeployedRevision, ...withoutRollbackTarget } = reconciler!;
+    expect(previousDeployedRevision).toBe(10);
+    expect(drift.observed).toEqual(withoutRollbackTarget);
+    expect(drift.manifest).toBe('kind: Secret\ndata: {password: pw}');
+  });
+
+  it('redacts the protected paths of the config as readLatestRelease does, and returns no config unless asked', async () => {
+    const latest = { secret: secret(3, 'deployed'), revision: 3 };
+    expect(observeReleaseSecret(latest, { namespace: 'ns', name: 'r' }).observed.config).toBeUndefined();
+    expect(observeReleaseSecret(latest, { namespace: 'ns', name: 'r' }, { redactPaths: [['db', 'password']] }).observed.config).toEqual({ db: { password: '[REDACTED]', host: 'h' } });
+    expect(observeReleaseSecret(latest, { namespace: 'ns', name: 'r' }, { redactPaths: [] }).observed.config).toEqual({ db: { password: 'pw', host: 'h' } });
   });
 });

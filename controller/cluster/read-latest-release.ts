@@ -40,7 +40,7 @@ export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options
   const revisions = await listReleaseRevisions(kube, key);
   const latest = revisions[0];
   if (latest === undefined) return undefined;
-  return observedRelease(key, revisions.map((r) => revisionHead(r.secret, r.revision)), decodeReleaseSecret(latest.secret), options);
+  return observeReleaseSecret(latest, key, { ...options, olderRevisions: revisions.slice(1).map((r) => revisionHead(r.secret, r.revision)) }).observed;
 }
 
 /**
@@ -69,13 +69,19 @@ export function observedRelease(key: ReleaseKey, revisions: readonly ReleaseRevi
 }
 
 /**
- * The latest revision of a release, decoded, as the controller observes it, and the manifest helm
- * rendered for it (which the caller must never print: it can hold protected settings).
+ * The latest storage Secret of a release, decoded and observed as the reconciler observes it, and
+ * the manifest helm rendered for it (which the caller must never print: it can hold protected
+ * settings). The one way a Secret read whole becomes an ObservedRelease: the reconciler's
+ * readLatestRelease (with the heads of the older revisions, for the rollback target) and the drift
+ * engine (the latest Secret of a cluster-wide list, no older heads) both come here.
  */
-export function observeReleaseSecret(latest: { secret: HelmSecret; revision: number }, key: ReleaseKey, options: ReadReleaseOptions & { previousDeployedRevision?: number } = {}): { observed: ObservedRelease; manifest: string } {
+export function observeReleaseSecret(
+  latest: { secret: HelmSecret; revision: number },
+  key: ReleaseKey,
+  options: ReadReleaseOptions & { olderRevisions?: readonly ReleaseRevisionHead[] } = {},
+): { observed: ObservedRelease; manifest: string } {
   const record = decodeReleaseSecret(latest.secret);
-  const observed = observedRelease(key, [revisionHead(latest.secret, latest.revision)], record, options);
-  if (options.previousDeployedRevision !== undefined) observed.previousDeployedRevision = options.previousDeployedRevision;
+  const observed = observedRelease(key, [revisionHead(latest.secret, latest.revision), ...(options.olderRevisions ?? [])], record, options.redactPaths ? { redactPaths: options.redactPaths } : {});
   return { observed, manifest: typeof record.manifest === 'string' ? record.manifest : '' };
 }
 
