@@ -1,27 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { prodExtensionsYaml } from '../../test/support/prod-extensions-yaml.js';
 import { removeExtensionDocument } from './remove-extension-document.js';
 
-const file = `# Extensions of prod-eu: keep this comment
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: flux}
-spec: {clusterName: prod-eu, extensionType: flux, scope: cluster}
----
-# the gateway, kept as written
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata:
-  name: gateway
-spec:
-  clusterName: prod-eu
-  extensionType: api-gateway   # trailing comment
-  scope: cluster
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: gateway}
-spec: {clusterName: prod-us, extensionType: api-gateway, scope: cluster}
-`;
+const file = prodExtensionsYaml;
 
 describe('removeExtensionDocument', () => {
   it('removes exactly the document of that Extension on that cluster and keeps every other byte', () => {

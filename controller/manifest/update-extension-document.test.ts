@@ -1,34 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { prodExtensionsYaml } from '../../test/support/prod-extensions-yaml.js';
 import { updateExtensionDocument } from './update-extension-document.js';
 
-const file = `# Extensions of prod-eu: keep this comment
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: flux}
-spec: {clusterName: prod-eu, extensionType: flux, scope: cluster}
----
-# the gateway, kept as written
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata:
-  name: gateway
-spec:
-  clusterName: prod-eu
-  extensionType: api-gateway   # trailing comment
-  scope: cluster
-  autoUpgradeMinorVersion: true
-  releaseTrain: preview
-
-  configurationSettings:
-    # how loud
-    logLevel: info
-    data.retries: 3
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: gateway}
-spec: {clusterName: prod-us, extensionType: api-gateway, scope: cluster}
-`;
+const file = prodExtensionsYaml;
 const none = { set: {}, remove: [], settings: {} };
 
 describe('updateExtensionDocument', () => {
