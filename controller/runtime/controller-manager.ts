@@ -122,10 +122,18 @@ export class ControllerManager {
     );
     this.repositories = new RepositorySync(
       {
-        fetch: options.repositorySource?.fetch ?? ((o) => fetchGitSource(o)),
+        fetch: async (o) => {
+          const fetched = await (options.repositorySource?.fetch ?? fetchGitSource)(o);
+          options.logger.debug({ stage: 'fetched', revision: fetched.commit }, 'repository fetched');
+          return fetched;
+        },
         // One file cache per repository: successive revisions share most files.
         // The namespace-scoped rules judge the namespace this controller runs in, whatever the limits say.
-        load: options.repositorySource?.load ?? ((o) => loadFleetFromGit({ ...o, cache: this.fileCacheFor(o.repoDir), limits: { ...(options.validationLimits ?? DEFAULT_VALIDATION_LIMITS), controllerNamespace: options.namespace } })),
+        load: async (o) => {
+          const loaded = await (options.repositorySource?.load ?? ((l) => loadFleetFromGit({ ...l, cache: this.fileCacheFor(l.repoDir), limits: { ...(options.validationLimits ?? DEFAULT_VALIDATION_LIMITS), controllerNamespace: options.namespace } })))(o);
+          options.logger.debug({ stage: 'loaded', revision: loaded.commit, valid: loaded.fleet !== undefined }, 'revision loaded and validated');
+          return loaded;
+        },
         readCredentials: async (name) => {
           const data = await this.secrets.read(name);
           if (!data) throw new Error(`The git credentials Secret "${name}" does not exist in namespace "${options.namespace}".`);
@@ -155,6 +163,7 @@ export class ControllerManager {
    */
   async runOnce(signal?: AbortSignal, mayAct?: () => boolean): Promise<PassSummary> {
     const stopped = signal || mayAct ? { aborted: () => signal?.aborted === true || mayAct?.() === false } : undefined;
+    this.options.logger.debug({ stage: 'pass-started' }, 'pass started');
     const requestsBefore = this.options.hub.requestCount;
     const summary: PassSummary = { repositories: 0, releases: 0, ready: 0, helmActions: 0, statusWrites: 0, apiRequests: 0 };
     const hmacKey = await this.digestKey();
@@ -272,7 +281,7 @@ export class ControllerManager {
       let wait = this.options.resyncIntervalMs;
       try {
         const summary = await this.runOnce(signal, mayAct);
-        this.options.logger.info({ ...summary }, 'pass finished');
+        this.options.logger.info({ ...summary, stage: 'pass-finished' }, 'pass finished');
         if (summary.requeueAfterMs !== undefined) wait = Math.max(1000, Math.min(wait, summary.requeueAfterMs));
       } catch (err) {
         this.options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'pass failed; retrying');

@@ -39,6 +39,7 @@ import type { ExtensionRepositorySpec, GoodRevision } from './repository-sync.js
 import { buildClusterStatus, buildExtensionTypeStatuses, buildPolicyStatuses, type ConnectedClusterStatus, type ExtensionPolicyStatus, type ExtensionTypeStatus } from './resource-statuses.js';
 import { protectedSettingsSecretRefusal } from './protected-settings-secret.js';
 import { retainExtensions } from './drift-check-times.js';
+import { stageMarkedHelm } from './stage-marked-helm.js';
 import { DEFAULT_DRIFT_INTERVAL_MS, isDriftCheckDue, runExtensionDriftCheck } from './extension-drift-check.js';
 import type { KubeRest } from './kube-rest.js';
 import type { SecretReader } from './secret-reader.js';
@@ -180,6 +181,7 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const writer = !shard || shard.writesRepository();
   const { extensionCrs, others, behind } = writer ? await mirror(mirrored, existingExtensions, revision, deps) : await readMirrored(wanted, existingExtensions, revision, repoName, deps);
   if (behind) result.requeueAfterMs = MIRROR_POLL_MS;
+  deps.logger.debug({ stage: 'crs-written', revision, extensions: extensionCrs.size }, writer ? 'CRs of the revision written' : 'CRs of the revision read');
   if (writer) {
     for (const cr of removals) {
       await deps.store.delete('Extension', cr.metadata.name);
@@ -439,6 +441,7 @@ async function reconcileOne(input: {
       : undefined;
   if (systemNamespace) return failBeforeReconcile(cr, deps, `Extension "${desired.extension}": ${systemNamespace}`, 'SystemNamespaceNotAllowed');
   const started = Date.now();
+  log.debug({ stage: 'reconcile-started', revision: input.revision }, 'reconcile started');
   let previousStatus = cr.status;
   let replacedWithHelm = false;
   if (!deleting && input.operation?.operation === 'reinstall' && input.operation.from) {
@@ -501,7 +504,7 @@ async function reconcileOne(input: {
         ...(cr.metadata.annotations?.[REQUESTED_AT_ANNOTATION] !== undefined ? { requestedAt: cr.metadata.annotations[REQUESTED_AT_ANNOTATION] } : {}),
       },
       {
-        helm: deps.helm,
+        helm: stageMarkedHelm(deps.helm, log),
         storage,
         clock: deps.clock,
         ...(client ? { releaseObjects: (known?: readonly ReleaseObject[]) => (known ? readLiveObjects(client.kube, known) : readReleaseObjects(client.kube, { namespace: desired!.namespace, name: desired!.releaseName })) } : {}),
@@ -550,6 +553,7 @@ async function reconcileOne(input: {
     statusWritten = true;
   }
   const ready = findCondition(r.status.conditions, 'Ready')?.status === 'True';
+  log.debug({ stage: 'status-written', revision: input.revision, ready, written: statusWritten }, 'reconcile ended');
   let requeueAfterMs = r.requeueAfterMs;
   if (client && !deleting && deps.driftCheckedAt) {
     const drift = await checkDriftOf({ cr, desired, status: r.status, ready: ready && r.after.kind === 'in-sync', kube: client.kube, protectedValues, deps, log, previous: previousStatus });

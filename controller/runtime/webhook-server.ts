@@ -76,7 +76,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const declared = Number(req.headers['content-length'] ?? 0);
     if (!Number.isFinite(declared) || declared > limits.maxBodyBytes) return { status: 413, message: 'The body is too large.' };
     const repository = match[1]!;
+    // Stage marks (debug): where a commit's time goes, from receipt to Ready (the commit-to-ready bench).
+    options.logger.debug({ repository, stage: 'webhook-received' }, 'webhook request received');
     const token = await options.tokenFor(repository);
+    options.logger.debug({ repository, stage: 'webhook-token' }, 'webhook token looked up');
     if (token === '') options.logger.warn({ repository }, "the repository's webhook Secret has an empty token; no webhook is accepted for it");
     const verification = startWebhookVerification(req.headers, token);
     const verdict = verification.early ?? (await streamBody(req, limits.maxBodyBytes, verification));
@@ -90,7 +93,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       options.logger.warn({ repository, delivery }, 'webhook rejected: this delivery was accepted before (a replay)');
       return { status: 409, message: 'This delivery was already accepted.' };
     }
-    options.logger.info({ repository, provider: verdict.provider }, 'webhook accepted; fetching now');
+    options.logger.info({ repository, provider: verdict.provider, stage: 'webhook-accepted' }, 'webhook accepted; fetching now');
     options.onPush(repository);
     return { status: 202, message: 'Accepted.' };
   }
