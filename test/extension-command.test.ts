@@ -193,6 +193,25 @@ describe('clusterext extension create', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('Extension "events" already exists on cluster "prod-us"');
   });
+
+  it('writes --drift-ignore rules into spec.driftIgnore, and refuses a bad rule by its flag value, in validate\'s words, writing nothing', () => {
+    const web = ['--name', 'web', '--cluster-name', 'prod-us', '--extension-type', 'api-gateway', '--scope', 'namespace', '--target-namespace', 'web'];
+    const bad = create(...web, '--drift-ignore', '/metadata/annotations', 'Deployment:spec/replicas', '--drift-ignore', 'config-map:/data');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('break 2 rules');
+    expect(bad.stderr).toContain('--drift-ignore "Deployment:spec/replicas": path "spec/replicas" is not a JSON Pointer: it must start with "/"; did you mean "/spec/replicas"?');
+    expect(bad.stderr).toContain('--drift-ignore "config-map:/data": kind "config-map" must be a Kubernetes kind such as Deployment or ConfigMap.');
+    expect(git('status', '--porcelain')).toBe('');
+
+    const { code, stderr } = create(...web, '--drift-ignore', '/metadata/annotations', 'Deployment/web:/spec/template/spec/containers/*/image', '--drift-ignore', '*/web:/spec/replicas', '--commit');
+    expect(code, stderr).toBe(0);
+    const shown = run(['extension', 'show', '--name', 'web', '--cluster-name', 'prod-us', '--repo-dir', repo]);
+    expect(shown.stdout).toContain('driftIgnore: (as --drift-ignore takes them)\n  /metadata/annotations\n  Deployment/web:/spec/template/spec/containers/*/image\n  */web:/spec/replicas\n');
+    expect(JSON.parse(run(['extension', 'show', '--name', 'web', '--cluster-name', 'prod-us', '--repo-dir', repo, '-o', 'json']).stdout)).toMatchObject({
+      driftIgnore: [{ path: '/metadata/annotations' }, { path: '/spec/template/spec/containers/*/image', kind: 'Deployment', name: 'web' }, { path: '/spec/replicas', name: 'web' }],
+    });
+    expect(run(['validate', repo]).code).toBe(0);
+  });
 });
 
 /** `clusterext extension update` on a temporary git repository holding samples/fleet (no hub). */
@@ -277,6 +296,35 @@ describe('clusterext extension update', () => {
     expect(text).not.toMatch(/^ {2}version:/m);
     expect(text).toMatch(/^ {2}autoUpgradeMinorVersion: true$/m);
     expect(text).toMatch(/^ {2}releaseTrain: stable$/m);
+    expect(run(['validate', repo]).code).toBe(0);
+  });
+
+  it('replaces the Extension\'s drift ignore rules with --drift-ignore (the plan: a change of rules, no upgrade), and removes them with --clear-drift-ignore', () => {
+    const both = update('--name', 'keyvault-secrets', '--cluster-name', 'prod-eu', '--drift-ignore', '/data', '--clear-drift-ignore');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('Give --drift-ignore (the new complete set of rules) or --clear-drift-ignore, not both.');
+    const bad = update('--name', 'keyvault-secrets', '--cluster-name', 'prod-eu', '--drift-ignore', '/data/a~2b');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--drift-ignore "/data/a~2b": path "/data/a~2b" has "~" not followed by 0 or 1 at character 8');
+    expect(git('status', '--porcelain')).toBe('');
+
+    const set = update('--name', 'keyvault-secrets', '--cluster-name', 'prod-eu', '--drift-ignore', 'Deployment:/spec/replicas', 'ConfigMap/kv-settings:/data/rotated', '--commit');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/~ +drift ignore rules +keyvault-secrets +0 → 2 rules/);
+    expect(set.stdout).toContain('Plan: 0 to install, 0 to upgrade, 0 to uninstall, 0 to change settings, 1 other change.');
+    expect(git('log', '-1', '--format=%s').trim()).toBe('extension update: set drift ignore rules (2) of "keyvault-secrets" on cluster "prod-eu"');
+    const shown = () => JSON.parse(run(['extension', 'show', '--name', 'keyvault-secrets', '--cluster-name', 'prod-eu', '--repo-dir', repo, '-o', 'json']).stdout) as Record<string, unknown>;
+    expect(shown().driftIgnore).toEqual([{ path: '/spec/replicas', kind: 'Deployment' }, { path: '/data/rotated', kind: 'ConfigMap', name: 'kv-settings' }]);
+
+    const replaced = update('--name', 'keyvault-secrets', '--cluster-name', 'prod-eu', '--drift-ignore', '/metadata/labels', '--commit');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(shown().driftIgnore).toEqual([{ path: '/metadata/labels' }]);
+
+    const cleared = update('--name', 'keyvault-secrets', '--cluster-name', 'prod-eu', '--clear-drift-ignore', '--commit');
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(shown().driftIgnore).toBeUndefined();
+    expect(readFileSync(join(repo, 'extensions', 'prod-eu.yaml'), 'utf8')).not.toContain('driftIgnore');
+    expect(git('status', '--porcelain')).toBe('');
     expect(run(['validate', repo]).code).toBe(0);
   });
 });

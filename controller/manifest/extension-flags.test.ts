@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extension } from '../../test/support/fleet-builder.js';
-import { extensionUpdateFromFlags } from './extension-flags.js';
+import { extensionFromFlags, extensionUpdateFromFlags } from './extension-flags.js';
 
 const target = { name: 'gw', clusterName: 'prod-eu' };
 const following = extension('prod-eu', 'gw', 'api-gateway').spec;
@@ -53,5 +53,30 @@ describe('extensionUpdateFromFlags', () => {
     expect(message).toContain('--auto-upgrade-minor-version takes true or false, not "maybe".');
     expect(message).toContain('Give --configuration-settings or --configuration-settings-file, not both.');
     expect(problemsOf(() => extensionUpdateFromFlags(following, target))).toContain('Nothing to update');
+  });
+});
+
+describe('--drift-ignore', () => {
+  const create = { ...target, extensionType: 'api-gateway' };
+
+  it('create writes the rules into spec.driftIgnore, and none without the flag', () => {
+    expect(extensionFromFlags({ ...create, driftIgnore: ['/metadata/annotations', 'Deployment/web:/spec/replicas'] }).document.spec.driftIgnore).toEqual([
+      { path: '/metadata/annotations' },
+      { path: '/spec/replicas', kind: 'Deployment', name: 'web' },
+    ]);
+    expect(extensionFromFlags(create).document.spec).not.toHaveProperty('driftIgnore');
+  });
+
+  it('create reports a bad rule with the other broken rules, at once', () => {
+    const message = problemsOf(() => extensionFromFlags({ ...create, driftIgnore: ['spec/replicas'], autoUpgradeMinorVersion: 'maybe' }));
+    expect(message).toContain('break 2 rules');
+    expect(message).toContain('--drift-ignore "spec/replicas": path "spec/replicas" is not a JSON Pointer: it must start with "/"; did you mean "/spec/replicas"?');
+  });
+
+  it('update replaces the rules with the set given, or removes them, not both', () => {
+    expect(extensionUpdateFromFlags(following, { ...target, driftIgnore: ['Deployment:/spec/replicas'] }).edit).toEqual({ set: { driftIgnore: [{ path: '/spec/replicas', kind: 'Deployment' }] }, remove: [], settings: {} });
+    expect(extensionUpdateFromFlags(following, { ...target, clearDriftIgnore: true }).edit).toEqual({ set: {}, remove: ['driftIgnore'], settings: {} });
+    expect(problemsOf(() => extensionUpdateFromFlags(following, { ...target, driftIgnore: ['/a'], clearDriftIgnore: true }))).toContain('Give --drift-ignore (the new complete set of rules) or --clear-drift-ignore, not both.');
+    expect(problemsOf(() => extensionUpdateFromFlags(following, { ...target, driftIgnore: ['Deployment/:/spec'] }))).toContain('"Deployment/" has no name after "/"');
   });
 });

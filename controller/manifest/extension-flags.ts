@@ -1,5 +1,6 @@
 import { ClusterextError } from '../errors/clusterext-error.js';
 import type { ExtensionSpec, Scope, SettingValue } from './fleet.js';
+import { parseDriftIgnoreFlag } from './drift-ignore-flag.js';
 import type { ExtensionSpecEdit } from './update-extension-document.js';
 
 /** The cloud extension CLI's flags of `create`, as given (strings, unparsed). */
@@ -18,6 +19,8 @@ export interface ExtensionFlags {
   configurationSettingsFile?: { path: string; content: string };
   configurationProtectedSettings?: string[];
   configurationProtectedSettingsFile?: { path: string; content: string };
+  /** `--drift-ignore` rules, each `[KIND[/NAME]:]POINTER` (drift-ignore-flag.ts). */
+  driftIgnore?: string[];
 }
 
 /** The Extension the flags describe, and the protected settings to put in a Secret (never in git). */
@@ -49,6 +52,7 @@ export function extensionFromFlags(flags: ExtensionFlags): ExtensionFromFlags {
   const protectedSettings = flags.configurationProtectedSettingsFile
     ? stringsOnly(settingsFile(flags.configurationProtectedSettingsFile, problems))
     : pairs('--configuration-protected-settings', flags.configurationProtectedSettings ?? [], problems, true);
+  const driftIgnore = parseDriftIgnoreFlag(flags.driftIgnore ?? [], problems);
   if (problems.length > 0) {
     throw new ClusterextError('InvalidFlags', `The flags for Extension "${flags.name}" on cluster "${flags.clusterName}" break ${problems.length === 1 ? 'a rule' : `${problems.length} rules`}; nothing was written: ${problems.join(' ')}`, { problems });
   }
@@ -62,6 +66,7 @@ export function extensionFromFlags(flags: ExtensionFlags): ExtensionFromFlags {
     ...(flags.releaseTrain !== undefined ? { releaseTrain: flags.releaseTrain } : {}),
     ...(flags.version !== undefined ? { version: flags.version } : {}),
     ...(Object.keys(settings).length > 0 ? { configurationSettings: settings } : {}),
+    ...(driftIgnore.length > 0 ? { driftIgnore } : {}),
   };
   return {
     document: { apiVersion: 'clusterext.io/v1alpha1', kind: 'Extension', metadata: { name: flags.name }, spec },
@@ -81,7 +86,11 @@ export type ExtensionUpdateFlags = Pick<
   | 'configurationSettingsFile'
   | 'configurationProtectedSettings'
   | 'configurationProtectedSettingsFile'
->;
+  | 'driftIgnore'
+> & {
+  /** Remove the Extension's own driftIgnore rules (its type's stay). */
+  clearDriftIgnore?: boolean;
+};
 
 /** The edit of the manifest, and the complete set of protected settings when they were given. */
 export interface ExtensionUpdateFromFlags {
@@ -114,9 +123,14 @@ export function extensionUpdateFromFlags(current: ExtensionSpec, flags: Extensio
   const protectedSettings = flags.configurationProtectedSettingsFile
     ? stringsOnly(settingsFile(flags.configurationProtectedSettingsFile, problems))
     : pairs('--configuration-protected-settings', flags.configurationProtectedSettings ?? [], problems, true);
-  const nothing = given === undefined && flags.version === undefined && flags.releaseTrain === undefined && !flags.configurationSettings && !flags.configurationSettingsFile && !protectedGiven;
+  if (flags.driftIgnore && flags.clearDriftIgnore) problems.push('Give --drift-ignore (the new complete set of rules) or --clear-drift-ignore, not both.');
+  const driftIgnore = flags.driftIgnore ? parseDriftIgnoreFlag(flags.driftIgnore, problems) : undefined;
+  const nothing =
+    given === undefined && flags.version === undefined && flags.releaseTrain === undefined && !flags.configurationSettings && !flags.configurationSettingsFile && !protectedGiven && !flags.driftIgnore && !flags.clearDriftIgnore;
   if (nothing) {
-    problems.push('Nothing to update: give at least one of --version, --release-train, --auto-upgrade-minor-version, --configuration-settings(-file) or --configuration-protected-settings(-file).');
+    problems.push(
+      'Nothing to update: give at least one of --version, --release-train, --auto-upgrade-minor-version, --configuration-settings(-file), --configuration-protected-settings(-file), --drift-ignore or --clear-drift-ignore.',
+    );
   }
   if (problems.length > 0) {
     throw new ClusterextError('InvalidFlags', `The flags for updating Extension "${flags.name}" on cluster "${flags.clusterName}" break ${problems.length === 1 ? 'a rule' : `${problems.length} rules`}; nothing was written: ${problems.join(' ')}`, { problems });
@@ -128,6 +142,8 @@ export function extensionUpdateFromFlags(current: ExtensionSpec, flags: Extensio
   if (flags.releaseTrain !== undefined) set.releaseTrain = flags.releaseTrain;
   if (given === true) remove.push('version');
   if (given === false) remove.push('releaseTrain');
+  if (driftIgnore) set.driftIgnore = driftIgnore;
+  if (flags.clearDriftIgnore) remove.push('driftIgnore');
   return {
     edit: { set, remove, settings },
     ...(protectedGiven ? { protectedSettings: protectedSettings as Record<string, string> } : {}),

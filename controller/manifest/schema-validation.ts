@@ -11,12 +11,13 @@ import {
   DNS1123_LABEL_PATTERN,
   DNS1123_SUBDOMAIN_PATTERN,
   documentSchema,
+  DRIFT_IGNORE_RULE_SCHEMA,
   DURATION_PATTERN,
   KIND_PATTERN,
   SECRET_KEY_PATTERN,
 } from './schemas.js';
 import { checkChartVersion, describeSemverProblem, PREFIXABLE_SEMVER_PATTERN } from './strict-semver.js';
-import type { YamlDocument } from './yaml-documents.js';
+import { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';
 
 /** A strict ajv (draft 2020-12) that also accepts the `x-kubernetes-*` annotations of CRD schemas. */
 export function createStrictAjv(): Ajv2020 {
@@ -47,6 +48,22 @@ export function validateDocumentSchema(doc: YamlDocument, kind: ManifestKind): D
   const validate = validatorFor(kind);
   if (validate(doc.value)) return [];
   return (validate.errors ?? []).map((error) => toDiagnostic(doc, error));
+}
+
+let driftIgnoreRuleValidator: ValidateFunction | undefined;
+
+/**
+ * The schema problems of one drift ignore rule given outside a manifest (`--drift-ignore`): checked
+ * by the schema of `spec.driftIgnore[]` and worded as validateDocumentSchema words them there
+ * (`path "spec/replicas" is not a JSON Pointer: it must start with "/"; did you mean …`).
+ */
+export function driftIgnoreRuleProblems(rule: { path: string; kind?: string; name?: string }): string[] {
+  driftIgnoreRuleValidator ??= compileStrictSchema(createStrictAjv(), DRIFT_IGNORE_RULE_SCHEMA);
+  if (driftIgnoreRuleValidator(rule)) return [];
+  const errors = driftIgnoreRuleValidator.errors ?? [];
+  // JSON is YAML: the rule as a document of its own, so the manifest's wording applies unchanged.
+  const doc = parseYamlDocuments('--drift-ignore', JSON.stringify(rule)).documents[0]!;
+  return errors.map((error) => toDiagnostic(doc, error).message);
 }
 
 function toDiagnostic(doc: YamlDocument, error: ErrorObject): Diagnostic {
@@ -158,7 +175,8 @@ function patternDiagnostic(at: Pick<Diagnostic, 'file' | 'line' | 'column' | 'po
     return { ...at, severity: 'error', code: 'InvalidSemver', message };
   }
   if (pattern === JSON_POINTER_PATTERN) {
-    return { ...at, severity: 'error', code: 'InvalidJsonPointer', message: `${where} ${jsonPointerProblem(value) ?? `${JSON.stringify(value)} is not a JSON Pointer`}.` };
+    const problem = jsonPointerProblem(value) ?? `${JSON.stringify(value)} is not a JSON Pointer`;
+    return { ...at, severity: 'error', code: 'InvalidJsonPointer', message: `${where} ${problem}${problem.endsWith('?') ? '' : '.'}` };
   }
   const rule = PATTERNS[pattern] ?? { code: 'InvalidFormat', describe: `a string matching ${pattern}` };
   return { ...at, severity: 'error', code: rule.code, message: `${where} ${JSON.stringify(value)} must be ${rule.describe}.` };

@@ -31,19 +31,24 @@ const chartRepository: OpenApiSchema = {
   maxLength: 2048,
 };
 const chartName: OpenApiSchema = { type: 'string', description: 'The chart name.', pattern: CHART_NAME_PATTERN, maxLength: 250 };
+/** One `driftIgnore` rule; also what `extension create|update --drift-ignore` is checked by. */
+export const DRIFT_IGNORE_RULE_SCHEMA: OpenApiSchema = {
+  type: 'object',
+  required: ['path'],
+  properties: {
+    path: { type: 'string', description: 'A JSON Pointer (RFC 6901) into the objects of the release, e.g. /spec/replicas; a segment * matches any one segment.', pattern: JSON_POINTER_PATTERN, maxLength: 1024 },
+    kind: { type: 'string', description: 'Only objects of this kind (e.g. Deployment).', pattern: KIND_PATTERN, maxLength: 63 },
+    name: { type: 'string', description: 'Only objects of this name.', maxLength: 253 },
+  },
+};
+/** The most rules one Extension or ExtensionType may have. */
+export const MAX_DRIFT_IGNORE_RULES = 100;
 const driftIgnore = (description: string): OpenApiSchema => ({
   type: 'array',
   description,
-  maxItems: 100,
-  items: {
-    type: 'object',
-    required: ['path'],
-    properties: {
-      path: { type: 'string', description: 'A JSON Pointer (RFC 6901) into the objects of the release, e.g. /spec/replicas; a segment * matches any one segment.', pattern: JSON_POINTER_PATTERN, maxLength: 1024 },
-      kind: { type: 'string', description: 'Only objects of this kind (e.g. Deployment).', pattern: KIND_PATTERN, maxLength: 63 },
-      name: { type: 'string', description: 'Only objects of this name.', maxLength: 253 },
-    },
-  },
+  maxItems: MAX_DRIFT_IGNORE_RULES,
+  // A copy each: a shared object would print as a YAML alias in the generated CRDs.
+  items: structuredClone(DRIFT_IGNORE_RULE_SCHEMA),
 });
 const readyTimeout = (description: string): OpenApiSchema => ({ type: 'string', description, pattern: DURATION_PATTERN, maxLength: 32 });
 

@@ -6,7 +6,7 @@ import { findExtensionChunk } from './yaml-document-chunks.js';
 
 /** The spec fields `extension update` may change, and how. */
 export interface ExtensionSpecEdit {
-  /** Spec fields given a new value (`version`, `releaseTrain`, `autoUpgradeMinorVersion`, `configurationProtectedSettingsRef`). */
+  /** Spec fields given a new value (`version`, `releaseTrain`, `autoUpgradeMinorVersion`, `configurationProtectedSettingsRef`, `driftIgnore`). */
   set: Readonly<Record<string, unknown>>;
   /** Spec fields removed (a pin dropped when auto-upgrade is turned on, a train when it is turned off). */
   remove: readonly string[];

@@ -1,4 +1,5 @@
-import type { ExtensionTypeManifest, Scope, SettingValue } from '../manifest/fleet.js';
+import { formatDriftIgnoreRule } from '../manifest/drift-ignore-flag.js';
+import type { DriftIgnoreRule, ExtensionTypeManifest, Scope, SettingValue } from '../manifest/fleet.js';
 import type { ExtensionInstance } from '../plan/expand-policies.js';
 import type { ExtensionStatus } from '../status/extension-status.js';
 import { formatTextTable, truncateCell } from './text-table.js';
@@ -20,6 +21,8 @@ export interface ExtensionView {
   version?: string;
   configurationSettings: Record<string, SettingValue>;
   configurationProtectedSettings?: { secretName: string; keys?: string[] };
+  /** The Extension's own drift ignore rules (its type's are not repeated here). */
+  driftIgnore?: DriftIgnoreRule[];
   /** Set for an instance an ExtensionPolicy generates (it has no manifest of its own). */
   generatedByPolicy?: string;
   /** `file:line` of the manifest (or of the policy). */
@@ -62,6 +65,7 @@ export function buildExtensionView(input: ExtensionViewInput): ExtensionView {
     ...(spec.configurationProtectedSettingsRef
       ? { configurationProtectedSettings: { secretName: spec.configurationProtectedSettingsRef.secretName, ...(input.protectedKeys ? { keys: [...input.protectedKeys].sort() } : {}) } }
       : {}),
+    ...(spec.driftIgnore && spec.driftIgnore.length > 0 ? { driftIgnore: spec.driftIgnore.map((r) => ({ ...r })) } : {}),
     ...(instance.origin.kind === 'policy' ? { generatedByPolicy: instance.origin.policy } : {}),
     source: `${instance.source.file}:${instance.source.line}`,
     stateFrom: live ? 'hub' : 'git',
@@ -114,6 +118,10 @@ export function renderExtensionShow(view: ExtensionView): string {
     lines.push(`configurationProtectedSettings: (Secret "${secretName}"; values are never shown)`);
     if (keys) for (const key of keys) lines.push(`  ${key}`);
     else lines.push('  (key names need the hub: pass --kubeconfig)');
+  }
+  if (view.driftIgnore) {
+    lines.push('driftIgnore: (as --drift-ignore takes them)');
+    for (const rule of view.driftIgnore) lines.push(`  ${formatDriftIgnoreRule(rule)}`);
   }
   if (view.stateFrom === 'git') {
     lines.push('', 'Live state: none — read from git only; pass --kubeconfig to read provisioning state and versions from the hub.');

@@ -10,6 +10,7 @@ import { addExtensionDocument } from '../../manifest/add-extension-document.js';
 import { extensionFromFlags, extensionUpdateFromFlags, type ExtensionFlags, type ExtensionUpdateFlags } from '../../manifest/extension-flags.js';
 import { updateExtensionDocument } from '../../manifest/update-extension-document.js';
 import { DEFAULT_VALIDATION_LIMITS } from '../../manifest/validation-limits.js';
+import { DRIFT_IGNORE_FLAG_SYNTAX } from '../../manifest/drift-ignore-flag.js';
 import { applyFleetEdit } from '../apply-fleet-edit.js';
 import { PROTECTED_SETTINGS_LABEL } from '../../runtime/protected-settings-secret.js';
 import { expandPolicies, type ExtensionInstance } from '../../plan/expand-policies.js';
@@ -91,6 +92,18 @@ Examples:
   registerDeleteCommand(extension);
 }
 
+/** How a --drift-ignore rule is written, the same for create and update. */
+const DRIFT_IGNORE_HELP = `--drift-ignore takes rules ${DRIFT_IGNORE_FLAG_SYNTAX}, several per flag or the flag repeated. POINTER
+is a JSON Pointer into the release's objects; it covers that field and everything below it, and a
+segment * matches any one segment. Before it, KIND: limits the rule to objects of that kind and
+KIND/NAME: to one object; * as KIND means any kind ("*/web:" is every object named web). Examples:
+  /metadata/annotations                    every object's annotations
+  Deployment:/spec/replicas                the replicas of every Deployment
+  ConfigMap/app-settings:/data/rotated     one key of one ConfigMap
+Rules are checked as spec.driftIgnore is in a manifest ("spec/replicas": did you mean
+"/spec/replicas"?). They change no release (they are not part of the configDigest): the controller's
+and "clusterext drift"'s checks stop reporting those fields.`;
+
 interface CreateOptions extends HubOptions, Omit<ExtensionFlags, 'configurationSettingsFile' | 'configurationProtectedSettingsFile'> {
   configurationSettingsFile?: string;
   configurationProtectedSettingsFile?: string;
@@ -116,6 +129,7 @@ function registerCreateCommand(extension: Command): void {
     .option('--configuration-settings-file <file.json>', 'a flat JSON object of settings')
     .option('--configuration-protected-settings <key=value...>', 'protected settings: written to a Secret on the hub (needs --kubeconfig), never to git')
     .option('--configuration-protected-settings-file <file.json>', 'a flat JSON object of protected settings (same rules)')
+    .option(`--drift-ignore <${DRIFT_IGNORE_FLAG_SYNTAX}...>`, 'fields that are not drift on this Extension (spec.driftIgnore): a JSON Pointer, optionally after KIND: or KIND/NAME: (repeatable)')
     .option('--repo-dir <dir>', 'the fleet repository (or the folder of its manifests)', '.')
     .option('--commit', 'commit the change in --repo-dir\'s repository', false)
     .option('--push', 'push the commit (implies --commit)', false);
@@ -129,6 +143,8 @@ required); --release-train only with auto-upgrade on; --release-namespace only w
 are exclusive. The new Extension goes into the file that already holds Extensions of that cluster,
 else into extensions/<cluster>.yaml. The whole fleet is validated as "clusterext validate" would, and
 the plan of the change printed, before anything is written.
+
+${DRIFT_IGNORE_HELP}
 
 Protected settings go to the Secret "<cluster>-<name>-protected-settings" in the controller's
 namespace on the hub (labelled ${PROTECTED_SETTINGS_LABEL}=true, which the controller requires);
@@ -145,6 +161,8 @@ Examples:
     --configuration-settings logLevel=debug retention=7d --commit
   clusterext extension create --name gw --cluster-name prod-eu --extension-type api-gateway --scope namespace \\
     --target-namespace payments --auto-upgrade-minor-version false --version 1.2.0
+  clusterext extension create --name web --cluster-name prod-eu --extension-type podinfo \\
+    --drift-ignore /metadata/annotations 'Deployment/web:/spec/template/spec/containers/*/image'
   clusterext extension create --name kv --cluster-name prod-eu --extension-type keyvault-secrets-provider \\
     --configuration-protected-settings-file kv.json --kubeconfig hub.yaml --commit --push`,
     )
@@ -226,6 +244,8 @@ function registerUpdateCommand(extension: Command): void {
     .option('--configuration-settings-file <file.json>', 'a flat JSON object of settings to set')
     .option('--configuration-protected-settings <key=value...>', 'the COMPLETE set of protected settings (keys not given are removed), written to a Secret on the hub, never to git')
     .option('--configuration-protected-settings-file <file.json>', 'a flat JSON object: the complete set of protected settings (same rules)')
+    .option(`--drift-ignore <${DRIFT_IGNORE_FLAG_SYNTAX}...>`, "the COMPLETE set of the Extension's own drift ignore rules (they replace its spec.driftIgnore; repeatable)")
+    .option('--clear-drift-ignore', "remove the Extension's own drift ignore rules (its ExtensionType's stay)")
     .option('--repo-dir <dir>', 'the fleet repository (or the folder of its manifests)', '.')
     .option('--commit', "commit the change in --repo-dir's repository", false)
     .option('--push', 'push the commit to the branch\'s upstream (implies --commit)', false);
@@ -239,6 +259,12 @@ removed from the Secret). --version needs auto-upgrade off and --release-train n
 this command turns it so or it already is; turning auto-upgrade on removes the pinned version,
 turning it off removes the train. Scope, namespaces and type do not change by update: delete and
 create the Extension instead.
+
+${DRIFT_IGNORE_HELP}
+On update the rules given are the complete set of the Extension's own rules, as protected settings
+are: they replace its spec.driftIgnore. To add one, give the current ones ("clusterext extension
+show" lists them as --drift-ignore takes them) and the new one; --clear-drift-ignore removes them
+all. Its ExtensionType's rules stay either way.
 
 Only the Extension's own YAML document changes, through the yaml Document API: its comments, key
 order and style stay, and so does every other byte of the file. The whole fleet is validated as
@@ -256,6 +282,8 @@ Examples:
   clusterext extension update --name monitoring --cluster-name prod-eu --configuration-settings logLevel=debug --commit
   clusterext extension update --name gw --cluster-name prod-eu --auto-upgrade-minor-version false --version 1.2.0 --commit --push
   clusterext extension update --name gw --cluster-name prod-eu --auto-upgrade-minor-version true --release-train preview
+  clusterext extension update --name web --cluster-name prod-eu --drift-ignore Deployment:/spec/replicas --commit
+  clusterext extension update --name web --cluster-name prod-eu --clear-drift-ignore --commit
   clusterext extension update --name kv --cluster-name prod-eu --configuration-protected-settings-file kv.json \\
     --kubeconfig hub.yaml --commit --push`,
     )
@@ -328,6 +356,8 @@ function describeUpdate(options: UpdateOptions, protectedGiven: boolean): string
   if (keys.length > 0) parts.push(`settings ${keys.join(', ')}`);
   else if (options.configurationSettingsFile !== undefined) parts.push('settings');
   if (protectedGiven) parts.push('protected settings');
+  if (options.driftIgnore !== undefined) parts.push(`drift ignore rules (${options.driftIgnore.length})`);
+  if (options.clearDriftIgnore) parts.push('no drift ignore rules');
   return `set ${parts.join(', ')}`;
 }
 
