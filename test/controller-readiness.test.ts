@@ -14,7 +14,7 @@ import type { CrStore } from '../controller/runtime/cr-store.js';
 import type { Logger } from '../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
-import { clusterScopedExtensionYaml, clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { settleController } from './support/settle-controller.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
@@ -23,7 +23,7 @@ const HOUR = 3_600_000;
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent };
 const NAMESPACE = 'podinfo';
 /** No simulated node has this label, so the scheduler never places the pods. */
-const UNSCHEDULABLE = 'nodeSelector.disktype: ssd';
+const UNSCHEDULABLE = { 'nodeSelector.disktype': 'ssd' };
 
 /**
  * Ready means running, through the whole controller: a commit pushed to the git server is fetched
@@ -40,14 +40,14 @@ describe('the controller from git to a running real-world chart', () => {
   let manager: ControllerManager;
   let workDir: string;
 
-  const files = (settings: string, timeout?: string) => ({
+  const files = (settings: Record<string, number | string>, timeout?: string) => ({
     'fleet/fleet.yaml': documents(
       clusterScopedTypeYaml({ name: 'podinfo', repository: fleet.charts.url, chart: 'podinfo', namespace: NAMESPACE }),
       connectedClusterYaml('local-1', { kubeconfigSecret: true }),
-      clusterScopedExtensionYaml({ name: 'podinfo', cluster: 'local-1', type: 'podinfo', settings, ...(timeout ? { timeout } : {}) }),
+      extensionYaml({ name: 'podinfo', cluster: 'local-1', type: 'podinfo', settings, ...(timeout ? { timeout } : {}) }),
     ),
   });
-  const push = (settings: string, message: string, timeout?: string) => fleet.git.commitAndPush('fleet', { files: files(settings, timeout), message });
+  const push = (settings: Record<string, number | string>, message: string, timeout?: string) => fleet.git.commitAndPush('fleet', { files: files(settings, timeout), message });
   const extension = async () => (await store.get<Record<string, unknown>, ExtensionStatus>('Extension', 'local-1.podinfo'))?.status;
   const condition = (status: ExtensionStatus | undefined, type: string) => status?.conditions.find((c) => c.type === type);
   const deployment = async () =>
@@ -76,7 +76,7 @@ describe('the controller from git to a running real-world chart', () => {
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-readiness-'));
     const seed = join(workDir, 'seed');
     mkdirSync(join(seed, 'fleet'), { recursive: true });
-    writeFileSync(join(seed, 'fleet', 'fleet.yaml'), files('replicaCount: 2')['fleet/fleet.yaml']);
+    writeFileSync(join(seed, 'fleet', 'fleet.yaml'), files({ replicaCount: 2 })['fleet/fleet.yaml']);
     await fleet.git.createRepository('fleet', seed);
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms' }));
     target = createKubeClient(fleet.clusters[0]!.kubeconfig);
@@ -125,7 +125,7 @@ describe('the controller from git to a running real-world chart', () => {
   });
 
   it('times out an upgrade whose pods cannot be scheduled, names the Deployment while waiting and after, rolls back, and stalls', async () => {
-    await push(`replicaCount: 2, ${UNSCHEDULABLE}`, 'podinfo: only on ssd nodes (there are none)', '20s');
+    await push({ replicaCount: 2, ...UNSCHEDULABLE }, 'podinfo: only on ssd nodes (there are none)', '20s');
     const seen = await passWatching();
     const failed = await extension();
     expect(failed?.lastOperation).toMatchObject({ action: 'upgrade', timeout: '20s' });
@@ -145,7 +145,7 @@ describe('the controller from git to a running real-world chart', () => {
   });
 
   it('recovers on a fixing commit: upgraded, Ready, the new replica count running', async () => {
-    const fix = await push('replicaCount: 3', 'podinfo: any node, three replicas');
+    const fix = await push({ replicaCount: 3 }, 'podinfo: any node, three replicas');
     await settleController(manager);
     const fixed = await extension();
     expect(fixed).toMatchObject({ provisioningState: 'Succeeded', lastAppliedRevision: fix });

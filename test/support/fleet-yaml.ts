@@ -26,18 +26,6 @@ export function documents(...docs: string[]): string {
   return docs.join('---\n');
 }
 
-/** A cluster-scoped Extension; `settings` go under configurationSettings as written (flow-style YAML). */
-export function clusterScopedExtensionYaml(o: { name: string; cluster: string; type: string; settings?: string; timeout?: string }): string {
-  return `apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: ${o.name}}
-spec:
-  clusterName: ${o.cluster}
-  extensionType: ${o.type}
-  scope: cluster
-${o.settings ? `  configurationSettings: {${o.settings}}\n` : ''}${o.timeout ? `  timeout: ${o.timeout}\n` : ''}`;
-}
-
 /** A type whose instances each own one namespace (scope namespace), following the stable train. */
 export function namespaceScopedTypeYaml(o: { name: string; repository: string; chart: string }): string {
   return `apiVersion: clusterext.io/v1alpha1
@@ -50,20 +38,26 @@ spec:
 `;
 }
 
-/** An Extension of either scope following its type's stable train; settings are written as quoted strings. */
+/**
+ * An Extension of either scope (cluster by default) following its type's stable train. Settings are
+ * written as JSON scalars: a string quoted, a number or boolean bare, as YAML would read them back.
+ */
 export function extensionYaml(o: {
   name: string;
   cluster: string;
   type: string;
   scope?: 'cluster' | 'namespace';
   targetNamespace?: string;
-  settings?: Record<string, string>;
+  settings?: Record<string, string | number | boolean>;
   protectedSettingsSecret?: string;
+  /** spec.timeout, e.g. "20s". */
+  timeout?: string;
 }): string {
   const lines = [`  clusterName: ${o.cluster}`, `  extensionType: ${o.type}`, `  scope: ${o.scope ?? 'cluster'}`];
   if (o.targetNamespace !== undefined) lines.push(`  targetNamespace: ${o.targetNamespace}`);
   if (o.settings) lines.push(`  configurationSettings: {${Object.entries(o.settings).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`);
   if (o.protectedSettingsSecret !== undefined) lines.push(`  configurationProtectedSettingsRef: {secretName: ${o.protectedSettingsSecret}}`);
+  if (o.timeout !== undefined) lines.push(`  timeout: ${o.timeout}`);
   return `apiVersion: clusterext.io/v1alpha1
 kind: Extension
 metadata: {name: ${o.name}}

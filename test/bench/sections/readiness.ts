@@ -13,7 +13,7 @@ import { systemClock } from '../../../controller/runtime/clock.js';
 import { ControllerManager } from '../../../controller/runtime/controller-manager.js';
 import { silentLogger } from '../../../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../../../controller/source/chart-index.js';
-import { clusterScopedExtensionYaml, clusterScopedTypeYaml, connectedClusterYaml, documents } from '../../support/fleet-yaml.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from '../../support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from '../../support/hub-setup.js';
 import { helmEnv } from '../../support/test-fleet.js';
 import { median, type BenchSection, type Figure } from '../figure.js';
@@ -182,7 +182,7 @@ function podinfoFleetYaml(fleet: LocalFleet): string {
   return documents(
     connectedClusterYaml('local-1', { kubeconfigSecret: true }),
     ...names.map((name) => clusterScopedTypeYaml({ name, repository: fleet.charts.url, chart: 'podinfo', namespace: name })),
-    ...names.map((name) => clusterScopedExtensionYaml({ name, cluster: 'local-1', type: name })),
+    ...names.map((name) => extensionYaml({ name, cluster: 'local-1', type: name })),
   );
 }
 
