@@ -2,6 +2,13 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration } from '../runtime/duration.js';
 import { DEFAULT_CHART_INDEX_LIMITS, type ChartIndexLimits } from '../source/chart-index.js';
 
+/** The parsed values of the flags addChartIndexOptions adds. */
+export interface ChartIndexOptionValues {
+  chartIndexMaxBytes: number;
+  chartIndexHeaderTimeout: string;
+  chartIndexTimeout: string;
+}
+
 /** The bounds of reading chart indexes as flags, shared by `plan` and `controller`. */
 export function addChartIndexOptions(command: Command): Command {
   return command
@@ -15,7 +22,7 @@ export function addChartIndexOptions(command: Command): Command {
 }
 
 /** The limits from the parsed options of a command that called addChartIndexOptions. */
-export function chartIndexLimitsFrom(options: { chartIndexMaxBytes: number; chartIndexHeaderTimeout: string; chartIndexTimeout: string }): ChartIndexLimits {
+export function chartIndexLimitsFrom(options: ChartIndexOptionValues): ChartIndexLimits {
   return {
     maxBytes: options.chartIndexMaxBytes,
     headersTimeoutMs: parseDuration(options.chartIndexHeaderTimeout, '--chart-index-header-timeout'),

@@ -1,6 +1,19 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_CONTROLLER_NAMESPACE, DEFAULT_VALIDATION_LIMITS, MAX_SETTING_DEPTH_CEILING, type ValidationLimits } from '../manifest/validation-limits.js';
 
+/** The parsed values of the flags addValidationLimitOptions adds. */
+export interface ValidationLimitOptionValues {
+  maxSettingDepth: number;
+  maxExpandedSize: number;
+  maxDiagnosticsPerFile: number;
+  maxDiagnostics: number;
+}
+
+/** The parsed value of the flag addControllerNamespaceOption adds. */
+export interface ControllerNamespaceOptionValue {
+  controllerNamespace: string;
+}
+
 /**
  * The validation limits as flags, shared by `validate`, `plan` and `controller` so that the three
  * take the same names and defaults and agree on which revisions are valid.
@@ -46,7 +59,7 @@ export function addControllerNamespaceOption(command: Command): Command {
  * The limits from the parsed options of a command that called addValidationLimitOptions;
  * `controllerNamespace` from addControllerNamespaceOption, or the controller's own namespace.
  */
-export function validationLimitsFrom(options: { maxSettingDepth: number; maxExpandedSize: number; maxDiagnosticsPerFile: number; maxDiagnostics: number; controllerNamespace: string }): ValidationLimits {
+export function validationLimitsFrom(options: ValidationLimitOptionValues & ControllerNamespaceOptionValue): ValidationLimits {
   return {
     maxSettingDepth: options.maxSettingDepth,
     maxExpandedSize: options.maxExpandedSize,

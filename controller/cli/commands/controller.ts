@@ -8,12 +8,12 @@ import { toolPath } from '../../local/tool-path.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startController } from '../../runtime/start-controller.js';
-import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
-import { addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addChartIndexOptions, chartIndexLimitsFrom, type ChartIndexOptionValues } from '../chart-index-options.js';
+import { addValidationLimitOptions, validationLimitsFrom, type ValidationLimitOptionValues } from '../validation-limit-options.js';
 import { DEFAULT_WEBHOOK_LIMITS } from '../../runtime/webhook-server.js';
 import { DEFAULT_CONTROLLER_NAMESPACE } from '../../manifest/validation-limits.js';
 
-interface ControllerOptions {
+interface ControllerOptions extends ValidationLimitOptionValues, ChartIndexOptionValues {
   kubeconfig?: string;
   context?: string;
   namespace: string;
@@ -42,13 +42,6 @@ interface ControllerOptions {
   webhookReplayWindow: string;
   cacheDir: string;
   logLevel: string;
-  maxSettingDepth: number;
-  maxExpandedSize: number;
-  maxDiagnosticsPerFile: number;
-  maxDiagnostics: number;
-  chartIndexMaxBytes: number;
-  chartIndexHeaderTimeout: string;
-  chartIndexTimeout: string;
 }
 
 /**

@@ -13,16 +13,16 @@ import { renderDriftHuman } from '../../render/render-drift-human.js';
 import { renderDriftJson } from '../../render/render-drift-json.js';
 import { renderDriftMarkdown } from '../../render/render-drift-markdown.js';
 import { driftSummaryLine } from '../../render/drift-summary-line.js';
-import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
+import { addChartIndexOptions, chartIndexLimitsFrom, type ChartIndexOptionValues } from '../chart-index-options.js';
 import { directDriftTargets, hubDriftTargets, type DriftTarget, type DriftTargets } from '../drift-targets.js';
 import { addHubOptions, connectHub, type HubOptions } from '../hub-options.js';
 import { loadFleetArgument } from '../load-fleet-argument.js';
-import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom, type ControllerNamespaceOptionValue, type ValidationLimitOptionValues } from '../validation-limit-options.js';
 
 const DRIFT_FORMATS = ['human', 'markdown', 'json', 'html'] as const;
 type DriftFormat = (typeof DRIFT_FORMATS)[number];
 
-interface DriftOptions extends HubOptions {
+interface DriftOptions extends HubOptions, ValidationLimitOptionValues, ControllerNamespaceOptionValue, ChartIndexOptionValues {
   rev?: string;
   clusterContext: Map<string, string>;
   cluster: string[];
@@ -32,14 +32,6 @@ interface DriftOptions extends HubOptions {
   outputFile?: string;
   offline: boolean;
   concurrency: number;
-  maxSettingDepth: number;
-  maxExpandedSize: number;
-  maxDiagnosticsPerFile: number;
-  maxDiagnostics: number;
-  controllerNamespace: string;
-  chartIndexMaxBytes: number;
-  chartIndexHeaderTimeout: string;
-  chartIndexTimeout: string;
 }
 
 /**

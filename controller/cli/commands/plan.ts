@@ -18,12 +18,12 @@ import { renderPlanJson } from '../../render/render-plan-json.js';
 import { renderPlanGithub } from '../../render/render-plan-github.js';
 import { renderPlanMarkdown } from '../../render/render-plan-markdown.js';
 import { createHttpChartIndexReader, loadChartCatalog } from '../../source/chart-index.js';
-import { addChartIndexOptions, chartIndexLimitsFrom } from '../chart-index-options.js';
-import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addChartIndexOptions, chartIndexLimitsFrom, type ChartIndexOptionValues } from '../chart-index-options.js';
+import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom, type ControllerNamespaceOptionValue, type ValidationLimitOptionValues } from '../validation-limit-options.js';
 
 type PlanFormat = 'human' | 'markdown' | 'json' | 'github';
 
-interface PlanOptions {
+interface PlanOptions extends ValidationLimitOptionValues, ControllerNamespaceOptionValue, ChartIndexOptionValues {
   base: string;
   head: string;
   repo?: string;
@@ -31,14 +31,6 @@ interface PlanOptions {
   offline: boolean;
   detailedExitcode: boolean;
   blastRadius: number;
-  maxSettingDepth: number;
-  maxExpandedSize: number;
-  maxDiagnosticsPerFile: number;
-  maxDiagnostics: number;
-  controllerNamespace: string;
-  chartIndexMaxBytes: number;
-  chartIndexHeaderTimeout: string;
-  chartIndexTimeout: string;
 }
 
 /**

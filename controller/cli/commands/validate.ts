@@ -6,16 +6,11 @@ import { hasErrors } from '../../manifest/diagnostic.js';
 import type { Fleet } from '../../manifest/fleet.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../../render/diagnostics.js';
 import { loadFleetArgument } from '../load-fleet-argument.js';
-import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom } from '../validation-limit-options.js';
+import { addControllerNamespaceOption, addValidationLimitOptions, validationLimitsFrom, type ControllerNamespaceOptionValue, type ValidationLimitOptionValues } from '../validation-limit-options.js';
 
-interface ValidateOptions {
+interface ValidateOptions extends ValidationLimitOptionValues, ControllerNamespaceOptionValue {
   rev?: string;
   format: DiagnosticFormat;
-  maxSettingDepth: number;
-  maxExpandedSize: number;
-  maxDiagnosticsPerFile: number;
-  maxDiagnostics: number;
-  controllerNamespace: string;
 }
 
 /** `clusterext validate [PATH] [--rev REV] [--format …]`: exit 0 when valid, 1 on any error. */
