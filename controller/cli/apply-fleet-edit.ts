@@ -11,7 +11,7 @@ import { computePlan } from '../plan/compute-plan.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
 import { terminalText } from '../render/escape-output.js';
 import { renderPlanHuman } from '../render/render-plan-human.js';
-import { connectHub, type HubOptions } from './hub-options.js';
+import { withHub, type HubOptions } from './hub-options.js';
 import { writeProtectedSettingsSecret, type RestoreSecret } from './write-protected-settings-secret.js';
 
 /** One edit of one manifest file by `extension create|update|delete`, and what to do with it. */
@@ -62,12 +62,7 @@ export async function applyFleetEdit(edit: FleetEdit): Promise<void> {
   let restoreSecret: RestoreSecret | undefined;
   if (edit.protectedSettings) {
     const { hub: hubOptions, secretName, settings } = edit.protectedSettings;
-    const hub = connectHub(hubOptions);
-    try {
-      restoreSecret = await writeProtectedSettingsSecret(hub.kube, hub.namespace, secretName, settings);
-    } finally {
-      hub.close();
-    }
+    restoreSecret = await withHub(hubOptions, (hub) => writeProtectedSettingsSecret(hub.kube, hub.namespace, secretName, settings));
     const keys = Object.keys(settings);
     process.stderr.write(`Wrote ${keys.length} protected setting(s) (${keys.map((k) => `"${terminalText(k)}"`).join(', ') || 'none'}) to Secret "${secretName}" in namespace "${hubOptions.namespace}" on the hub; values are not shown.\n`);
   }

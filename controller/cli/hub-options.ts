@@ -37,3 +37,13 @@ export function connectHub(options: HubOptions): HubConnection {
   const kube = createKubeRest(loaded.rest);
   return { kube, store: new CrStore(kube, options.namespace), namespace: options.namespace, server: kube.server, close: () => kube.close() };
 }
+
+/** Runs `use` on a connection to the hub and closes it however `use` ends. */
+export async function withHub<T>(options: HubOptions, use: (hub: HubConnection) => Promise<T>): Promise<T> {
+  const hub = connectHub(options);
+  try {
+    return await use(hub);
+  } finally {
+    hub.close();
+  }
+}

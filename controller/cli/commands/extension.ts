@@ -18,7 +18,7 @@ import { buildExtensionView, renderExtensionList, renderExtensionShow, type Exte
 import type { ExtensionSpec } from '../../manifest/fleet.js';
 import { createSecretReader } from '../../runtime/secret-reader.js';
 import type { ExtensionStatus } from '../../status/extension-status.js';
-import { addHubOptions, connectHub, type HubConnection, type HubOptions } from '../hub-options.js';
+import { addHubOptions, withHub, type HubConnection, type HubOptions } from '../hub-options.js';
 
 type ViewFormat = 'table' | 'json' | 'yaml';
 
@@ -460,12 +460,7 @@ async function readViews(options: ReadOptions): Promise<ExtensionView[]> {
   const instances = expandPolicies(fleet).instances.filter((i) => (options.clusterName === undefined || i.cluster === options.clusterName) && (options.name === undefined || i.name === options.name));
   const types = new Map(fleet.extensionTypes.map((t) => [t.metadata.name, t]));
   if (!usesHub(options)) return instances.map((instance) => buildExtensionView({ instance, type: types.get(instance.spec.extensionType) }));
-  const hub = connectHub(options);
-  try {
-    return await Promise.all(instances.map(async (instance) => buildExtensionView({ instance, type: types.get(instance.spec.extensionType), ...(await liveState(hub, instance)) })));
-  } finally {
-    hub.close();
-  }
+  return withHub(options, (hub) => Promise.all(instances.map(async (instance) => buildExtensionView({ instance, type: types.get(instance.spec.extensionType), ...(await liveState(hub, instance)) }))));
 }
 
 /** The hub is read only when asked for (--kubeconfig or --context): otherwise the answer is from git, and says so. */

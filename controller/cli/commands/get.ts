@@ -6,7 +6,7 @@ import { systemClock } from '../../runtime/clock.js';
 import type { CustomResource } from '../../runtime/cr-store.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { parseCrKindArgument } from '../cr-kind-argument.js';
-import { addHubOptions, connectHub, type HubConnection, type HubOptions } from '../hub-options.js';
+import { addHubOptions, withHub, type HubConnection, type HubOptions } from '../hub-options.js';
 import { readClusterOwners } from '../../shard/shard-leases.js';
 
 type GetOutput = 'table' | 'wide' | 'json' | 'yaml';
@@ -56,18 +56,13 @@ Examples:
       if (options.cluster !== undefined && kind !== 'Extension' && kind !== 'ConnectedCluster' && kind !== 'ExtensionPolicy') {
         throw new ClusterextError('OptionNotApplicable', `--cluster filters Extensions, clusters and policies, not ${plural(kind, 2)}; drop --cluster.`, { kind });
       }
-      const hub = connectHub(options);
-      try {
-        if (options.watch) await watch(hub, kind, name, options);
-        else {
-          const items = await read(hub, kind, name, options.cluster);
-          const owners = kind === 'ConnectedCluster' && options.output === 'wide' ? await readClusterOwners(hub.kube, hub.namespace) : undefined;
-          process.stdout.write(render(kind, items, name, options.output, owners));
-          failIfNotReady(kind, items, options.failNotReady);
-        }
-      } finally {
-        hub.close();
-      }
+      await withHub(options, async (hub) => {
+        if (options.watch) return watch(hub, kind, name, options);
+        const items = await read(hub, kind, name, options.cluster);
+        const owners = kind === 'ConnectedCluster' && options.output === 'wide' ? await readClusterOwners(hub.kube, hub.namespace) : undefined;
+        process.stdout.write(render(kind, items, name, options.output, owners));
+        failIfNotReady(kind, items, options.failNotReady);
+      });
     });
 }
 

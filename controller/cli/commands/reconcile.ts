@@ -8,7 +8,7 @@ import { describeExtensionOutcome, hasExhaustedRetries } from '../../render/desc
 import { describeRepositoryOutcome } from '../../render/describe-repository-outcome.js';
 import { REPOSITORY_LABEL } from '../../runtime/mirrored-resources.js';
 import type { ExtensionStatus } from '../../status/extension-status.js';
-import { addHubOptions, connectHub, type HubConnection, type HubOptions } from '../hub-options.js';
+import { addHubOptions, withHub, type HubConnection, type HubOptions } from '../hub-options.js';
 
 interface ReconcileOptions extends HubOptions {
   wait: boolean;
@@ -39,11 +39,8 @@ export function registerReconcileCommand(program: Command): void {
     .command('repository')
     .alias('repo')
     .description('fetch an ExtensionRepository now and wait until its new revision is applied or rejected')
-    .argument('<name>', 'the ExtensionRepository')
-    .option('--wait', 'wait until the controller has acted on the request (the default)', true)
-    .option('--no-wait', 'return once the request is recorded')
-    .option('--timeout <duration>', 'how long to wait for the controller', '5m');
-  addHubOptions(repository)
+    .argument('<name>', 'the ExtensionRepository');
+  addHubOptions(addWaitOptions(repository))
     .addHelpText(
       'after',
       `
@@ -58,14 +55,7 @@ Examples:
   clusterext reconcile repo fleet --timeout 30s
   git push && clusterext reconcile repository fleet    apply a push without waiting for the interval`,
     )
-    .action(async (name: string, options: ReconcileOptions) => {
-      const hub = connectHub(options);
-      try {
-        await reconcileRepository(hub, name, options);
-      } finally {
-        hub.close();
-      }
-    });
+    .action((name: string, options: ReconcileOptions) => withHub(options, (hub) => reconcileRepository(hub, name, options)));
 
   const extension = reconcile
     .command('extension')
@@ -73,11 +63,8 @@ Examples:
     .description('reconcile one Extension now and wait until the controller has acted on it')
     .argument('<name>', 'the Extension CR, <cluster>.<extension> as "clusterext get extensions" lists it, or the extension name with --cluster')
     .option('--cluster <name>', 'the cluster of the Extension, when <name> is the extension name alone')
-    .option('--force', 'retry now although the controller has used up its quick retries (RetriesExhausted)')
-    .option('--wait', 'wait until the controller has acted on the request (the default)', true)
-    .option('--no-wait', 'return once the request is recorded')
-    .option('--timeout <duration>', 'how long to wait for the controller', '5m');
-  addHubOptions(extension)
+    .option('--force', 'retry now although the controller has used up its quick retries (RetriesExhausted)');
+  addHubOptions(addWaitOptions(extension))
     .addHelpText(
       'after',
       `
@@ -94,14 +81,15 @@ Examples:
   clusterext reconcile extension prod-eu.monitoring --kubeconfig hub.yaml
   clusterext reconcile ext monitoring --cluster prod-eu --force     retry after a chart repository outage`,
     )
-    .action(async (name: string, options: ReconcileExtensionOptions) => {
-      const hub = connectHub(options);
-      try {
-        await reconcileExtension(hub, options.cluster !== undefined ? `${options.cluster}.${name}` : name, options);
-      } finally {
-        hub.close();
-      }
-    });
+    .action((name: string, options: ReconcileExtensionOptions) => withHub(options, (hub) => reconcileExtension(hub, options.cluster !== undefined ? `${options.cluster}.${name}` : name, options)));
+}
+
+/** --wait / --no-wait and --timeout, the same on both subcommands (ReconcileOptions). */
+function addWaitOptions(command: Command): Command {
+  return command
+    .option('--wait', 'wait until the controller has acted on the request (the default)', true)
+    .option('--no-wait', 'return once the request is recorded')
+    .option('--timeout <duration>', 'how long to wait for the controller', '5m');
 }
 
 async function reconcileRepository(hub: HubConnection, name: string, options: ReconcileOptions): Promise<void> {
