@@ -11,6 +11,7 @@ import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
 import { ControllerProcesses } from './support/controller-processes.js';
+import { ensureTestHelmHelper } from './support/helm-drivers.js';
 import { startTestFleet } from './support/test-fleet.js';
 const LEASE_MS = 5_000;
 const NAMES = ['alpha', 'beta', 'gamma'] as const;
@@ -102,6 +103,8 @@ describe('two controller replicas on one hub', () => {
   }
 
   beforeAll(async () => {
+    // The replicas run on the controller's default driver, the helm helper.
+    await ensureTestHelmHelper();
     fleet = await startTestFleet({ clusters: 1 });
     work = mkdtempSync(join(tmpdir(), 'clusterext-replicas-'));
     replicas = new ControllerProcesses(fleet, work, [

@@ -13,6 +13,7 @@ import { assignClusters } from '../controller/shard/assign-clusters.js';
 import { CLAIM_CLUSTER_ANNOTATION, SHARD_ROLE_LABEL, type ShardLease } from '../controller/shard/shard-leases.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { ControllerProcesses } from './support/controller-processes.js';
+import { ensureTestHelmHelper } from './support/helm-drivers.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { startTestFleet } from './support/test-fleet.js';
@@ -121,6 +122,8 @@ describe('three controller replicas sharing six clusters', () => {
   }
 
   beforeAll(async () => {
+    // The replicas run on the controller's default driver, the helm helper.
+    await ensureTestHelmHelper();
     fleet = await startTestFleet({ clusters: 1 });
     work = mkdtempSync(join(tmpdir(), 'clusterext-shards-'));
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });

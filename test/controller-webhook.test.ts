@@ -16,6 +16,7 @@ import { startController, type RunningController } from '../controller/runtime/s
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { repositorySpec, setUpHub } from './support/hub-setup.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
+import { ensureTestHelmHelper } from './support/helm-drivers.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
 const TOKEN = 'webhook-token-for-tests-71e2';
@@ -76,6 +77,8 @@ describe('controller webhook receiver', () => {
       namespace: 'clusterext-system',
       cacheDir: join(work, 'cache'),
       helmPath: toolPath('helm'),
+      // The controller's default driver: helm operations in the long-lived helm helper.
+      helmHelperPath: await ensureTestHelmHelper(),
       helmEnv: env,
       installCrds: false,
       leaderElect: true,

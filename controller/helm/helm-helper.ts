@@ -122,13 +122,15 @@ export class HelmHelper implements HelmPort {
 
   /**
    * Ends the helper: no new operation, those under way finish; resolves once it exited. Callers
-   * drain their operations first; a helper still busy after `graceMs` is killed.
+   * drain their operations first; a helper still busy after `graceMs` is killed. (stdin closing
+   * without the stop request is how the helper learns that its controller was killed: it then
+   * cancels what is under way instead.)
    */
   async stop(graceMs = 15_000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin!.end();
+    child.stdin!.end(`${JSON.stringify({ id: 0, op: 'stop' })}\n`);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ClusterextError } from '../errors/clusterext-error.js';
 import { clusterextCacheDir, goBuildDir } from './control-plane-binaries.js';
 import { assertGoAvailable, buildGoBinary, type GoBuildRecord } from './go-binary.js';
 import { isExecutable } from './is-executable.js';
@@ -24,16 +25,37 @@ export function cachedHelmHelperPath(env: NodeJS.ProcessEnv = process.env): stri
 }
 
 /**
+ * Where the helm helper binary is, without building it: `$CLUSTEREXT_HELM_HELPER` when set (the
+ * image ships it there), else the cached build. When it is not there, `missing` says why in words
+ * that fit after "because".
+ */
+export function locateHelmHelper(env: NodeJS.ProcessEnv = process.env): { path: string } | { missing: string } {
+  const named = env.CLUSTEREXT_HELM_HELPER;
+  if (named) return isExecutable(named) ? { path: named } : { missing: `CLUSTEREXT_HELM_HELPER names "${named}", which is not an executable file` };
+  const output = cachedHelmHelperPath(env);
+  return existsSync(output) && isExecutable(output) ? { path: output } : { missing: `clusterext-helm-helper is not built for this version (no "${output}")` };
+}
+
+/** The helm helper binary when it is there (see locateHelmHelper); never builds. */
+export function findHelmHelper(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const found = locateHelmHelper(env);
+  return 'path' in found ? found.path : undefined;
+}
+
+/**
  * The helm helper binary: `$CLUSTEREXT_HELM_HELPER` when set (the image ships it there), else the
  * cached build, built from the Go module proxy when missing and `build` is true (minutes when
  * cold; `npm run testbed:prepare` does it once). Undefined when it is missing and not to be built.
  */
 export async function ensureHelmHelper(options: { build?: boolean; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<{ path: string; build?: GoBuildRecord } | undefined> {
   const env = options.env ?? process.env;
-  if (env.CLUSTEREXT_HELM_HELPER) return { path: env.CLUSTEREXT_HELM_HELPER };
-  const output = cachedHelmHelperPath(env);
-  if (existsSync(output) && isExecutable(output)) return { path: output };
+  const found = findHelmHelper(env);
+  if (found) return { path: found };
   if (!options.build) return undefined;
+  if (env.CLUSTEREXT_HELM_HELPER) {
+    throw new ClusterextError('HelmHelperMissing', `CLUSTEREXT_HELM_HELPER names "${env.CLUSTEREXT_HELM_HELPER}", which is not an executable file; point it at a built clusterext-helm-helper or unset it to build one into the cache.`, {});
+  }
+  const output = cachedHelmHelperPath(env);
   assertGoAvailable();
   const build = await buildGoBinary(
     {

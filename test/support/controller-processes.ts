@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalFleet } from '../../controller/local/local-fleet.js';
 import { projectRoot } from '../../controller/local/project-root.js';
+import { DEFAULT_TEST_HELM_DRIVER, type HelmDriver } from './helm-drivers.js';
 import { helmEnv } from './test-fleet.js';
 
 const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
@@ -22,22 +23,25 @@ export interface ControllerLogLine {
 
 /**
  * `clusterext controller` processes on the hub of a local fleet, as the replicas of a Deployment
- * run them (built CLI, real helm). Each gets its own cache folder and process group, so SIGKILL
- * reaches the controller and the helm it is running; output is kept for the assertions.
+ * run them (built CLI, real helm through `--helm-driver`, the helper unless told otherwise). Each
+ * gets its own cache folder and process group, so SIGKILL reaches the controller and the helm (or
+ * helm helper) it is running; output is kept for the assertions.
  */
 export class ControllerProcesses {
   readonly children: ChildProcess[] = [];
   private readonly output = new Map<ChildProcess, string[]>();
 
-  /** `args` come after `controller --kubeconfig <hub> --cache-dir <own folder>`. */
+  /** `args` come after `controller --kubeconfig <hub> --cache-dir <own folder> --helm-driver <driver>`. */
   constructor(
     private readonly fleet: LocalFleet,
     private readonly work: string,
     private readonly args: readonly string[],
+    private readonly options: { helmDriver?: HelmDriver } = {},
   ) {}
 
   start(extra: readonly string[] = []): ChildProcess {
-    const child = spawn(process.execPath, [cli, 'controller', '--kubeconfig', this.fleet.clusters[0]!.kubeconfigPath, '--cache-dir', join(this.work, `cache-${this.children.length}`), ...this.args, ...extra], {
+    const driver = this.options.helmDriver ?? DEFAULT_TEST_HELM_DRIVER;
+    const child = spawn(process.execPath, [cli, 'controller', '--kubeconfig', this.fleet.clusters[0]!.kubeconfigPath, '--cache-dir', join(this.work, `cache-${this.children.length}`), '--helm-driver', driver, ...this.args, ...extra], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: helmEnv(this.fleet),

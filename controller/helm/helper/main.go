@@ -6,7 +6,10 @@
 // Protocol: one JSON request per line on stdin, one JSON response per line on stdout, matched by
 // id; requests run concurrently. Requests carry the kubeconfig and the values (protected ones
 // merged in), so nothing secret is ever on the command line; the helper logs nothing of a request.
-// stdin closing ends the helper once the operations under way have finished.
+// A "stop" request followed by stdin closing ends the helper once the operations under way have
+// finished (the controller's drain). stdin closing without one means the controller is gone (killed,
+// OOM): the helper then cancels its installs and upgrades (Helm records them failed) and exits, so no
+// operation goes on unsupervised while a restarted controller recovers the same releases.
 package main
 
 import (
@@ -50,7 +53,7 @@ import (
 
 type request struct {
 	ID              int64             `json:"id"`
-	Op              string            `json:"op"` // upgradeInstall | rollback | uninstall | ping
+	Op              string            `json:"op"` // upgradeInstall | rollback | uninstall | ping | stop
 	Kubeconfig      string            `json:"kubeconfig"`
 	KubeContext     string            `json:"kubeContext,omitempty"`
 	ImpersonateUser string            `json:"impersonateUser,omitempty"`
@@ -448,13 +451,12 @@ func main() {
 
 	// SIGTERM cancels the installs and upgrades under way (Helm then records them failed, which the
 	// controller remediates), as it does for a helm process; the helper exits once they answered,
-	// or after 10 s.
+	// or after 10 s. SIGINT (Ctrl-C reaches the whole foreground process group) is left to the
+	// controller, which drains and then stops the helper. A reply to a controller that is gone must
+	// not kill the helper before Helm has recorded the outcome: SIGPIPE is ignored.
 	var running sync.WaitGroup
 	root, cancelAll := context.WithCancel(context.Background())
-	terms := make(chan os.Signal, 1)
-	signal.Notify(terms, syscall.SIGTERM, os.Interrupt)
-	go func() {
-		<-terms
+	cancelAndExit := func() {
 		cancelAll()
 		answered := make(chan struct{})
 		go func() {
@@ -466,6 +468,13 @@ func main() {
 		case <-time.After(10 * time.Second):
 		}
 		os.Exit(1)
+	}
+	signal.Ignore(os.Interrupt, syscall.SIGPIPE)
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	go func() {
+		<-terms
+		cancelAndExit()
 	}()
 
 	out := json.NewEncoder(os.Stdout)
@@ -478,10 +487,15 @@ func main() {
 	in := bufio.NewScanner(os.Stdin)
 	// A request carries a kubeconfig and the values: allow large lines.
 	in.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	stopRequested := false
 	for in.Scan() {
 		var req request
 		if err := json.Unmarshal(in.Bytes(), &req); err != nil {
 			reply(response{ID: req.ID, OK: false, Error: "the helm helper received a request it could not read"})
+			continue
+		}
+		if req.Op == "stop" {
+			stopRequested = true
 			continue
 		}
 		running.Add(1)
@@ -493,6 +507,10 @@ func main() {
 			}
 			reply(response{ID: req.ID, OK: true})
 		}(req)
+	}
+	if !stopRequested {
+		// The controller closed stdin without asking to stop: it was killed.
+		cancelAndExit()
 	}
 	running.Wait()
 }
