@@ -91,6 +91,11 @@ export interface ReconcileReleasePorts extends ActPorts {
    * say which objects are not ready or not deleted yet, and why.
    */
   releaseObjects?: (known?: readonly ReleaseObject[]) => Promise<ReleaseObject[]>;
+  /**
+   * Called once the helm operation has ended, before the outcome is read back and recorded: the
+   * caller gives back the operation's concurrency slot (OperationSlots).
+   */
+  operationEnded?: () => void;
 }
 
 export interface ReleaseEvent {
@@ -206,7 +211,7 @@ export async function reconcileRelease(input: ReconcileReleaseInput, ports: Reco
           action,
           { desired, target: input.target, timeoutMs, ...(input.protectedValues ? { protectedValues: input.protectedValues } : {}), ...(policy.wait ? { wait: policy.wait } : {}) },
           ports,
-        )
+        ).finally(() => ports.operationEnded?.())
       ).performed;
       if (action.action === 'install' || action.action === 'upgrade') retry = { failures: 0 };
     } catch (err) {

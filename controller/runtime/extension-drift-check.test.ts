@@ -14,6 +14,12 @@ describe('isDriftCheckDue', () => {
     expect(isDriftCheckDue({ ...base, lastCheckedAt: 9_999, requested: true })).toBe(true);
   });
 
+  it('waits an interval after the release was just applied, unless asked', () => {
+    expect(isDriftCheckDue({ ...base, justApplied: true })).toBe(false);
+    expect(isDriftCheckDue({ ...base, justApplied: true, lastCheckedAt: 0 })).toBe(false);
+    expect(isDriftCheckDue({ ...base, justApplied: true, requested: true })).toBe(true);
+  });
+
   it('never checks when disabled or not Ready', () => {
     expect(isDriftCheckDue({ ...base, driftDetection: 'disabled', requested: true })).toBe(false);
     expect(isDriftCheckDue({ ...base, ready: false, requested: true })).toBe(false);

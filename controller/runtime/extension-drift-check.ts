@@ -21,16 +21,25 @@ export interface DriftCheckDueInput {
   intervalMs: number;
   /** The requested-at annotation was acted on in this reconcile: check now. */
   requested: boolean;
+  /**
+   * This reconcile has just installed, upgraded or rolled back the release and no drift is on
+   * record: its objects are what Helm applied a moment ago, so the first check waits an interval
+   * (a check now would find nothing and hold up the next helm operation).
+   */
+  justApplied?: boolean;
 }
 
 /**
  * Whether to check an Extension for drift now: never when disabled or not Ready (a release being
  * installed, upgraded or failing is the reconciler's, not drift); otherwise once per interval, and
- * at once on a new requested-at annotation. Pure.
+ * at once on a new requested-at annotation; a release this reconcile has just applied is checked
+ * one interval later. Pure.
  */
 export function isDriftCheckDue(input: DriftCheckDueInput): boolean {
   if (input.driftDetection === 'disabled' || !input.ready) return false;
-  if (input.requested || input.lastCheckedAt === undefined) return true;
+  if (input.requested) return true;
+  if (input.justApplied) return false;
+  if (input.lastCheckedAt === undefined) return true;
   return input.now - input.lastCheckedAt >= input.intervalMs;
 }
 

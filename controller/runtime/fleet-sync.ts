@@ -33,6 +33,7 @@ import type { ClusterConnection, ClusterConnector } from './cluster-connector.js
 import type { CrStore, CustomResource } from './cr-store.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { Logger } from './logger.js';
+import { OperationSlots } from './operation-slots.js';
 import type { ControllerMetrics } from './metrics.js';
 import { buildMirroredResources, extensionCrName, REPOSITORY_LABEL, REVISION_LABEL, UNINSTALL_FINALIZER, type MirroredResource } from './mirrored-resources.js';
 import type { ExtensionRepositorySpec, GoodRevision } from './repository-sync.js';
@@ -199,32 +200,27 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
     return shard.enter(cluster);
   };
 
-  // Per-release work, bounded globally and per cluster.
-  const global = pLimit(deps.options.concurrency);
-  const perCluster = new Map<string, ReturnType<typeof pLimit>>();
-  const limitFor = (cluster: string) => {
-    let l = perCluster.get(cluster);
-    if (!l) perCluster.set(cluster, (l = pLimit(deps.options.clusterConcurrency)));
-    return l;
-  };
+  // Per-release work, as many helm operations at once as the concurrency options allow (OperationSlots).
+  const slots = new OperationSlots(deps.options.concurrency, deps.options.clusterConcurrency);
   const byKey = new Map(desired.releases.map((r) => [extensionCrName(r.cluster, r.extension), r]));
   const releaseHeads = await listReleaseHeadsOf(new Set([...extensionCrs.values()].map((cr) => cr.spec.clusterName)), connections, deps.clock);
   const installedByCluster = installedExtensionsByCluster(existingExtensions, good.fleet);
   const outcomes = await Promise.all(
-    [...extensionCrs.values()].map((cr) =>
-      limitFor(cr.spec.clusterName)(() =>
-        global(async () => {
-          if (deps.mayAct?.() === false) return undefined;
-          const leave = enter(cr.spec.clusterName);
-          if (!leave) return undefined;
-          try {
-            return await reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, releaseHeads, good, installedByCluster, deps, revision });
-          } finally {
-            leave();
-          }
-        }),
-      ),
-    ),
+    [...extensionCrs.values()].map(async (cr) => {
+      const giveBack = await slots.take(cr.spec.clusterName);
+      try {
+        if (deps.mayAct?.() === false) return undefined;
+        const leave = enter(cr.spec.clusterName);
+        if (!leave) return undefined;
+        try {
+          return await reconcileOne({ cr, desired: byKey.get(cr.metadata.name), operation: operationOf.get(cr.metadata.name), connections, releaseHeads, good, installedByCluster, deps, revision, operationEnded: giveBack });
+        } finally {
+          leave();
+        }
+      } finally {
+        giveBack();
+      }
+    }),
   );
   if (shard) result.repositorySummary = summarizeRepository([...extensionCrs.values()], outcomes);
   for (const o of outcomes) {
@@ -411,6 +407,8 @@ async function reconcileOne(input: {
   revision: string;
   /** Uninstalling the old release of a reinstall: the CR stays, its finalizer too. */
   replacing?: boolean;
+  /** Gives back the release's concurrency slot once its helm operation has ended (OperationSlots). */
+  operationEnded?: () => void;
 }): Promise<OneOutcome | undefined> {
   const { cr, deps } = input;
   const deleting = cr.metadata.deletionTimestamp !== undefined;
@@ -446,7 +444,9 @@ async function reconcileOne(input: {
   let replacedWithHelm = false;
   if (!deleting && input.operation?.operation === 'reinstall' && input.operation.from) {
     // Helm cannot move a release: the old one goes first, and the new one is installed only once it is gone.
-    const removed = await reconcileOne({ ...input, cr: { ...cr, metadata: { ...cr.metadata, deletionTimestamp: deps.clock.now().toISOString() } }, desired: releaseToReplace(input.operation.from, cr), operation: undefined, replacing: true });
+    // The slot is held across both halves: the install follows the uninstall at once.
+    const { operationEnded: _heldAcrossBoth, ...withSlotHeld } = input;
+    const removed = await reconcileOne({ ...withSlotHeld, cr: { ...cr, metadata: { ...cr.metadata, deletionTimestamp: deps.clock.now().toISOString() } }, desired: releaseToReplace(input.operation.from, cr), operation: undefined, replacing: true });
     if (!removed?.uninstalled) return removed;
     previousStatus = removed.status;
     replacedWithHelm = removed.helm;
@@ -505,6 +505,7 @@ async function reconcileOne(input: {
       },
       {
         helm: stageMarkedHelm(deps.helm, log),
+        ...(input.operationEnded ? { operationEnded: input.operationEnded } : {}),
         storage,
         clock: deps.clock,
         ...(client ? { releaseObjects: (known?: readonly ReleaseObject[]) => (known ? readLiveObjects(client.kube, known) : readReleaseObjects(client.kube, { namespace: desired!.namespace, name: desired!.releaseName })) } : {}),
@@ -556,7 +557,9 @@ async function reconcileOne(input: {
   log.debug({ stage: 'status-written', revision: input.revision, ready, written: statusWritten }, 'reconcile ended');
   let requeueAfterMs = r.requeueAfterMs;
   if (client && !deleting && deps.driftCheckedAt) {
-    const drift = await checkDriftOf({ cr, desired, status: r.status, ready: ready && r.after.kind === 'in-sync', kube: client.kube, protectedValues, deps, log, previous: previousStatus });
+    const applied = helm && (r.action.action === 'install' || r.action.action === 'upgrade' || r.action.action === 'rollback');
+    const justApplied = applied && findCondition(r.status.conditions, 'Drifted')?.status !== 'True';
+    const drift = await checkDriftOf({ cr, desired, status: r.status, ready: ready && r.after.kind === 'in-sync', justApplied, kube: client.kube, protectedValues, deps, log, previous: previousStatus });
     if (drift.statusWritten) statusWritten = true;
     if (drift.nextCheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, drift.nextCheckInMs);
   }
@@ -574,6 +577,8 @@ async function checkDriftOf(input: {
   status: ExtensionStatus;
   previous: ExtensionStatus | undefined;
   ready: boolean;
+  /** See DriftCheckDueInput.justApplied. */
+  justApplied: boolean;
   kube: KubeRest;
   protectedValues: Record<string, unknown> | undefined;
   deps: FleetSyncDeps;
@@ -588,7 +593,9 @@ async function checkDriftOf(input: {
     checkedAt.delete(cr.metadata.name);
     return { statusWritten: false };
   }
-  const due = isDriftCheckDue({ driftDetection: desired.driftDetection, ready: input.ready, lastCheckedAt: checkedAt.get(cr.metadata.name), now, intervalMs, requested });
+  const due = isDriftCheckDue({ driftDetection: desired.driftDetection, ready: input.ready, lastCheckedAt: checkedAt.get(cr.metadata.name), now, intervalMs, requested, justApplied: input.justApplied });
+  // The interval of a release just applied runs from now.
+  if (!due && input.justApplied) checkedAt.set(cr.metadata.name, now);
   // A replica that must stop acting (Lease lost, shutdown) corrects nothing either.
   if (deps.mayAct?.() === false) return { statusWritten: false };
   if (!due) return { statusWritten: false, nextCheckInMs: Math.max(0, (checkedAt.get(cr.metadata.name) ?? now) + intervalMs - now) };

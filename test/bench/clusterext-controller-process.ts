@@ -1,3 +1,4 @@
+console.error(`TRACE ${new Date().toISOString()} process start`);
 import { readFileSync } from 'node:fs';
 import { loadKubeconfig } from '../../controller/cluster/kubeconfig.js';
 import type { FleetSyncOptions } from '../../controller/runtime/fleet-sync.js';
@@ -25,7 +26,7 @@ export interface ControllerProcessInput {
 }
 
 const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ControllerProcessInput;
-const logger = createLogger({ level: 'warn' });
+const logger = createLogger({ level: process.env.CLUSTEREXT_BENCH_LOG_LEVEL ?? 'warn' });
 const running = await startController({
   hubKubeconfig: loadKubeconfig(input.hubKubeconfig),
   namespace: input.namespace,
