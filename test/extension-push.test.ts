@@ -285,4 +285,74 @@ describe('extension create/update/delete --push, applied by the controller', () 
     expect(helmList().map((r) => r.name)).not.toContain('cfg');
     expect(await store.get('Extension', `${cluster()}.cfg`)).toBeUndefined();
   }, 180_000);
+
+  /** An Extension of type config with one protected setting, created and pushed with the hub, installed by the controller. */
+  const createWithSecret = async (name: string, value: string) => {
+    const created = await run(['extension', 'create', '--name', name, '--cluster-name', cluster(), '--extension-type', 'config', '--configuration-protected-settings', `token=${value}`, '--repo-dir', repoDir, '--push', ...hubArgs]);
+    expect(created.code, created.stderr).toBe(0);
+    await apply();
+    expect(helmList().find((r) => r.name === name)).toMatchObject({ status: 'deployed', revision: '1' });
+  };
+
+  it('delete keeps the protected-settings Secret without the hub or without --push, and says why and what to do', async () => {
+    await createWithSecret('vault', 'canary-protected-4-c3e9');
+    const secret = `${cluster()}-vault-protected-settings`;
+    const noHub = await run(['extension', 'delete', '--name', 'vault', '--cluster-name', cluster(), '--repo-dir', repoDir]);
+    expect(noHub.code, noHub.stderr).toBe(0);
+    expect(noHub.stderr).toContain(`The protected settings of Extension "vault" stay in Secret "${secret}" in namespace "${HUB_NAMESPACE}" on the hub: pass --kubeconfig (or --context) with --push to delete it with the Extension, or delete it once the controller has uninstalled the release (kubectl delete secret ${secret} -n ${HUB_NAMESPACE}).`);
+    await git('checkout', '-q', '--', '.');
+    const noPush = await run(['extension', 'delete', '--name', 'vault', '--cluster-name', cluster(), '--repo-dir', repoDir, '--commit', ...hubArgs]);
+    expect(noPush.code, noPush.stderr).toBe(0);
+    expect(noPush.stderr).toContain(`stay in Secret "${secret}" in namespace "${HUB_NAMESPACE}" on the hub until the deletion is pushed (their values are nowhere else): pass --push`);
+    await git('reset', '-q', '--hard', 'HEAD~1');
+    expect(await secretData(secret)).toEqual({ token: 'canary-protected-4-c3e9' });
+  }, 180_000);
+
+  it('delete --push with the hub: a rejected push puts the Secret back; pushed, the Secret goes with the Extension and the controller uninstalls the release', async () => {
+    const secret = `${cluster()}-vault-protected-settings`;
+    const labelsOf = async () => (await hub.request<{ metadata: { labels?: Record<string, string> } }>({ method: 'GET', path: `/api/v1/namespaces/${HUB_NAMESPACE}/secrets/${secret}` })).body.metadata.labels;
+    const labels = await labelsOf();
+    await fleet.git.commitAndPush('fleet', { files: { 'NOTES.md': 'someone else was first, again\n' }, message: 'someone else' });
+    const head = (await git('rev-parse', 'HEAD')).trim();
+    const rejected = await run(['extension', 'delete', '--name', 'vault', '--cluster-name', cluster(), '--repo-dir', repoDir, '--push', ...hubArgs]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain(`Deleted the protected-settings Secret "${secret}"`);
+    expect(rejected.stderr).toContain('The push was rejected');
+    expect(rejected.stderr).toContain('the protected-settings Secret put back');
+    expect(await secretData(secret)).toEqual({ token: 'canary-protected-4-c3e9' });
+    expect(await labelsOf()).toEqual(labels);
+    expect((await git('rev-parse', 'HEAD')).trim()).toBe(head);
+    expect(await git('status', '--porcelain')).toBe('');
+    await git('pull', '-q', '--rebase');
+
+    const deleted = await run(['extension', 'delete', '--name', 'vault', '--cluster-name', cluster(), '--repo-dir', repoDir, '--push', ...hubArgs]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^ +- +uninstall +vault /m);
+    expect(deleted.stderr).toContain(`Deleted the protected-settings Secret "${secret}" in namespace "${HUB_NAMESPACE}" on the hub.`);
+    expect(await secretData(secret)).toBeUndefined();
+    await apply();
+    expect(helmList().map((r) => r.name)).not.toContain('vault');
+    expect(await store.get('Extension', `${cluster()}.vault`)).toBeUndefined();
+    expect(printed.join('\n')).not.toContain('canary-protected-4-c3e9');
+  }, 180_000);
+
+  it('an Extension whose Secret is gone before its deletion reaches the controller: reported, no helm run, then uninstalled all the same', async () => {
+    await createWithSecret('late', 'canary-protected-5-9a1d');
+    const secret = `${cluster()}-late-protected-settings`;
+    // What delete --push does first; the controller has not fetched the commit yet.
+    expect((await hub.request({ method: 'DELETE', path: `/api/v1/namespaces/${HUB_NAMESPACE}/secrets/${secret}` })).status).toBe(200);
+    await settleController(manager);
+    const cr = await store.get<unknown, ExtensionStatus>('Extension', `${cluster()}.late`);
+    expect(cr?.status?.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False' });
+    expect(cr?.status?.conditions.find((c) => c.type === 'Ready')?.message).toContain(`The protected settings Secret "${secret}" of Extension "late" does not exist`);
+    expect(helmList().find((r) => r.name === 'late')).toMatchObject({ status: 'deployed', revision: '1' });
+
+    const deleted = await run(['extension', 'delete', '--name', 'late', '--cluster-name', cluster(), '--repo-dir', repoDir, '--push', ...hubArgs]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stderr).toContain(`The protected-settings Secret "${secret}" does not exist in namespace "${HUB_NAMESPACE}" on the hub; there was nothing to delete.`);
+    await apply();
+    expect(helmList().map((r) => r.name)).not.toContain('late');
+    expect(await store.get('Extension', `${cluster()}.late`)).toBeUndefined();
+    expect(printed.join('\n')).not.toContain('canary-protected-5-9a1d');
+  }, 180_000);
 });

@@ -11,8 +11,9 @@ import { computePlan } from '../plan/compute-plan.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
 import { terminalText } from '../render/escape-output.js';
 import { renderPlanHuman } from '../render/render-plan-human.js';
+import { PROTECTED_SETTINGS_LABEL } from '../runtime/protected-settings-secret.js';
 import { withHub, type HubOptions } from './hub-options.js';
-import { writeProtectedSettingsSecret, type RestoreSecret } from './write-protected-settings-secret.js';
+import { deleteProtectedSettingsSecret, writeProtectedSettingsSecret, type RestoreSecret } from './write-protected-settings-secret.js';
 
 /** One edit of one manifest file by `extension create|update|delete`, and what to do with it. */
 export interface FleetEdit {
@@ -32,6 +33,8 @@ export interface FleetEdit {
   push: boolean;
   /** Protected settings for a Secret on the hub: the complete set. */
   protectedSettings?: { hub: HubOptions; secretName: string; settings: Record<string, string> };
+  /** A protected-settings Secret on the hub to delete with the change (`extension delete`). */
+  removeProtectedSettings?: { hub: HubOptions; secretName: string };
   color: boolean;
   /** What the edited fleet is validated with, as `before` was; default DEFAULT_VALIDATION_LIMITS. */
   limits?: ValidationLimits;
@@ -40,9 +43,10 @@ export interface FleetEdit {
 /**
  * The steps every imperative command shares, in an order that leaves nothing half-done: the edited
  * fleet is validated as `validate` would and its plan printed; with --commit or --push the git
- * working tree is checked before anything is written; then the protected settings go to the hub,
- * the file is written, committed and pushed. When committing or pushing fails (a rejected push),
- * the commit is undone, the file and the Secret are put back as they were, and the error says why.
+ * working tree is checked before anything is written; then the protected settings go to the hub
+ * (or their Secret is deleted from it), the file is written, committed and pushed. When committing
+ * or pushing fails (a rejected push), the commit is undone, the file and the Secret are put back as
+ * they were, and the error says why.
  */
 export async function applyFleetEdit(edit: FleetEdit): Promise<void> {
   const original = edit.files.find((f) => f.path === edit.file.path);
@@ -65,6 +69,18 @@ export async function applyFleetEdit(edit: FleetEdit): Promise<void> {
     restoreSecret = await withHub(hubOptions, (hub) => writeProtectedSettingsSecret(hub.kube, hub.namespace, secretName, settings));
     const keys = Object.keys(settings);
     process.stderr.write(`Wrote ${keys.length} protected setting(s) (${keys.map((k) => `"${terminalText(k)}"`).join(', ') || 'none'}) to Secret "${secretName}" in namespace "${hubOptions.namespace}" on the hub; values are not shown.\n`);
+  }
+  if (edit.removeProtectedSettings) {
+    const { hub: hubOptions, secretName } = edit.removeProtectedSettings;
+    const removal = await withHub(hubOptions, (hub) => deleteProtectedSettingsSecret(hub.kube, hub.namespace, secretName));
+    if (removal.deleted) restoreSecret = removal.restore;
+    process.stderr.write(
+      removal.deleted
+        ? `Deleted the protected-settings Secret "${secretName}" in namespace "${hubOptions.namespace}" on the hub.\n`
+        : removal.reason === 'absent'
+          ? `The protected-settings Secret "${secretName}" does not exist in namespace "${hubOptions.namespace}" on the hub; there was nothing to delete.\n`
+          : `The Secret "${secretName}" in namespace "${hubOptions.namespace}" is not marked for protected settings (label ${PROTECTED_SETTINGS_LABEL}=true), so it may hold something else; it was left as it is.\n`,
+    );
   }
   if (!changesFile) {
     process.stderr.write('No manifest changes; nothing to commit.\n');
@@ -150,8 +166,8 @@ function commitAndPush(git: Git, edit: FleetEdit): void {
   throw new ClusterextError(
     rejected ? 'PushRejected' : 'PushFailed',
     rejected
-      ? `The push was rejected: the remote branch has commits this clone does not have (non-fast-forward). The commit was undone and the file${edit.protectedSettings ? ' and the protected-settings Secret' : ''} put back, so nothing changed; run "git pull --rebase" in "${edit.repoDir}" and run the command again.`
-      : `The push failed (${gitProblem(output)}). The commit was undone and the file${edit.protectedSettings ? ' and the protected-settings Secret' : ''} put back, so nothing changed; check the remote and your git credentials, then run the command again.`,
+      ? `The push was rejected: the remote branch has commits this clone does not have (non-fast-forward). The commit was undone and the file${touchesSecret(edit) ? ' and the protected-settings Secret' : ''} put back, so nothing changed; run "git pull --rebase" in "${edit.repoDir}" and run the command again.`
+      : `The push failed (${gitProblem(output)}). The commit was undone and the file${touchesSecret(edit) ? ' and the protected-settings Secret' : ''} put back, so nothing changed; check the remote and your git credentials, then run the command again.`,
     { repoDir: edit.repoDir },
   );
 }
@@ -165,6 +181,11 @@ function gitProblem(output: string): string {
   const text = redactUrl((lines.length > 0 ? lines : output.split('\n').filter((l) => l.trim() !== '')).join(' ').replace(/\s+/g, ' ').trim());
   const short = text.length > 300 ? `${text.slice(0, 300)}…` : text;
   return terminalText(short || 'git gave no reason');
+}
+
+/** The edit writes or deletes a protected-settings Secret (which a failed push puts back). */
+function touchesSecret(edit: FleetEdit): boolean {
+  return edit.protectedSettings !== undefined || edit.removeProtectedSettings !== undefined;
 }
 
 function pathPrefix(repoDir: string): string {

@@ -5,7 +5,7 @@ import { PROTECTED_SETTINGS_LABEL } from '../runtime/protected-settings-secret.j
 interface SecretObject {
   apiVersion: 'v1';
   kind: 'Secret';
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string };
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string; uid?: string };
   type?: string;
   data?: Record<string, string>;
 }
@@ -47,6 +47,41 @@ export async function writeProtectedSettingsSecret(kube: KubeRest, namespace: st
   return async () => {
     const now = await readSecret(kube, namespace, name);
     if (now) await replace(kube, path, now, existing.data ?? {});
+  };
+}
+
+/** What deleting a protected-settings Secret came to, and how to undo it when it was deleted. */
+export type SecretRemoval = { deleted: true; restore: RestoreSecret } | { deleted: false; reason: 'absent' | 'not-marked' };
+
+/**
+ * Deletes the Secret `name` in the controller's namespace when it is marked for protected settings
+ * (a Secret without the mark is no Extension's settings as far as the controller goes, and may be
+ * credentials: it is left alone). The delete is preconditioned on the uid read, so a Secret
+ * recreated meanwhile is not deleted. Returns how to put it back (same labels, annotations, type and
+ * data), for a caller whose git step fails after it. Values never reach a message.
+ */
+export async function deleteProtectedSettingsSecret(kube: KubeRest, namespace: string, name: string): Promise<SecretRemoval> {
+  const existing = await readSecret(kube, namespace, name);
+  if (!existing) return { deleted: false, reason: 'absent' };
+  if (existing.metadata.labels?.[PROTECTED_SETTINGS_LABEL] !== 'true') return { deleted: false, reason: 'not-marked' };
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  const res = await kube.request({
+    method: 'DELETE',
+    path: `${path}/${encodeURIComponent(name)}`,
+    body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { ...(existing.metadata.uid ? { uid: existing.metadata.uid } : {}), ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}) } },
+  });
+  if (res.status !== 404) expectOk(res, `Deleting the protected-settings Secret "${name}"`);
+  const { labels, annotations } = existing.metadata;
+  return {
+    deleted: true,
+    restore: async () => {
+      const back = await kube.request({
+        method: 'POST',
+        path,
+        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) }, type: existing.type ?? 'Opaque', data: existing.data ?? {} },
+      });
+      expectOk(back, `Creating the protected-settings Secret "${name}" again`);
+    },
   };
 }
 

@@ -361,15 +361,24 @@ function describeUpdate(options: UpdateOptions, protectedGiven: boolean): string
   return `set ${parts.join(', ')}`;
 }
 
+interface DeleteOptions extends HubOptions {
+  name: string;
+  clusterName: string;
+  repoDir: string;
+  commit: boolean;
+  push: boolean;
+}
+
 function registerDeleteCommand(extension: Command): void {
-  extension
+  const del = extension
     .command('delete')
-    .description('remove an Extension from the fleet repository (the controller then uninstalls it); prints the plan first')
+    .description('remove an Extension from the fleet repository (the controller then uninstalls it), and with --push its protected-settings Secret from the hub; prints the plan first')
     .requiredOption('--name <name>', 'the Extension (its Helm release name)')
     .requiredOption('--cluster-name <name>', 'the cluster it runs on')
     .option('--repo-dir <dir>', 'the fleet repository (or the folder of its manifests)', '.')
     .option('--commit', 'commit the change (git add + commit in --repo-dir\'s repository)', false)
-    .option('--push', 'push the commit (implies --commit)', false)
+    .option('--push', 'push the commit (implies --commit); with --kubeconfig, also delete the protected-settings Secret', false);
+  addHubOptions(del)
     .addHelpText(
       'after',
       `
@@ -382,16 +391,26 @@ take the cluster out of its selector.
 --commit commits only this file's change; --push also pushes it (a rejected push undoes the
 commit and puts the file back). The controller uninstalls the release once it applies the commit.
 
+Protected settings: with --push and --kubeconfig (or --context) of the hub, the Secret the
+Extension's configurationProtectedSettingsRef names is deleted from the controller's namespace in
+the same step, and put back if the commit or the push fails. It is deleted only when it is marked
+${PROTECTED_SETTINGS_LABEL}=true and no other Extension of the fleet (policy-generated ones
+included) names it. Without --push it stays, and the command says so: its values are nowhere else,
+and a change that is not pushed may still be dropped. An uninstall needs no protected settings, so
+the controller removes the release whether the Secret is there or not; until it fetches the commit
+it reports the Extension's Secret missing and runs nothing for it.
+
 Examples:
   clusterext extension delete --name monitoring --cluster-name dev-eu --repo-dir fleet
-  clusterext extension delete --name monitoring --cluster-name dev-eu --commit --push`,
+  clusterext extension delete --name monitoring --cluster-name dev-eu --commit --push
+  clusterext extension delete --name kv --cluster-name prod-eu --push --kubeconfig hub.yaml`,
     )
-    .action(async (options: { name: string; clusterName: string; repoDir: string; commit: boolean; push: boolean }) => {
+    .action(async (options: DeleteOptions) => {
       await deleteExtension(options);
     });
 }
 
-async function deleteExtension(options: { name: string; clusterName: string; repoDir: string; commit: boolean; push: boolean }): Promise<void> {
+async function deleteExtension(options: DeleteOptions): Promise<void> {
   const files = await readFleetFilesFromDirectory(options.repoDir);
   const before = validateFleetFiles(files);
   if (!before.fleet) throw invalidFleet(options.repoDir, before.diagnostics);
@@ -402,6 +421,7 @@ async function deleteExtension(options: { name: string; clusterName: string; rep
   } catch (err) {
     throw notDeclared(err, before.fleet, target, options.repoDir, 'delete');
   }
+  const secret = protectedSecretOfDeleted(before.fleet, target, options);
   await applyFleetEdit({
     repoDir: options.repoDir,
     files,
@@ -412,8 +432,27 @@ async function deleteExtension(options: { name: string; clusterName: string; rep
     message: `extension delete: remove "${target.name}" from cluster "${target.cluster}"`,
     commit: options.commit,
     push: options.push,
+    ...(secret?.remove ? { removeProtectedSettings: { hub: options, secretName: secret.name } } : {}),
     color: colour(),
   });
+  if (secret?.kept) process.stderr.write(`${secret.kept}\n`);
+}
+
+/**
+ * The protected-settings Secret of the Extension being deleted, and whether this delete removes it
+ * (only with --push and the hub: its values are nowhere else, and an unpushed change may be
+ * dropped) or why it stays.
+ */
+function protectedSecretOfDeleted(fleet: Fleet, target: { cluster: string; name: string }, options: DeleteOptions): { name: string; remove: boolean; kept?: string } | undefined {
+  const name = fleet.extensions.find((e) => e.spec.clusterName === target.cluster && e.metadata.name === target.name)?.spec.configurationProtectedSettingsRef?.secretName;
+  if (name === undefined) return undefined;
+  const where = `Secret "${name}" in namespace "${options.namespace}" on the hub`;
+  const sharers = expandPolicies(fleet).instances.filter((i) => i.spec.configurationProtectedSettingsRef?.secretName === name && !(i.cluster === target.cluster && i.name === target.name));
+  if (sharers.length > 0) return { name, remove: false, kept: `The protected settings of Extension "${target.name}" stay in ${where}: it also holds those of ${sharers.map((i) => `"${i.name}" on "${i.cluster}"`).join(', ')}.` };
+  const later = `delete it once the controller has uninstalled the release (kubectl delete secret ${name} -n ${options.namespace})`;
+  if (!usesHub(options)) return { name, remove: false, kept: `The protected settings of Extension "${target.name}" stay in ${where}: pass --kubeconfig (or --context) with --push to delete it with the Extension, or ${later}.` };
+  if (!options.push) return { name, remove: false, kept: `The protected settings of Extension "${target.name}" stay in ${where} until the deletion is pushed (their values are nowhere else): pass --push to delete it with the Extension, or ${later}.` };
+  return { name, remove: true };
 }
 
 /**
