@@ -45,6 +45,17 @@ import { DEFAULT_DRIFT_INTERVAL_MS, isDriftCheckDue, runExtensionDriftCheck } fr
 import type { KubeRest } from './kube-rest.js';
 import type { SecretReader } from './secret-reader.js';
 
+/**
+ * The `controller` command's helm concurrency. Helm waits for every install, upgrade and rollback to
+ * be rolled out (the default `--wait=watcher`), so most of an operation is waiting: with the helm
+ * helper a waiting operation is a goroutine and a watch, not a process. A commit that changes up to
+ * 8 Extensions of a cluster (16 in all) rolls them out together instead of in waves, each wave
+ * adding a whole rollout to the time from commit to Ready (issue 12: 4 per cluster and 8 in all
+ * made one commit to 10 Extensions on 2 clusters two waves). With `--helm-driver cli` each slot is a
+ * helm process: lower them where memory is tight.
+ */
+export const DEFAULT_FLEET_CONCURRENCY: Readonly<Pick<FleetSyncOptions, 'concurrency' | 'clusterConcurrency'>> = { concurrency: 16, clusterConcurrency: 8 };
+
 export interface FleetSyncOptions {
   /** helm operations at once across all clusters. */
   concurrency: number;

@@ -8,6 +8,7 @@ import { toolPath } from '../../local/tool-path.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startController } from '../../runtime/start-controller.js';
+import { DEFAULT_FLEET_CONCURRENCY } from '../../runtime/fleet-sync.js';
 import { addChartIndexOptions, chartIndexLimitsFrom, type ChartIndexOptionValues } from '../chart-index-options.js';
 import { addValidationLimitOptions, validationLimitsFrom, type ValidationLimitOptionValues } from '../validation-limit-options.js';
 import { DEFAULT_WEBHOOK_LIMITS } from '../../runtime/webhook-server.js';
@@ -57,8 +58,8 @@ export function registerControllerCommand(program: Command): void {
     .option('--context <name>', 'context of the kubeconfig to use')
     .option('-n, --namespace <ns>', 'namespace of the ExtensionRepositories and Secrets (kubeconfigs, protected settings, git credentials); give validate and plan the same as --controller-namespace', DEFAULT_CONTROLLER_NAMESPACE)
     .option('--cluster-name <name>', 'agent mode: act only on this cluster (the one the kubeconfig points at); no credentials for other clusters needed')
-    .option('--concurrency <n>', 'helm operations at once across all clusters', positiveInt, 8)
-    .option('--cluster-concurrency <n>', 'helm operations at once on one cluster', positiveInt, 4)
+    .option('--concurrency <n>', 'helm operations at once across all clusters (each holds its slot while helm waits for the rollout)', positiveInt, DEFAULT_FLEET_CONCURRENCY.concurrency)
+    .option('--cluster-concurrency <n>', 'helm operations at once on one cluster: one commit\'s changes to up to this many Extensions of a cluster roll out together, not in waves', positiveInt, DEFAULT_FLEET_CONCURRENCY.clusterConcurrency)
     .option('--max-uninstall-share <fraction>', 'blast-radius guard: the largest share of releases one revision may uninstall at once (0-1)', share, 0.5)
     .option('--pending-timeout <duration>', 'how long an Extension on an unreachable cluster stays Pending before it is Failed', '48h')
     .option('--resync-interval <duration>', 'the longest time between two passes over every release', '1m')

@@ -9,6 +9,7 @@ import { ensureHelmHelper } from '../../../controller/local/helm-helper-binary.j
 import { startLocalFleet, type LocalFleet } from '../../../controller/local/local-fleet.js';
 import { toolPath } from '../../../controller/local/tool-path.js';
 import type { CrStore } from '../../../controller/runtime/cr-store.js';
+import { DEFAULT_FLEET_CONCURRENCY } from '../../../controller/runtime/fleet-sync.js';
 import type { ExtensionStatus } from '../../../controller/status/extension-status.js';
 import type { Logger } from '../../../controller/runtime/logger.js';
 import { startController, type RunningController } from '../../../controller/runtime/start-controller.js';
@@ -75,8 +76,7 @@ const section: BenchSection = {
         webhookAddr: '127.0.0.1:0',
         // The `controller` command's defaults (controller/cli/commands/controller.ts).
         fleet: {
-          concurrency: 8,
-          clusterConcurrency: 4,
+          ...DEFAULT_FLEET_CONCURRENCY,
           maxUninstallShare: 0.5,
           contactIntervalMs: 5 * 60_000,
           reconcilePolicy: { pendingTimeoutMs: 48 * 3600_000, helmTimeoutMs: 5 * 60_000, lockTimeoutMs: 10 * 60_000, retry: { maxRetries: 5, baseDelayMs: 10_000, maxDelayMs: 5 * 60_000 } },
