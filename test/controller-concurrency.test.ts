@@ -12,7 +12,7 @@ import { DEFAULT_FLEET_CONCURRENCY } from '../controller/runtime/fleet-sync.js';
 import type { Logger } from '../controller/runtime/logger.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
-import { clusterScopedExtensionYaml, clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
 import { startTestHelm, type TestHelm } from './support/helm-drivers.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { startTestFleet } from './support/test-fleet.js';
@@ -41,7 +41,7 @@ describe("one commit to 10 Extensions on 2 clusters, at the controller's default
     documents(
       ...TYPES.map((name) => clusterScopedTypeYaml({ name, repository: fleet.charts.url, chart: 'podinfo', namespace: name })),
       ...CLUSTERS.map((c) => connectedClusterYaml(c, { kubeconfigSecret: true })),
-      ...CLUSTERS.flatMap((cluster) => TYPES.map((name) => clusterScopedExtensionYaml({ name, cluster, type: name, settings: `ui.message: "${message}"` }))),
+      ...CLUSTERS.flatMap((cluster) => TYPES.map((name) => extensionYaml({ name, cluster, type: name, settings: { 'ui.message': message } }))),
     );
 
   /** Wraps the helm port to time every operation; the operation itself is the real helper's. */
