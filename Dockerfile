@@ -1,5 +1,7 @@
 # clusterext controller image: the compiled controller, the pinned helm 4 binary and the helm helper
-# (controller/helm/helper: Helm 4 SDK in one long-lived process, the default helm driver here).
+# (controller/helm/helper: Helm 4 SDK in one long-lived process, the controller's default helm
+# driver). CLUSTEREXT_HELM_DRIVER=helper below asks for it explicitly, so an image without a working
+# helper fails at start instead of falling back to one helm process per operation.
 # Build: docker build -t ghcr.io/clusterext/clusterext:0.1.0 .
 
 FROM node:20-bookworm-slim AS build

@@ -11,7 +11,7 @@ import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
-import { ensureTestHelmHelper, helmHelpersOf, type HelmDriver } from './support/helm-drivers.js';
+import { DEFAULT_TEST_HELM_DRIVER, ensureTestHelmHelper, helmHelpersOf, type HelmDriver } from './support/helm-drivers.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
@@ -64,7 +64,10 @@ function fleetFiles(charts: string, chart: string, solo?: string): Record<string
   };
 }
 
-/** The test bed of one helm driver: a fleet, a hub, and `clusterext controller` processes on it. */
+/**
+ * The test bed of one helm driver: a fleet, a hub, and `clusterext controller` processes on it. The
+ * helper bed gives no --helm-driver: it runs what `clusterext controller` runs by default.
+ */
 function useRestartBed(driver: HelmDriver) {
   const bed = {
     fleet: undefined as unknown as LocalFleet,
@@ -73,17 +76,59 @@ function useRestartBed(driver: HelmDriver) {
     work: '',
     output: [] as string[],
     children: [] as ChildProcess[],
-    startController(): ChildProcess {
+    texts: new Map<ChildProcess, string[]>(),
+    /**
+     * `driver` 'default' gives no --helm-driver; `args` and `env` (e.g. a cache without the helper)
+     * are for a test about them.
+     */
+    startController(options: { driver?: HelmDriver | 'default'; args?: string[]; env?: Record<string, string> } = {}): ChildProcess {
+      const asked = options.driver ?? (driver === DEFAULT_TEST_HELM_DRIVER ? 'default' : driver);
+      const { CLUSTEREXT_HELM_DRIVER: _asked, ...env } = helmEnv(bed.fleet);
       const child = spawn(
         process.execPath,
-        [cli, 'controller', '--kubeconfig', bed.fleet.clusters[0]!.kubeconfigPath, '--helm-driver', driver, '--resync-interval', '1s', '--chart-index-ttl', '1s', '--helm-timeout', '120s', '--stuck-release-timeout', '2s', '--cache-dir', join(bed.work, 'cache')],
+        [
+          cli,
+          'controller',
+          '--kubeconfig',
+          bed.fleet.clusters[0]!.kubeconfigPath,
+          ...(asked === 'default' ? [] : ['--helm-driver', asked]),
+          '--resync-interval',
+          '1s',
+          '--chart-index-ttl',
+          '1s',
+          '--helm-timeout',
+          '120s',
+          '--stuck-release-timeout',
+          '2s',
+          '--cache-dir',
+          join(bed.work, 'cache'),
+          ...(options.args ?? []),
+        ],
         // Its own process group, so SIGKILL reaches the controller and the helm (or helper) it is running.
-        { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: helmEnv(bed.fleet) },
+        { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, ...options.env } },
       );
       bed.children.push(child);
-      child.stdout!.on('data', (c: Buffer) => bed.output.push(c.toString()));
-      child.stderr!.on('data', (c: Buffer) => bed.output.push(c.toString()));
+      const own: string[] = [];
+      bed.texts.set(child, own);
+      for (const stream of [child.stdout!, child.stderr!]) {
+        stream.on('data', (c: Buffer) => {
+          bed.output.push(c.toString());
+          own.push(c.toString());
+        });
+      }
       return child;
+    },
+    /** The JSON log lines of one controller. */
+    log(child: ChildProcess): { level?: number; msg?: string; helmDriver?: string }[] {
+      return bed.texts
+        .get(child)!
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level?: number; msg?: string; helmDriver?: string });
+    },
+    async exitCode(child: ChildProcess, what: string): Promise<number> {
+      return bed.waitFor(what, async () => (child.exitCode !== null ? child.exitCode : undefined), 30_000);
     },
     async waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
       const deadline = Date.now() + timeoutMs;
@@ -208,6 +253,30 @@ describe('clusterext controller killed mid-install and restarted (--helm-driver 
 
   it('recovers the release left pending by a killed controller, without a duplicate', () => recoversPendingRelease(bed));
 
+  it('without the helper binary: no --helm-driver warns once and runs one helm process per operation; --helm-driver helper is an error', async () => {
+    // A cache without the helper, as on a machine where it was never built.
+    const cache = join(bed.work, 'cache-without-helper');
+    mkdirSync(cache);
+    const missing = { CLUSTEREXT_CACHE_DIR: cache };
+    for (const asked of [{ args: ['--helm-driver', 'helper'] }, { env: { CLUSTEREXT_HELM_DRIVER: 'helper' } }]) {
+      const refused = bed.startController({ driver: 'default', ...asked, env: { ...missing, ...asked.env } });
+      expect(await bed.exitCode(refused, 'the controller to refuse the missing helper')).toBe(1);
+      expect(bed.texts.get(refused)!.join('')).toContain('--helm-driver helper needs the clusterext-helm-helper binary, but clusterext-helm-helper is not built');
+    }
+
+    const fallback = bed.startController({ driver: 'default', env: missing });
+    await bed.waitFor('the controller to start', async () => (bed.log(fallback).some((l) => l.msg === 'controller started') ? true : undefined));
+    const warnings = bed.log(fallback).filter((l) => (l.level ?? 0) >= 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain('The helm helper, the default helm driver, is not available because clusterext-helm-helper is not built');
+    expect(warnings[0]!.msg).toContain('npm run testbed:prepare');
+    expect(bed.log(fallback).find((l) => l.msg === 'controller started')?.helmDriver).toBe('cli');
+    // And it works: a new Extension is installed, by helm processes.
+    await bed.fleet.git.commitAndPush('fleet', { files: fleetFiles(bed.fleet.charts.url, 'config-values', 'config-values'), message: 'add solo' });
+    expect((await bed.ready('solo')).status).toMatchObject({ provisioningState: 'Succeeded', release: { name: 'solo', status: 'deployed' } });
+    await bed.stopWithSigterm(fallback);
+  });
+
   it('printed no protected value in any output', () => printedNoProtectedValue(bed));
 });
 
@@ -245,6 +314,13 @@ describe('clusterext controller killed mid-install and restarted (--helm-driver 
     expect(statuses.filter((s) => s === 'deployed')).toHaveLength(1);
     expect(statuses.filter((s) => s.startsWith('pending'))).toEqual([]);
     await bed.stopWithSigterm(fourth);
+  });
+
+  it('ran on the helm helper with no --helm-driver given: it is the default', () => {
+    const started = bed.children.flatMap((child) => bed.log(child).filter((l) => l.msg === 'controller started'));
+    expect(started.length).toBe(bed.children.length);
+    expect(started.map((l) => l.helmDriver)).toEqual(bed.children.map(() => 'helper'));
+    expect(bed.output.join('')).not.toContain('is not available');
   });
 
   it('printed no protected value in any output', () => printedNoProtectedValue(bed));

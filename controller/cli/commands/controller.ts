@@ -1,15 +1,15 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import { ClusterextError } from '../../errors/clusterext-error.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadDefaultKubeconfig, loadKubeconfigFile } from '../../cluster/load-kubeconfig-file.js';
-import { ensureHelmHelper } from '../../local/helm-helper-binary.js';
+import { locateHelmHelper } from '../../local/helm-helper-binary.js';
 import { toolPath } from '../../local/tool-path.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startController } from '../../runtime/start-controller.js';
 import { DEFAULT_FLEET_CONCURRENCY } from '../../runtime/fleet-sync.js';
 import { addChartIndexOptions, chartIndexLimitsFrom, type ChartIndexOptionValues } from '../chart-index-options.js';
+import { chooseHelmDriver, DEFAULT_HELM_DRIVER } from '../helm-driver-option.js';
 import { addValidationLimitOptions, validationLimitsFrom, type ValidationLimitOptionValues } from '../validation-limit-options.js';
 import { DEFAULT_WEBHOOK_LIMITS } from '../../runtime/webhook-server.js';
 import { DEFAULT_CONTROLLER_NAMESPACE } from '../../manifest/validation-limits.js';
@@ -66,7 +66,14 @@ export function registerControllerCommand(program: Command): void {
     .option('--drift-interval <duration>', 'time between two drift checks of one Extension (driftDetection warn or enabled; Ready releases only); the requested-at annotation forces one', '5m')
     .option('--chart-index-ttl <duration>', 'how long chart repository indexes are reused before they are read again', '1m')
     .option('--max-retries <n>', 'failed attempts of one configuration before the Extension is Stalled', positiveInt, 5)
-    .option('--helm-driver <driver>', 'how helm operations run: "helper" (one long-lived Helm 4 SDK process, clusterext-helm-helper; the image\'s default) or "cli" (one helm process per operation)', process.env.CLUSTEREXT_HELM_DRIVER ?? 'cli')
+    .addOption(
+      new Option(
+        '--helm-driver <driver>',
+        'how helm operations run: "helper" (one long-lived Helm 4 SDK process, clusterext-helm-helper; when it is not built and no driver is given, the controller warns and runs with "cli") or "cli" (one helm process per operation)',
+      )
+        .default(DEFAULT_HELM_DRIVER)
+        .env('CLUSTEREXT_HELM_DRIVER'),
+    )
     .option('--helm-timeout <duration>', "helm's --timeout for each install, upgrade, rollback and uninstall", '5m')
     .option('--stuck-release-timeout <duration>', 'a release left pending-install/upgrade/rollback this long (e.g. by a killed controller) is recovered; keep it above --helm-timeout', '10m')
     .option('--no-install-crds', 'do not install or update the clusterext CRDs at start')
@@ -91,6 +98,11 @@ Hub mode (default): one controller reaches every ConnectedCluster through the ku
 its spec.kubeconfigSecretRef names. Agent mode (--cluster-name): one controller per cluster, acting on
 its own cluster only.
 
+Helm operations run in one long-lived clusterext-helm-helper process (the Helm 4 SDK) by default.
+"npm run testbed:prepare" builds it into the cache; the image ships it ($CLUSTEREXT_HELM_HELPER).
+When it is missing and no driver was asked for, the controller logs one warning and runs one helm
+process per operation (--helm-driver cli); an explicit --helm-driver helper without it is an error.
+
 Start following a repository by creating an ExtensionRepository in the namespace:
   kubectl -n clusterext-system create secret generic fleet-git --from-literal=username=… --from-literal=password=…
   kubectl apply -f - <<EOF
@@ -107,8 +119,11 @@ Examples:
   clusterext controller --cluster-name prod-eu --leader-elect --health-addr :8081
   clusterext controller --shards auto --health-addr :8081     # in each of several hub replicas`,
     )
-    .action(async (options: ControllerOptions & { metricsAddr?: string }) => {
+    .action(async (options: ControllerOptions & { metricsAddr?: string }, cmd: Command) => {
       const logger = createLogger({ level: options.logLevel });
+      // Given on the command line or in $CLUSTEREXT_HELM_DRIVER: a missing helper is then an error.
+      const helm = chooseHelmDriver({ requested: options.helmDriver, explicit: cmd.getOptionValueSource('helmDriver') !== 'default', helper: locateHelmHelper() });
+      if (helm.driver === 'cli' && helm.fallback) logger.warn({ helmDriver: 'cli' }, helm.fallback);
       const context = options.context !== undefined ? { context: options.context } : {};
       const hubKubeconfig = options.kubeconfig ? loadKubeconfigFile(options.kubeconfig, context) : loadDefaultKubeconfig(context);
       const pendingTimeoutMs = parseDuration(options.pendingTimeout, '--pending-timeout');
@@ -119,7 +134,7 @@ Examples:
         ...(options.clusterName ? { clusterName: options.clusterName } : {}),
         cacheDir: options.cacheDir,
         helmPath: toolPath('helm'),
-        ...(await helmHelperOption(options.helmDriver)),
+        ...(helm.driver === 'helper' ? { helmHelperPath: helm.helmHelperPath } : {}),
         installCrds: options.installCrds,
         leaderElect: options.leaderElect,
         shards: options.shards === 'auto',
@@ -152,7 +167,7 @@ Examples:
         drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),
         logger,
       });
-      logger.info({ namespace: options.namespace, mode: options.clusterName ? `agent:${options.clusterName}` : options.shards === 'auto' ? 'hub:shards' : 'hub' }, 'controller started');
+      logger.info({ namespace: options.namespace, helmDriver: helm.driver, mode: options.clusterName ? `agent:${options.clusterName}` : options.shards === 'auto' ? 'hub:shards' : 'hub' }, 'controller started');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -178,15 +193,4 @@ function share(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('give a fraction from 0 to 1, e.g. 0.5.');
   return n;
-}
-
-/** The helper binary for `--helm-driver helper`; a clear error when it is asked for and missing. */
-async function helmHelperOption(driver: string): Promise<{ helmHelperPath?: string }> {
-  if (driver === 'cli') return {};
-  if (driver !== 'helper') throw new ClusterextError('InvalidOption', `--helm-driver must be "helper" or "cli", not "${driver}".`, { option: '--helm-driver' });
-  const helper = await ensureHelmHelper({ build: false });
-  if (!helper) {
-    throw new ClusterextError('HelmHelperMissing', `--helm-driver helper needs the clusterext-helm-helper binary, which is not built; set CLUSTEREXT_HELM_HELPER to it, run "npm run testbed:prepare", or use --helm-driver cli.`, {});
-  }
-  return { helmHelperPath: helper.path };
 }

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { loadKubeconfig } from '../../cluster/kubeconfig.js';
 import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
+import { locateHelmHelper } from '../../local/helm-helper-binary.js';
 import { assertNoRunningFleet, describeFleet, fleetStatePath, writeFleetState } from '../../local/fleet-state.js';
 import { renderKubeconfig } from '../../local/kubeconfig.js';
 import { startLocalFleet, type LocalFleet } from '../../local/local-fleet.js';
@@ -19,6 +20,7 @@ import type { Condition } from '../../status/condition.js';
 import { isCrReady, renderCrTable } from '../../render/render-cr-table.js';
 import type { ExtensionStatus } from '../../status/extension-status.js';
 import { systemClock } from '../../runtime/clock.js';
+import { chooseHelmDriver, DEFAULT_HELM_DRIVER } from '../helm-driver-option.js';
 import type { PassSummary } from '../../runtime/controller-manager.js';
 import { CrStore, type CustomResource } from '../../runtime/cr-store.js';
 import { PROTECTED_SETTINGS_LABEL } from '../../runtime/protected-settings-secret.js';
@@ -145,11 +147,15 @@ async function runDemo(options: DemoOptions): Promise<void> {
 
     const logFile = join(dir, 'controller.log');
     const progress = createProgress(expected);
+    // The controller's default helm driver, with the same fallback as `clusterext controller`.
+    const helm = chooseHelmDriver({ requested: DEFAULT_HELM_DRIVER, explicit: false, helper: locateHelmHelper() });
+    if (helm.driver === 'cli' && helm.fallback) say(helm.fallback);
     controller = await startController({
       hubKubeconfig,
       namespace: NAMESPACE,
       cacheDir: join(dir, 'controller-cache'),
       helmPath: toolPath('helm'),
+      ...(helm.driver === 'helper' ? { helmHelperPath: helm.helmHelperPath } : {}),
       helmEnv: helmEnvIn(dir),
       installCrds: false,
       leaderElect: false,
