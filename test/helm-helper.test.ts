@@ -153,6 +153,44 @@ describe('the helm helper against a real cluster', () => {
     expect(await readLatestRelease(kube, { namespace: 'team-h', name: 'after' })).toMatchObject({ status: 'deployed' });
   });
 
+  it('prepares a cluster ahead of its first operation: the install after it reads no discovery or OpenAPI document', async () => {
+    const discoveryRequests = async () => {
+      const res = await kube.request<string>({ method: 'GET', path: '/metrics' });
+      let n = 0;
+      for (const line of String(res.body).split('\n')) {
+        if (line.startsWith('apiserver_request_total{') && /subresource="(api|apis|openapi[^"]*)"/.test(line)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return n;
+    };
+    const firstInstallReads = async (prepare: boolean, release: string) => {
+      const fresh = new HelmHelper({ helperPath: (await ensureHelmHelper({ build: false }))!.path, env });
+      try {
+        if (prepare) {
+          await fresh.prepare({ kubeconfig: cluster.kubeconfig });
+          // Once per cluster and helper: a second call asks nothing of the apiserver.
+          const before = await discoveryRequests();
+          await fresh.prepare({ kubeconfig: cluster.kubeconfig });
+          expect(await discoveryRequests()).toBe(before);
+        }
+        const before = await discoveryRequests();
+        await fresh.upgradeInstall(request({ release, namespace: 'team-prepare', protectedValues: undefined }));
+        return (await discoveryRequests()) - before;
+      } finally {
+        await fresh.stop();
+      }
+    };
+    // Without prepare the first install discovers the server itself: what prepare moves ahead.
+    expect(await firstInstallReads(false, 'cold')).toBeGreaterThan(0);
+    expect(await firstInstallReads(true, 'warm')).toBe(0);
+    // A cluster it cannot reach: prepare still resolves, and the failure is the operation's to meet.
+    const fresh = new HelmHelper({ helperPath: (await ensureHelmHelper({ build: false }))!.path, env });
+    try {
+      await expect(fresh.prepare({ kubeconfig: 'not: [a kubeconfig' })).resolves.toBeUndefined();
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('uninstalls, and uninstalling again is not an error', async () => {
     await helper.uninstall({ kubeconfig: cluster.kubeconfig, release: 'demo', namespace: 'team-h', timeoutMs: 60_000, wait: 'watcher' });
     expect(await readLatestRelease(kube, { namespace: 'team-h', name: 'demo' })).toBeUndefined();

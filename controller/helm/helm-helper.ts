@@ -24,7 +24,7 @@ export interface HelmHelperOptions {
 const HELPER_GRACE_MS = 60_000;
 
 interface HelperRequest {
-  op: 'upgradeInstall' | 'rollback' | 'uninstall';
+  op: 'upgradeInstall' | 'rollback' | 'uninstall' | 'prepare';
   kubeconfig: string;
   kubeContext?: string;
   impersonateUser?: string;
@@ -62,6 +62,8 @@ export class HelmHelper implements HelmPort {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private started = 0;
+  /** The clusters each helper process has prepared (a new process starts with none). */
+  private readonly prepared = new WeakMap<ChildProcess, Set<string>>();
 
   constructor(private readonly options: HelmHelperOptions) {}
 
@@ -109,6 +111,21 @@ export class HelmHelper implements HelmPort {
     // as with the helm CLI: the helper does both.
     const { waitForJobs: _jobs, ...wait } = this.waitAndTimeout(req.timeoutMs, req.wait);
     await this.run({ ...target(req), op: 'uninstall', release: req.release, namespace: req.namespace, ...wait }, { operation: 'uninstall', secrets: [], timeoutMs: req.timeoutMs });
+  }
+
+  /**
+   * Has the helper build its client, discovery and capabilities of a cluster now, once per cluster
+   * and helper process, so the first operation there does not pay for them. Never rejects: a
+   * failure is left for the first operation to meet.
+   */
+  async prepare(t: HelmTarget): Promise<void> {
+    const key = `${t.kubeconfig}\u0000${t.kubeContext ?? ''}\u0000${t.impersonateUser ?? ''}`;
+    const child = this.ensureChild();
+    const prepared = this.prepared.get(child) ?? new Set<string>();
+    this.prepared.set(child, prepared);
+    if (prepared.has(key)) return;
+    prepared.add(key);
+    await this.run({ ...target(t), op: 'prepare', release: '', namespace: '', timeoutSeconds: 60 }, { operation: 'prepare', secrets: [], timeoutMs: 60_000 }).catch(() => undefined);
   }
 
   /**

@@ -46,6 +46,13 @@ export interface HelmPort {
   upgradeInstall(req: UpgradeInstallRequest): Promise<void>;
   rollback(req: RollbackRequest): Promise<void>;
   uninstall(req: UninstallRequest): Promise<void>;
+  /**
+   * Gets ready to act on a cluster ahead of its first operation (a client, discovery, the server's
+   * capabilities), while the controller does other work; resolves when done. Best effort: it never
+   * rejects, and an operation that comes first simply pays for it. Absent when there is nothing to
+   * prepare.
+   */
+  prepare?(target: HelmTarget): Promise<void>;
 }
 
 /** Reads and repairs Helm's release storage directly (the cluster adapter implements it). */

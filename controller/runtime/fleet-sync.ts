@@ -185,6 +185,11 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   });
   if (verdict.held) return { ...result, held: verdict.message };
   const operationOf = new Map(operations.map((op) => [extensionCrName(op.cluster, op.extension), op]));
+  // Clusters with helm work ahead get their helm client ready while the CRs are written.
+  for (const cluster of new Set(operations.filter((op) => op.operation !== 'none' && op.operation !== 'leave').map((op) => op.cluster))) {
+    const client = connections.get(cluster)?.client;
+    if (client && connections.get(cluster)?.facts.reachable) void deps.helm.prepare?.({ kubeconfig: client.kubeconfig });
+  }
 
   // Everything above only read: the revision is valid, its versions resolve and the guard lets it
   // through. From here on it is written, every CR of it before anything is deleted or installed.

@@ -53,7 +53,7 @@ import (
 
 type request struct {
 	ID              int64             `json:"id"`
-	Op              string            `json:"op"` // upgradeInstall | rollback | uninstall | ping | stop
+	Op              string            `json:"op"` // upgradeInstall | rollback | uninstall | prepare | ping | stop
 	Kubeconfig      string            `json:"kubeconfig"`
 	KubeContext     string            `json:"kubeContext,omitempty"`
 	ImpersonateUser string            `json:"impersonateUser,omitempty"`
@@ -390,6 +390,31 @@ func (h *helper) uninstall(req *request) error {
 	return err
 }
 
+// prepare gets a cluster ready ahead of its first operation: the client, discovery, the server's
+// capabilities and the field-validation check of the core and apps group-versions (what the first
+// install would otherwise pay for while holding one of the controller's concurrency slots).
+func (h *helper) prepare(req *request) error {
+	c, err := h.clusterFor(req)
+	if err != nil {
+		return err
+	}
+	if _, err := c.capabilitiesOf(); err != nil {
+		return err
+	}
+	schema, err := c.factory.Validator(string(kube.FieldValidationDirectiveStrict))
+	if err != nil {
+		return err
+	}
+	for _, manifest := range []string{
+		`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"clusterext-prepare"}}`,
+		`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"clusterext-prepare"}}`,
+	} {
+		// Only the lookups matter; a server without the group-version is no error here.
+		_ = schema.ValidateBytes([]byte(manifest))
+	}
+	return nil
+}
+
 func (h *helper) handle(root context.Context, req *request) (err error) {
 	defer func() {
 		// One operation's panic fails that operation, not every other one under way.
@@ -407,6 +432,8 @@ func (h *helper) handle(root context.Context, req *request) (err error) {
 	switch req.Op {
 	case "ping":
 		return nil
+	case "prepare":
+		return h.prepare(req)
 	case "upgradeInstall":
 		return h.upgradeInstall(ctx, req)
 	case "rollback":
