@@ -8,6 +8,12 @@ import type { ValidationLimits } from './validation-limits.js';
  * the first diagnostic cut was. The line is an error when anything cut was one, so a capped list
  * has errors exactly when the whole list had.
  */
+/**
+ * Limits under which capDiagnostics cuts nothing: for a caller that caps a longer list later, once
+ * (plan caps validation's diagnostics together with its own).
+ */
+export const UNCAPPED_DIAGNOSTICS: Pick<ValidationLimits, 'maxDiagnosticsPerFile' | 'maxDiagnostics'> = { maxDiagnosticsPerFile: Infinity, maxDiagnostics: Infinity };
+
 export function capDiagnostics(sorted: readonly Diagnostic[], limits: Pick<ValidationLimits, 'maxDiagnosticsPerFile' | 'maxDiagnostics'>): Diagnostic[] {
   const out: Diagnostic[] = [];
   let shown = 0;

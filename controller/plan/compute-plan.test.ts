@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../manifest/diagnostic.js';
 import type { Fleet } from '../manifest/fleet.js';
 import { connectedCluster, extension, extensionType, fleet, policy } from '../../test/support/fleet-builder.js';
 import { chartKey, type ChartCatalog } from './chart-catalog.js';
@@ -258,5 +259,23 @@ describe('computePlan: its own diagnostics are capped like validation\'s', () =>
     expect(errors.at(-1)).toMatchObject({ code: 'MoreDiagnostics', file: 'clusters/a.yaml' });
     expect(errors.at(-1)!.message).toMatch(/^50 more diagnostics \(50 errors\) in "clusters\/a\.yaml"/);
     expect(computePlan({ base: undefined, head: fleetWith(many), catalog, diagnosticLimits: { maxDiagnosticsPerFile: 1000, maxDiagnostics: 1000 } }).diagnostics.filter((d) => d.severity === 'error')).toHaveLength(150);
+  });
+
+  it('caps the head\'s validation warnings and its own diagnostics together: one limit, not one each', () => {
+    const many = Array.from({ length: 60 }, (_, i) => {
+      const e = extension('a', `m${i}`, 'mesh', { scope: 'namespace', targetNamespace: `ns${i}`, ...pinned('9.9.9') });
+      return { ...e, source: { ...e.source, file: 'clusters/a.yaml', line: 2 * i + 2 } };
+    });
+    const warnings: Diagnostic[] = Array.from({ length: 60 }, (_, i) => ({ severity: 'warning', code: 'Deprecated', message: `warning ${i}`, file: 'clusters/a.yaml', line: 2 * i + 1, column: 1, pointer: '' }));
+    const elsewhere: Diagnostic[] = Array.from({ length: 30 }, (_, i) => ({ severity: 'warning', code: 'Deprecated', message: `other ${i}`, file: 'clusters/b.yaml', line: i + 1, column: 1, pointer: '' }));
+    const plan = computePlan({ base: undefined, head: fleetWith(many), catalog, headDiagnostics: [...warnings, ...elsewhere], diagnosticLimits: { maxDiagnosticsPerFile: 100, maxDiagnostics: 110 } });
+    const inA = plan.diagnostics.filter((d) => d.file === 'clusters/a.yaml');
+    // 100 of a.yaml's 120 (warnings and errors interleaved by line), then one line counting the other 20.
+    expect(inA.filter((d) => d.code !== 'MoreDiagnostics')).toHaveLength(100);
+    expect(inA.at(-1)).toMatchObject({ code: 'MoreDiagnostics', severity: 'error' });
+    expect(inA.at(-1)!.message).toMatch(/^20 more diagnostics \(10 errors\) in "clusters\/a\.yaml"/);
+    // 110 in all: 10 of b.yaml's, then one line for the rest.
+    expect(plan.diagnostics.filter((d) => d.code !== 'MoreDiagnostics')).toHaveLength(110);
+    expect(plan.diagnostics.at(-1)!.message).toMatch(/^20 more diagnostics \(0 errors\) in 1 more file, from "clusters\/b\.yaml" on/);
   });
 });

@@ -40,12 +40,15 @@ export interface ComputePlanInput {
   headRevision?: string;
   /** Warnings from the caller (invalid base, unreachable indexes), shown first. */
   warnings?: readonly string[];
-  /** The head's validation diagnostics (warnings), listed with the plan's own. */
+  /**
+   * The head's validation diagnostics (warnings), listed with the plan's own; not capped yet
+   * (UNCAPPED_DIAGNOSTICS), as one cap applies to both.
+   */
   headDiagnostics?: readonly Diagnostic[];
   /**
-   * How many of the plan's own diagnostics (building the head's releases: one per Extension can
-   * fail alike) are shown per file and in all; default DEFAULT_VALIDATION_LIMITS. `headDiagnostics`
-   * come capped by validation.
+   * How many diagnostics, the head's validation ones and the plan's own (building the head's
+   * releases: one per Extension can fail alike) together, are shown per file and in all; default
+   * DEFAULT_VALIDATION_LIMITS.
    */
   diagnosticLimits?: Pick<ValidationLimits, 'maxDiagnosticsPerFile' | 'maxDiagnostics'>;
 }
@@ -129,7 +132,9 @@ export function computePlan(input: ComputePlanInput): Plan {
     // A plan is output (a PR comment, a CI log): chart repository credentials stay out of it.
     ignoredVersions: head.ignoredVersions.map((v) => ({ ...v, chart: { ...v.chart, repository: redactUrl(v.chart.repository) } })),
     warnings,
-    diagnostics: [...(input.headDiagnostics ?? []), ...capDiagnostics([...head.diagnostics, ...head.releaseProblems].sort(compareDiagnostics), input.diagnosticLimits ?? DEFAULT_VALIDATION_LIMITS)].sort(compareDiagnostics),
+    // One cap over validation's diagnostics and the plan's own: --max-diagnostics(-per-file) is the
+    // most a plan shows, not that many of each.
+    diagnostics: capDiagnostics([...(input.headDiagnostics ?? []), ...head.diagnostics, ...head.releaseProblems].sort(compareDiagnostics), input.diagnosticLimits ?? DEFAULT_VALIDATION_LIMITS),
   };
 }
 

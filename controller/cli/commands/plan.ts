@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ClusterextError, ExitError } from '../../errors/clusterext-error.js';
+import { capDiagnostics, UNCAPPED_DIAGNOSTICS } from '../../manifest/cap-diagnostics.js';
 import { hasErrors } from '../../manifest/diagnostic.js';
 import type { ChartRef } from '../../manifest/fleet.js';
 import { findRepositoryRoot } from '../../manifest/git-tree-reader.js';
@@ -95,13 +96,15 @@ async function runPlan(fleetPath: string, options: PlanOptions): Promise<{ plan:
   // Base and head share most files: each unchanged file is checked once.
   const cache = new FleetFileCache();
   const limits = validationLimitsFrom(options);
+  // Loaded uncapped: the head's diagnostics are capped once, with the plan's own (computePlan).
+  const loadLimits = { ...limits, ...UNCAPPED_DIAGNOSTICS };
   const [base, head] = await Promise.all([
-    loadFleetFromGit({ repoDir, rev: options.base, path: inside, cache, limits }),
-    loadFleetFromGit({ repoDir, rev: options.head, path: inside, cache, limits }),
+    loadFleetFromGit({ repoDir, rev: options.base, path: inside, cache, limits: loadLimits }),
+    loadFleetFromGit({ repoDir, rev: options.head, path: inside, cache, limits: loadLimits }),
   ]);
   const baseLabel = revisionLabel(options.base, base.commit);
   const headLabel = revisionLabel(options.head, head.commit);
-  if (!head.fleet) failWithDiagnostics(head.diagnostics, options.format, `The head revision ${headLabel} is invalid; fix the errors above before planning it.`, inside);
+  if (!head.fleet) failWithDiagnostics(capDiagnostics(head.diagnostics, limits), options.format, `The head revision ${headLabel} is invalid; fix the errors above before planning it.`, inside);
 
   const warnings: string[] = [];
   if (!base.fleet) {
