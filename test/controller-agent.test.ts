@@ -4,22 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
-import { toolPath } from '../controller/local/tool-path.js';
 import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager } from '../controller/runtime/controller-manager.js';
 import { CrStore } from '../controller/runtime/cr-store.js';
 import { installCrds } from '../controller/runtime/install-crds.js';
-import { silentLogger } from '../controller/runtime/logger.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, repositorySpec } from './support/hub-setup.js';
-import { clusterScopedTypeYaml, connectedClusterYaml, documents } from './support/fleet-yaml.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 /**
  * Agent mode (DESIGN.md §3): a controller in cluster local-2 reads the same repository as everyone,
@@ -42,16 +37,8 @@ describe('controller in agent mode', () => {
         clusterScopedTypeYaml({ name: 'config', repository: fleet.charts.url, chart: 'config-values', namespace: 'config-system' }),
         connectedClusterYaml('local-1', { kubeconfigSecret: false }),
         connectedClusterYaml('local-2', { kubeconfigSecret: false }),
-        `apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec: {clusterName: local-1, extensionType: config, scope: cluster}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec: {clusterName: local-2, extensionType: config, scope: cluster}
-`,
+        extensionYaml({ name: 'cfg', cluster: 'local-1', type: 'config' }),
+        extensionYaml({ name: 'cfg', cluster: 'local-2', type: 'config' }),
       ),
     );
     await fleet.git.createRepository('fleet', work);
@@ -73,19 +60,9 @@ spec: {clusterName: local-2, extensionType: config, scope: cluster}
   });
 
   it('installs only its own cluster\'s releases and mirrors only its own Extensions', async () => {
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    const manager = new ControllerManager({
-      hub: agentHub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(work, 'cache'),
+    const manager = createTestController(fleet, agentHub, {
       agent: { clusterName: 'local-2', kubeconfig: fleet.clusters[1]!.kubeconfig },
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
-      chartIndex: createHttpChartIndexReader(),
-      clock: systemClock,
-      logger: silentLogger,
       fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: {} },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 1000,
     });
     try {
       await manager.runOnce();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,23 +6,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
-import { toolPath } from '../controller/local/tool-path.js';
-import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager, type PassSummary } from '../controller/runtime/controller-manager.js';
+import type { ControllerManager, PassSummary } from '../controller/runtime/controller-manager.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
-import type { Logger } from '../controller/runtime/logger.js';
 import type { ExtensionRepositoryStatus } from '../controller/runtime/repository-status.js';
 import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { Condition } from '../controller/status/condition.js';
-import { HUB_NAMESPACE, repositorySpec, setUpHub } from './support/hub-setup.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { repositorySpec, setUpHub } from './support/hub-setup.js';
+import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
-
-const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 /** One repository's files: a type, a cluster (the one local cluster) and an Extension, all prefixed. */
 function repositoryFiles(prefix: 'a' | 'b', options: { charts: string; greeting: string; extraSettings?: string }): Record<string, string> {
@@ -139,26 +134,14 @@ describe('one failing repository does not stop another on the same controller', 
     cluster = createKubeClient(fleet.clusters[0]!.kubeconfig);
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
     for (const prefix of ['a', 'b'] as const) {
-      const seed = join(workDir, `seed-${prefix}`);
-      mkdirSync(join(seed, 'fleet'), { recursive: true });
-      for (const [path, content] of Object.entries(repositoryFiles(prefix, { charts: fleet.charts.url, greeting: `from ${prefix}` }))) writeFileSync(join(seed, path), content);
-      await fleet.git.createRepository(`fleet-${prefix}`, seed);
+      await seedRepository(fleet.git, `fleet-${prefix}`, join(workDir, `seed-${prefix}`), repositoryFiles(prefix, { charts: fleet.charts.url, greeting: `from ${prefix}` }));
     }
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet-b', path: 'fleet', interval: '1ms' }));
     await store.apply('ExtensionRepository', 'a-fleet', { metadata: {}, spec: repositorySpec(fleet, { repository: 'fleet-a', path: 'fleet', interval: '1ms' }) });
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
+    manager = createTestController(fleet, hub, {
       // Small bounds, so that each hostile index costs a pass seconds, not the defaults' minute.
       chartIndex: createHttpChartIndexReader({ maxBytes: 1024 * 1024, headersTimeoutMs: 2_000, timeoutMs: 3_000 }),
-      clock: systemClock,
-      logger: silent,
       fleet: { concurrency: 4, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 1 } } },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 1000,
     });
   }, 600_000);
 

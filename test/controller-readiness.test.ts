@@ -1,26 +1,21 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeRest } from '../controller/cluster/kube-client.js';
 import { createKubeClient } from '../controller/cluster/kube-client.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
-import { toolPath } from '../controller/local/tool-path.js';
-import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager } from '../controller/runtime/controller-manager.js';
+import type { ControllerManager } from '../controller/runtime/controller-manager.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
-import type { Logger } from '../controller/runtime/logger.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
-import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { setUpHub } from './support/hub-setup.js';
+import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 const HOUR = 3_600_000;
-const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent };
 const NAMESPACE = 'podinfo';
 /** No simulated node has this label, so the scheduler never places the pods. */
 const UNSCHEDULABLE = { 'nodeSelector.disktype': 'ssd' };
@@ -74,21 +69,10 @@ describe('the controller from git to a running real-world chart', () => {
   beforeAll(async () => {
     fleet = await startTestFleet({ clusters: 1 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-readiness-'));
-    const seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    writeFileSync(join(seed, 'fleet', 'fleet.yaml'), files({ replicaCount: 2 })['fleet/fleet.yaml']);
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', join(workDir, 'seed'), files({ replicaCount: 2 }));
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms' }));
     target = createKubeClient(fleet.clusters[0]!.kubeconfig);
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
-      chartIndex: createHttpChartIndexReader(),
-      clock: systemClock,
-      logger: silent,
+    manager = createTestController(fleet, hub, {
       fleet: {
         concurrency: 2,
         clusterConcurrency: 2,
@@ -97,8 +81,6 @@ describe('the controller from git to a running real-world chart', () => {
         // One attempt, then the long backoff: a failed upgrade is rolled back and stalls at once.
         reconcilePolicy: { helmTimeoutMs: 120_000, progressIntervalMs: 1_000, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, exhaustedBaseDelayMs: HOUR, exhaustedMaxDelayMs: HOUR } },
       },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 1000,
     });
   }, 600_000);
 

@@ -1,59 +1,38 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
 import type { KubeRest } from '../controller/cluster/kube-client.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
-import { toolPath } from '../controller/local/tool-path.js';
 import { systemClock, type Clock } from '../controller/runtime/clock.js';
-import { ControllerManager, type PassSummary } from '../controller/runtime/controller-manager.js';
+import type { ControllerManager, PassSummary } from '../controller/runtime/controller-manager.js';
 import type { CrStore, CustomResource } from '../controller/runtime/cr-store.js';
 import { startHealthServer } from '../controller/runtime/health-server.js';
 import { createControllerMetrics } from '../controller/runtime/metrics.js';
-import type { Logger } from '../controller/runtime/logger.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 const HOUR = 3_600_000;
-const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => silent };
 
 /** Settings of the one Extension; a ConfigMap key with a space makes the API server reject an upgrade. */
-const GOOD = 'data.greeting: hi';
-const GOOD_TOO = 'data.greeting: hello';
-const BAD = 'data.greeting: hi, "data.bad key": oops';
+const GOOD = { 'data.greeting': 'hi' };
+const GOOD_TOO = { 'data.greeting': 'hello' };
+const BAD = { 'data.greeting': 'hi', 'data.bad key': 'oops' };
 
-function fleetFiles(charts: string, settings: string): Record<string, string> {
+function fleetFiles(charts: string, settings: Record<string, string>): Record<string, string> {
   return {
-    'fleet/fleet.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: config}
-spec:
-  chart: {repository: "${charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: config-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: local-1}
-spec: {kubeconfigSecretRef: {name: local-1-kubeconfig, key: kubeconfig}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec:
-  clusterName: local-1
-  extensionType: config
-  scope: cluster
-  configurationSettings: {${settings}}
-`,
+    'fleet/fleet.yaml': documents(
+      clusterScopedTypeYaml({ name: 'config', repository: charts, chart: 'config-values', namespace: 'config-system' }),
+      connectedClusterYaml('local-1', { kubeconfigSecret: true }),
+      extensionYaml({ name: 'cfg', cluster: 'local-1', type: 'config', settings }),
+    ),
   };
 }
 
@@ -72,10 +51,9 @@ describe('status, retries and metrics against a real API server and helm', () =>
   let health: { url: string; close(): Promise<void> };
   let offsetMs = 0;
   const clock: Clock = { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
-  const helmProcesses = createNodeExec();
   const metrics = createControllerMetrics();
 
-  const push = (settings: string, message: string) => fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, settings), message });
+  const push = (settings: Record<string, string>, message: string) => fleet.git.commitAndPush('fleet', { files: fleetFiles(fleet.charts.url, settings), message });
   const cfg = async () => (await store.get<Record<string, unknown>, ExtensionStatus>('Extension', 'local-1.cfg')) as CustomResource<Record<string, unknown>, ExtensionStatus>;
   const condition = (status: ExtensionStatus | undefined, type: string) => status?.conditions.find((c) => c.type === type);
 
@@ -107,20 +85,10 @@ describe('status, retries and metrics against a real API server and helm', () =>
     fleet = await startTestFleet({ clusters: 1 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-status-test-'));
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
-    const seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, GOOD))) writeFileSync(join(seed, path), content);
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', join(workDir, 'seed'), fleetFiles(fleet.charts.url, GOOD));
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms' }));
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env }),
-      chartIndex: createHttpChartIndexReader(),
+    manager = createTestController(fleet, hub, {
       clock,
-      logger: silent,
       metrics,
       fleet: {
         concurrency: 2,
@@ -130,8 +98,6 @@ describe('status, retries and metrics against a real API server and helm', () =>
         // One quick retry, then the long backoff of an hour: the test moves the clock past it.
         reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, pendingTimeoutMs: HOUR, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, exhaustedBaseDelayMs: HOUR, exhaustedMaxDelayMs: HOUR } },
       },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 1000,
     });
     health = await startHealthServer({ address: '127.0.0.1:0', registry: metrics.registry, ready: () => true });
   });

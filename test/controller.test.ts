@@ -10,15 +10,16 @@ import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import { toolPath } from '../controller/local/tool-path.js';
-import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager, type PassSummary } from '../controller/runtime/controller-manager.js';
+import type { ControllerManager, PassSummary } from '../controller/runtime/controller-manager.js';
 import type { CrStore, CustomResource } from '../controller/runtime/cr-store.js';
 import type { Logger } from '../controller/runtime/logger.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml, namespaceScopedTypeYaml } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, repositorySpec, setUpHub } from './support/hub-setup.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
+import { createTestController } from './support/test-controller.js';
 
 const NS = HUB_NAMESPACE;
 const CANARY = 'canary-ctrl-9b7e1f-never-printed';
@@ -63,41 +64,12 @@ interface FleetText {
 /** The fleet repository's files for one commit. */
 function fleetFiles(t: FleetText): Record<string, string> {
   return {
-    'fleet/types.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: config}
-spec:
-  chart: {repository: "${t.charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: config-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: team-app}
-spec:
-  chart: {repository: "${t.charts}", name: namespaced-app}
-  scopes: [namespace]
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: grabber}
-spec:
-  chart: {repository: "${t.charts}", name: cluster-grabber}
-  scopes: [namespace]
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: ops-tool}
-spec:
-  chart: {repository: "${t.charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: ops-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
+    'fleet/types.yaml': documents(
+      clusterScopedTypeYaml({ name: 'config', repository: t.charts, chart: 'config-values', namespace: 'config-system' }),
+      namespaceScopedTypeYaml({ name: 'team-app', repository: t.charts, chart: 'namespaced-app' }),
+      namespaceScopedTypeYaml({ name: 'grabber', repository: t.charts, chart: 'cluster-grabber' }),
+      clusterScopedTypeYaml({ name: 'ops-tool', repository: t.charts, chart: 'config-values', namespace: 'ops-system' }),
+      `apiVersion: clusterext.io/v1alpha1
 kind: ExtensionType
 metadata: {name: arm-agent}
 spec:
@@ -107,6 +79,7 @@ spec:
   releaseTrains: {stable: {}}
   requirements: {architectures: [arm64]}
 `,
+    ),
     'fleet/clusters.yaml': `apiVersion: clusterext.io/v1alpha1
 kind: ConnectedCluster
 metadata: {name: local-1, labels: {env: prod}}
@@ -178,6 +151,8 @@ describe('controller against real clusters, helm, git and a chart repository', (
     return fleet.git.commitAndPush('fleet', { files: fleetFiles(text), message });
   }
 
+  const helmCli = () => new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env: helmEnv(fleet) });
+
   /** Passes until one changes nothing (no helm action, no status write), at most `max`. */
   const settle = (max?: number): Promise<PassSummary[]> => settleController(manager, max);
 
@@ -211,26 +186,16 @@ describe('controller against real clusters, helm, git and a chart repository', (
     await fleet.charts.publish(join(projectRoot(), 'test', 'charts', 'leaky'), { version: '1.0.0' });
 
     text = { charts: fleet.charts.url };
-    const seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    for (const [path, content] of Object.entries(fleetFiles(text))) writeFileSync(join(seed, path), content);
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', join(workDir, 'seed'), fleetFiles(text));
 
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY }, 'leak-secrets': { secret: CANARY } } }));
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: NS,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env }),
-      chartIndex: createHttpChartIndexReader(),
-      // Passes run back to back: the repository's interval (1ms) and the chart index TTL (1ms) have
-      // always passed, so every pass fetches and sees new commits and chart versions.
-      clock: systemClock,
+    // Passes run back to back: the repository's interval (1ms) and the chart index TTL (1ms) have
+    // always passed, so every pass fetches and sees new commits and chart versions. Helm runs
+    // through helmProcesses, which counts its processes.
+    manager = createTestController(fleet, hub, {
+      helm: helmCli(),
       logger: recordingLogger(logLines),
       fleet: { concurrency: 4, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 1 } } },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 1000,
     });
   });
 
@@ -384,19 +349,8 @@ describe('controller against real clusters, helm, git and a chart repository', (
   });
 
   it('reports a release it does not manage and never touches it', async () => {
-    const helm = new HelmCli({ helmPath: toolPath('helm'), exec: helmProcesses.exec, env: Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined)) });
-    await helm.upgradeInstall({ kubeconfig: fleet.clusters[0]!.kubeconfig, release: 'ops', namespace: 'ops-system', createNamespace: true, chart: { repository: fleet.charts.url, name: 'config-values' }, version: '1.0.0', values: { data: { owner: 'ops-team' } }, labels: {}, timeoutMs: 60_000 });
-    await push(
-      {
-        extraExtensions: `---
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: ops}
-spec: {clusterName: local-1, extensionType: ops-tool, scope: cluster}
-`,
-      },
-      'claim the ops release',
-    );
+    await helmCli().upgradeInstall({ kubeconfig: fleet.clusters[0]!.kubeconfig, release: 'ops', namespace: 'ops-system', createNamespace: true, chart: { repository: fleet.charts.url, name: 'config-values' }, version: '1.0.0', values: { data: { owner: 'ops-team' } }, labels: {}, timeoutMs: 60_000 });
+    await push({ extraExtensions: `---\n${extensionYaml({ name: 'ops', cluster: 'local-1', type: 'ops-tool' })}` }, 'claim the ops release');
     await settle();
     const ops = await extension('local-1.ops');
     expect(condition(ops?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'ReleaseNotManaged' });
@@ -405,17 +359,7 @@ spec: {clusterName: local-1, extensionType: ops-tool, scope: cluster}
   });
 
   it('installs nothing where requirements are not met, and says why', async () => {
-    await push(
-      {
-        extraExtensions: `---
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: arm}
-spec: {clusterName: local-2, extensionType: arm-agent, scope: cluster}
-`,
-      },
-      'an arm64-only agent on a cluster without arm64 nodes',
-    );
+    await push({ extraExtensions: `---\n${extensionYaml({ name: 'arm', cluster: 'local-2', type: 'arm-agent' })}` }, 'an arm64-only agent on a cluster without arm64 nodes');
     await settle();
     const arm = await extension('local-2.arm');
     expect(condition(arm?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'RequirementsNotMet' });
@@ -425,14 +369,7 @@ spec: {clusterName: local-2, extensionType: arm-agent, scope: cluster}
 
   it('fails a namespace-scoped chart that creates a ClusterRole, with a clear condition', async () => {
     await push(
-      {
-        extraExtensions: `---
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: grab}
-spec: {clusterName: local-2, extensionType: grabber, scope: namespace, targetNamespace: team-a}
-`,
-      },
+      { extraExtensions: `---\n${extensionYaml({ name: 'grab', cluster: 'local-2', type: 'grabber', scope: 'namespace', targetNamespace: 'team-a' })}` },
       'a namespace-scoped chart that reaches for the cluster',
     );
     await settle(3);
@@ -444,17 +381,7 @@ spec: {clusterName: local-2, extensionType: grabber, scope: namespace, targetNam
   });
 
   it('keeps an Extension Pending on a cluster whose kubeconfig Secret is missing, and lets it go with the cluster', async () => {
-    const ghost = `---
-apiVersion: clusterext.io/v1alpha1
-kind: ConnectedCluster
-metadata: {name: ghost}
-spec: {kubeconfigSecretRef: {name: ghost-kubeconfig, key: kubeconfig}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec: {clusterName: ghost, extensionType: config, scope: cluster}
-`;
+    const ghost = `---\n${documents(connectedClusterYaml('ghost', { kubeconfigSecret: true }), extensionYaml({ name: 'cfg', cluster: 'ghost', type: 'config' }))}`;
     await push({ extraExtensions: ghost }, 'a cluster nobody gave us a kubeconfig for');
     await settle(3);
     const pending = await extension('ghost.cfg');

@@ -1,23 +1,21 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import type { DriftReport, ExtensionDrift } from '../controller/drift/drift-report.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
-import { toolPath } from '../controller/local/tool-path.js';
-import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager } from '../controller/runtime/controller-manager.js';
-import type { Logger } from '../controller/runtime/logger.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
+import type { ControllerManager } from '../controller/runtime/controller-manager.js';
+import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { seedRepository } from './support/seed-repository.js';
+import { settleController } from './support/settle-controller.js';
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
 const CANARY = 'canary-drift-7c41e9-never-printed';
@@ -46,56 +44,19 @@ function run(args: string[]): Promise<Run> {
   });
 }
 
-const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, child: () => quiet };
-
 function fleetFiles(charts: string): Record<string, string> {
   return {
-    'fleet/types.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: web}
-spec:
-  chart: {repository: "${charts}", name: web-app}
-  scopes: [cluster]
-  defaultReleaseNamespace: web-system
-  releaseTrains: {stable: {}}
----
-apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: config}
-spec:
-  chart: {repository: "${charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: config-system
-  releaseTrains: {stable: {}}
-`,
-    'fleet/clusters.yaml': ['local-1', 'local-2', 'ghost']
-      .map((name) => `apiVersion: clusterext.io/v1alpha1\nkind: ConnectedCluster\nmetadata: {name: ${name}}\nspec: {kubeconfigSecretRef: {name: ${name}-kubeconfig, key: kubeconfig}}\n`)
-      .join('---\n'),
-    'fleet/extensions.yaml': `apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: web}
-spec: {clusterName: local-1, extensionType: web, scope: cluster}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: web}
-spec: {clusterName: local-2, extensionType: web, scope: cluster}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: cfg}
-spec:
-  clusterName: local-1
-  extensionType: config
-  scope: cluster
-  configurationSettings: {data.greeting: hi}
-  configurationProtectedSettingsRef: {secretName: cfg-secrets}
----
-apiVersion: clusterext.io/v1alpha1
-kind: Extension
-metadata: {name: web}
-spec: {clusterName: ghost, extensionType: web, scope: cluster}
-`,
+    'fleet/types.yaml': documents(
+      clusterScopedTypeYaml({ name: 'web', repository: charts, chart: 'web-app', namespace: 'web-system' }),
+      clusterScopedTypeYaml({ name: 'config', repository: charts, chart: 'config-values', namespace: 'config-system' }),
+    ),
+    'fleet/clusters.yaml': documents(...['local-1', 'local-2', 'ghost'].map((name) => connectedClusterYaml(name, { kubeconfigSecret: true }))),
+    'fleet/extensions.yaml': documents(
+      extensionYaml({ name: 'web', cluster: 'local-1', type: 'web' }),
+      extensionYaml({ name: 'web', cluster: 'local-2', type: 'web' }),
+      extensionYaml({ name: 'cfg', cluster: 'local-1', type: 'config', settings: { 'data.greeting': 'hi' }, protectedSettingsSecret: 'cfg-secrets' }),
+      extensionYaml({ name: 'web', cluster: 'ghost', type: 'web' }),
+    ),
   };
 }
 
@@ -149,32 +110,14 @@ describe('clusterext drift against real clusters', () => {
     await fleet.charts.publish(sampleChartPath('web-app'), { version: '1.0.0' });
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
     seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url))) writeFileSync(join(seed, path), content);
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', seed, fleetFiles(fleet.charts.url));
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: seed });
     execFileSync('git', ['add', '.'], { cwd: seed });
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'fleet'], { cwd: seed });
 
     ({ hub } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
-      chartIndex: createHttpChartIndexReader(),
-      clock: systemClock,
-      logger: quiet,
-      fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 } } },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 60_000,
-      requestPollIntervalMs: 200,
-    });
-    for (let i = 0; i < 6; i++) {
-      const pass = await manager.runOnce();
-      if (pass.helmActions === 0 && pass.statusWrites === 0) break;
-    }
+    manager = createTestController(fleet, hub);
+    await settleController(manager, 6);
   }, 400_000);
 
   afterAll(async () => {

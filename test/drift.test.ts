@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,22 +7,19 @@ import { createKubeClient, type KubeRest } from '../controller/cluster/kube-clie
 import { readLatestRelease } from '../controller/cluster/read-latest-release.js';
 import { checkClusterDrift } from '../controller/drift/check-cluster-drift.js';
 import type { ClusterDrift, ExtensionDrift } from '../controller/drift/drift-report.js';
-import { HelmCli } from '../controller/helm/helm-cli.js';
-import { createNodeExec } from '../controller/helm/node-exec.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
 import { projectRoot } from '../controller/local/project-root.js';
-import { toolPath } from '../controller/local/tool-path.js';
 import type { ExtensionSpec } from '../controller/manifest/fleet.js';
 import type { DesiredRelease } from '../controller/plan/desired-release.js';
-import { systemClock } from '../controller/runtime/clock.js';
-import { ControllerManager } from '../controller/runtime/controller-manager.js';
+import type { ControllerManager } from '../controller/runtime/controller-manager.js';
 import type { CrStore, CustomResource } from '../controller/runtime/cr-store.js';
 import type { Logger } from '../controller/runtime/logger.js';
 import { createControllerMetrics } from '../controller/runtime/metrics.js';
-import { createHttpChartIndexReader } from '../controller/source/chart-index.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
-import { helmEnv, startTestFleet } from './support/test-fleet.js';
+import { seedRepository } from './support/seed-repository.js';
+import { createTestController } from './support/test-controller.js';
+import { startTestFleet } from './support/test-fleet.js';
 
 /** The protected value of the db-client Extension; it must never appear in any drift output. */
 const CANARY = 'canary-pw-7d1f93e2';
@@ -155,26 +152,14 @@ describe('drift on a running cluster with real-world charts', () => {
     fleet = await startTestFleet({ clusters: 1 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-drift-test-'));
     await fleet.charts.publish(join(projectRoot(), 'test', 'charts', 'db-client'), { version: '1.0.0' });
-    const seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, modes))) writeFileSync(join(seed, path), content);
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', join(workDir, 'seed'), fleetFiles(fleet.charts.url, modes));
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms', protectedSettings: { 'db-settings': { 'db.password': CANARY } } }));
     cluster = createKubeClient(fleet.clusters[0]!.kubeconfig);
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
-    manager = new ControllerManager({
-      hub,
-      namespace: HUB_NAMESPACE,
-      cacheDir: join(workDir, 'cache'),
-      helm: new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }),
-      chartIndex: createHttpChartIndexReader(),
-      clock: systemClock,
+    manager = createTestController(fleet, hub, {
       logger,
       metrics,
       // Every pass checks drift (the interval is 1 ms): the test decides when passes run.
       fleet: { concurrency: 4, clusterConcurrency: 4, maxUninstallShare: 1, contactIntervalMs: 3_600_000, driftIntervalMs: 1, reconcilePolicy: { helmTimeoutMs: 240_000 } },
-      chartIndexTtlMs: 1,
-      resyncIntervalMs: 1000,
     });
   }, 600_000);
 

@@ -40,7 +40,8 @@ spec:
 
 /**
  * An Extension of either scope (cluster by default) following its type's stable train. Settings are
- * written as JSON scalars: a string quoted, a number or boolean bare, as YAML would read them back.
+ * written as JSON scalars: a string quoted, a number or boolean bare, as YAML would read them back;
+ * a key with other characters than letters, digits and ._/- is quoted.
  */
 export function extensionYaml(o: {
   name: string;
@@ -55,7 +56,7 @@ export function extensionYaml(o: {
 }): string {
   const lines = [`  clusterName: ${o.cluster}`, `  extensionType: ${o.type}`, `  scope: ${o.scope ?? 'cluster'}`];
   if (o.targetNamespace !== undefined) lines.push(`  targetNamespace: ${o.targetNamespace}`);
-  if (o.settings) lines.push(`  configurationSettings: {${Object.entries(o.settings).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`);
+  if (o.settings) lines.push(`  configurationSettings: {${Object.entries(o.settings).map(([k, v]) => `${/^[\w./-]+$/.test(k) ? k : JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`);
   if (o.protectedSettingsSecret !== undefined) lines.push(`  configurationProtectedSettingsRef: {secretName: ${o.protectedSettingsSecret}}`);
   if (o.timeout !== undefined) lines.push(`  timeout: ${o.timeout}`);
   return `apiVersion: clusterext.io/v1alpha1

@@ -16,12 +16,15 @@ export function isCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
-/** Environment for helm calls in tests: helm's caches and config stay inside the fleet's folder. */
-export function helmEnv(fleet: Pick<LocalFleet, 'dir'>): NodeJS.ProcessEnv {
+/**
+ * Environment for helm calls in tests: helm's caches and config stay inside the fleet's folder.
+ * Only set variables, so it serves a child process and the helm adapters' `env` alike.
+ */
+export function helmEnv(fleet: Pick<LocalFleet, 'dir'>): Record<string, string> {
   const home = join(fleet.dir, 'helm-home');
   mkdirSync(home, { recursive: true });
   return {
-    ...process.env,
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
     HELM_CACHE_HOME: join(home, 'cache'),
     HELM_CONFIG_HOME: join(home, 'config'),
     HELM_DATA_HOME: join(home, 'data'),
