@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,42 +7,22 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { createKubeClient, type KubeRest } from '../controller/cluster/kube-client.js';
 import type { DriftReport, ExtensionDrift } from '../controller/drift/drift-report.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
-import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import type { ControllerManager } from '../controller/runtime/controller-manager.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { builtCli, runBuiltCli, type CliRun } from './support/run-built-cli.js';
 import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
 import { createTestController } from './support/test-controller.js';
 import { startTestFleet } from './support/test-fleet.js';
 
-const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
 const CANARY = 'canary-drift-7c41e9-never-printed';
 /** Everything the CLI printed or wrote in this file, to prove no canary or credential appears. */
 const printed: string[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '', KUBECONFIG: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      printed.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The built CLI with no default kubeconfig: each run names its own, hub or direct. */
+const run = (args: string[]): Promise<CliRun> => runBuiltCli(args, { env: { KUBECONFIG: '' }, timeoutMs: 120_000, printed });
 
 function fleetFiles(charts: string): Record<string, string> {
   return {
@@ -93,7 +73,7 @@ describe('clusterext drift against real clusters', () => {
   const tokens: string[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(cli), `${cli} is missing; run "npm run build" first`).toBe(true);
+    expect(existsSync(builtCli), `${builtCli} is missing; run "npm run build" first`).toBe(true);
     fleet = await startTestFleet({ clusters: 2 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-drift-test-'));
     const hubKubeconfig = join(workDir, 'hub.yaml');

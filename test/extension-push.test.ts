@@ -1,6 +1,6 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +15,12 @@ import type { KubeRest } from '../controller/runtime/kube-rest.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { clusterScopedTypeYaml, connectedClusterYaml } from './support/fleet-yaml.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { builtCli, runBuiltCli, type CliRun } from './support/run-built-cli.js';
+import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
 import { createTestController } from './support/test-controller.js';
 import { helmEnv, startTestFleet } from './support/test-fleet.js';
 
-const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
 /** The git password: in the remote URL of the clones, where git itself would print it. */
 const GIT_CANARY = 'canary-git-pw-3b9d41';
 /** Protected values: on the hub only, never in git or any output. */
@@ -27,28 +28,8 @@ const SECRET_CANARIES = ['canary-protected-1-a7c2', 'canary-protected-2-5e81', '
 /** Everything the CLI printed in this file. */
 const printed: string[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The built CLI, asynchronous so a controller in this process can keep running meanwhile. */
-function run(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '', KUBECONFIG: '/nonexistent-kubeconfig' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      printed.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]): Promise<CliRun> => runBuiltCli(args, { env: { KUBECONFIG: '/nonexistent-kubeconfig' }, timeoutMs: 90_000, printed });
 
 type Git = (...args: string[]) => Promise<string>;
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
@@ -77,7 +58,7 @@ describe('extension create, update and delete --push to a real git server', () =
   const serverLog = (...args: string[]) => execFileSync('git', ['-C', join(server.dir, 'fleet.git'), ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    expect(existsSync(cli), `${cli} is missing; run "npm run build" first`).toBe(true);
+    expect(existsSync(builtCli), `${builtCli} is missing; run "npm run build" first`).toBe(true);
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-push-'));
     server = await startGitServer({ auth: { username: 'operator', password: GIT_CANARY } });
     await server.createRepository('fleet', join(projectRoot(), 'samples', 'fleet'));
@@ -198,18 +179,17 @@ describe('extension create/update/delete --push, applied by the controller', () 
   };
 
   beforeAll(async () => {
-    expect(existsSync(cli), `${cli} is missing; run "npm run build" first`).toBe(true);
+    expect(existsSync(builtCli), `${builtCli} is missing; run "npm run build" first`).toBe(true);
     fleet = await startTestFleet({ clusters: 1 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-push-e2e-'));
     kubeconfig = join(workDir, 'hub.yaml');
     writeFileSync(kubeconfig, fleet.clusters[0]!.kubeconfig, { mode: 0o600 });
     hubArgs = ['--kubeconfig', kubeconfig, '-n', HUB_NAMESPACE];
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
-    const seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    writeFileSync(join(seed, 'fleet', 'types.yaml'), clusterScopedTypeYaml({ name: 'config', repository: fleet.charts.url, chart: 'config-values', namespace: 'config-system' }));
-    writeFileSync(join(seed, 'fleet', 'clusters.yaml'), connectedClusterYaml(cluster(), { kubeconfigSecret: true }));
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', join(workDir, 'seed'), {
+      'fleet/types.yaml': clusterScopedTypeYaml({ name: 'config', repository: fleet.charts.url, chart: 'config-values', namespace: 'config-system' }),
+      'fleet/clusters.yaml': connectedClusterYaml(cluster(), { kubeconfigSecret: true }),
+    });
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1s' }));
     manager = createTestController(fleet, hub);
     await settleController(manager);

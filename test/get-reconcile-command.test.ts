@@ -1,55 +1,27 @@
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeRest } from '../controller/cluster/kube-client.js';
 import type { LocalFleet } from '../controller/local/local-fleet.js';
-import { projectRoot } from '../controller/local/project-root.js';
 import { sampleChartPath } from '../controller/local/sample-chart-path.js';
 import { REQUESTED_AT_ANNOTATION, type ControllerManager } from '../controller/runtime/controller-manager.js';
 import type { CrStore } from '../controller/runtime/cr-store.js';
 import type { ExtensionStatus } from '../controller/status/extension-status.js';
 import { HUB_NAMESPACE, setUpHub } from './support/hub-setup.js';
+import { builtCli, runBuiltCli, type CliRun } from './support/run-built-cli.js';
 import { clusterScopedTypeYaml, connectedClusterYaml, documents, extensionYaml, namespaceScopedTypeYaml } from './support/fleet-yaml.js';
+import { seedRepository } from './support/seed-repository.js';
 import { settleController } from './support/settle-controller.js';
 import { createTestController } from './support/test-controller.js';
 import { startTestFleet } from './support/test-fleet.js';
 
-const cli = join(projectRoot(), 'dist', 'controller', 'cli', 'main.js');
 const CANARY = 'canary-cli-4d1c7e-never-printed';
 /** Everything the CLI printed in this file, to prove the canary never appears. */
 const printed: string[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The built CLI as users run it; asynchronous, so the controller in this process keeps running meanwhile. */
-function run(args: string[], options: { signalWhen?: (stdout: string) => boolean; timeoutMs?: number } = {}): Promise<Run> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '' } });
-  let stdout = '';
-  let stderr = '';
-  let signalled = false;
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    if (!signalled && options.signalWhen?.(stdout)) {
-      signalled = true;
-      child.kill('SIGINT');
-    }
-  });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      printed.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], options: { signalWhen?: (stdout: string) => boolean; timeoutMs?: number } = {}): Promise<CliRun> => runBuiltCli(args, { ...options, timeoutMs: options.timeoutMs ?? 60_000, printed });
 
 /** Table rows by NAME, as column title → cell. */
 function table(stdout: string): Map<string, Record<string, string>> {
@@ -104,7 +76,7 @@ describe('clusterext get and reconcile against a real hub', () => {
   let hubArgs: string[];
 
   beforeAll(async () => {
-    expect(existsSync(cli), `${cli} is missing; run "npm run build" first`).toBe(true);
+    expect(existsSync(builtCli), `${builtCli} is missing; run "npm run build" first`).toBe(true);
     fleet = await startTestFleet({ clusters: 1 });
     workDir = mkdtempSync(join(tmpdir(), 'clusterext-get-test-'));
     kubeconfig = join(workDir, 'hub.yaml');
@@ -112,10 +84,7 @@ describe('clusterext get and reconcile against a real hub', () => {
     hubArgs = ['--kubeconfig', kubeconfig, '-n', HUB_NAMESPACE];
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
     await fleet.charts.publish(writeClusterRoleChart(workDir), { version: '1.0.0' });
-    const seed = join(workDir, 'seed');
-    mkdirSync(join(seed, 'fleet'), { recursive: true });
-    for (const [path, content] of Object.entries(fleetFiles(fleet.charts.url, 'hi'))) writeFileSync(join(seed, path), content);
-    await fleet.git.createRepository('fleet', seed);
+    await seedRepository(fleet.git, 'fleet', join(workDir, 'seed'), fleetFiles(fleet.charts.url, 'hi'));
     // An hour's interval: only a reconcile request makes the controller fetch again.
     ({ hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
     manager = createTestController(fleet, hub, { cacheDir: join(workDir, 'cache') });
