@@ -12,6 +12,22 @@ function run(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * A temporary git repository holding samples/fleet in one commit, with an operator's identity set
+ * for the commits the command makes; `git` runs git in it.
+ */
+function sampleFleetRepository(prefix: string): { repo: string; git: (...args: string[]) => string } {
+  const repo = mkdtempSync(join(tmpdir(), prefix));
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+  cpSync(join(projectRoot(), 'samples', 'fleet'), repo, { recursive: true });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'operator');
+  git('config', 'user.email', 'operator@example.com');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'fleet');
+  return { repo, git };
+}
+
 /** `clusterext extension list|show` (the built CLI) on a copy of samples/fleet, from git only (no hub). */
 describe('clusterext extension list and show, from git', () => {
   let dir: string;
@@ -65,16 +81,10 @@ describe('clusterext extension list and show, from git', () => {
 /** `clusterext extension delete` on a temporary git repository holding samples/fleet. */
 describe('clusterext extension delete', () => {
   let repo: string;
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+  let git: (...args: string[]) => string;
 
   beforeAll(() => {
-    repo = mkdtempSync(join(tmpdir(), 'clusterext-ext-delete-'));
-    cpSync(join(projectRoot(), 'samples', 'fleet'), repo, { recursive: true });
-    git('init', '-q', '-b', 'main');
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '-A');
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'fleet');
-    git('config', 'user.name', 'operator');
-    git('config', 'user.email', 'operator@example.com');
+    ({ repo, git } = sampleFleetRepository('clusterext-ext-delete-'));
   });
 
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
@@ -119,17 +129,11 @@ describe('clusterext extension delete', () => {
 /** `clusterext extension create` on a temporary git repository holding samples/fleet (no hub). */
 describe('clusterext extension create', () => {
   let repo: string;
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+  let git: (...args: string[]) => string;
   const create = (...args: string[]) => run(['extension', 'create', '--repo-dir', repo, ...args]);
 
   beforeAll(() => {
-    repo = mkdtempSync(join(tmpdir(), 'clusterext-ext-create-'));
-    cpSync(join(projectRoot(), 'samples', 'fleet'), repo, { recursive: true });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'operator');
-    git('config', 'user.email', 'operator@example.com');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'fleet');
+    ({ repo, git } = sampleFleetRepository('clusterext-ext-create-'));
   });
 
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
@@ -217,17 +221,11 @@ describe('clusterext extension create', () => {
 /** `clusterext extension update` on a temporary git repository holding samples/fleet (no hub). */
 describe('clusterext extension update', () => {
   let repo: string;
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+  let git: (...args: string[]) => string;
   const update = (...args: string[]) => run(['extension', 'update', '--repo-dir', repo, ...args]);
 
   beforeAll(() => {
-    repo = mkdtempSync(join(tmpdir(), 'clusterext-ext-update-'));
-    cpSync(join(projectRoot(), 'samples', 'fleet'), repo, { recursive: true });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'operator');
-    git('config', 'user.email', 'operator@example.com');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'fleet');
+    ({ repo, git } = sampleFleetRepository('clusterext-ext-update-'));
   });
 
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
