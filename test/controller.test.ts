@@ -69,16 +69,7 @@ function fleetFiles(t: FleetText): Record<string, string> {
       namespaceScopedTypeYaml({ name: 'team-app', repository: t.charts, chart: 'namespaced-app' }),
       namespaceScopedTypeYaml({ name: 'grabber', repository: t.charts, chart: 'cluster-grabber' }),
       clusterScopedTypeYaml({ name: 'ops-tool', repository: t.charts, chart: 'config-values', namespace: 'ops-system' }),
-      `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: arm-agent}
-spec:
-  chart: {repository: "${t.charts}", name: config-values}
-  scopes: [cluster]
-  defaultReleaseNamespace: arm-system
-  releaseTrains: {stable: {}}
-  requirements: {architectures: [arm64]}
-`,
+      clusterScopedTypeYaml({ name: 'arm-agent', repository: t.charts, chart: 'config-values', namespace: 'arm-system', architectures: ['arm64'] }),
     ),
     'fleet/clusters.yaml': `apiVersion: clusterext.io/v1alpha1
 kind: ConnectedCluster

@@ -1,15 +1,10 @@
 /** Small manifest builders for the controller's integration tests (one YAML document each). */
 
-export function clusterScopedTypeYaml(o: { name: string; repository: string; chart: string; namespace: string }): string {
-  return `apiVersion: clusterext.io/v1alpha1
-kind: ExtensionType
-metadata: {name: ${o.name}}
-spec:
-  chart: {repository: "${o.repository}", name: ${o.chart}}
-  scopes: [cluster]
-  defaultReleaseNamespace: ${o.namespace}
-  releaseTrains: {stable: {}}
-`;
+/** A type of one release per cluster in `namespace`, following the stable train; `architectures` become its node requirements. */
+export function clusterScopedTypeYaml(o: { name: string; repository: string; chart: string; namespace: string; architectures?: string[] }): string {
+  const lines = ['  scopes: [cluster]', `  defaultReleaseNamespace: ${o.namespace}`, '  releaseTrains: {stable: {}}'];
+  if (o.architectures) lines.push(`  requirements: {architectures: [${o.architectures.join(', ')}]}`);
+  return typeYaml(o, lines);
 }
 
 /** With `kubeconfigSecret`, the cluster is reached through Secret `<name>-kubeconfig` (as setUpHub creates). */
@@ -28,13 +23,16 @@ export function documents(...docs: string[]): string {
 
 /** A type whose instances each own one namespace (scope namespace), following the stable train. */
 export function namespaceScopedTypeYaml(o: { name: string; repository: string; chart: string }): string {
+  return typeYaml(o, ['  scopes: [namespace]', '  releaseTrains: {stable: {}}']);
+}
+
+function typeYaml(o: { name: string; repository: string; chart: string }, specLines: string[]): string {
   return `apiVersion: clusterext.io/v1alpha1
 kind: ExtensionType
 metadata: {name: ${o.name}}
 spec:
   chart: {repository: "${o.repository}", name: ${o.chart}}
-  scopes: [namespace]
-  releaseTrains: {stable: {}}
+${specLines.join('\n')}
 `;
 }
 
