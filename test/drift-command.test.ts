@@ -96,7 +96,7 @@ describe('clusterext drift against real clusters', () => {
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'fleet'], { cwd: seed });
 
     ({ hub } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1h', protectedSettings: { 'cfg-secrets': { 'data.token': CANARY } } }));
-    manager = createTestController(fleet, hub);
+    manager = createTestController(fleet, hub, {}, { helmDriver: 'cli' });
     await settleController(manager, 6);
   }, 400_000);
 
