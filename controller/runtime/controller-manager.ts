@@ -130,7 +130,7 @@ export class ControllerManager {
         // One file cache per repository: successive revisions share most files.
         // The namespace-scoped rules judge the namespace this controller runs in, whatever the limits say.
         load: async (o) => {
-          const loaded = await (options.repositorySource?.load ?? ((l) => loadFleetFromGit({ ...l, cache: this.fileCacheFor(l.repoDir), limits: { ...(options.validationLimits ?? DEFAULT_VALIDATION_LIMITS), controllerNamespace: options.namespace } })))(o);
+          const loaded = await (options.repositorySource?.load ?? ((l) => this.loadWithFileCache(l)))(o);
           options.logger.debug({ stage: 'loaded', revision: loaded.commit, valid: loaded.fleet !== undefined }, 'revision loaded and validated');
           return loaded;
         },
@@ -146,6 +146,16 @@ export class ControllerManager {
   }
 
   private readonly fileCaches = new Map<string, FleetFileCache>();
+
+  /** Loads a revision through the repository's file cache, which then keeps only this revision's files. */
+  private async loadWithFileCache(o: { repoDir: string; rev: string; path?: string }): ReturnType<typeof loadFleetFromGit> {
+    const cache = this.fileCacheFor(o.repoDir);
+    try {
+      return await loadFleetFromGit({ ...o, cache, limits: { ...(this.options.validationLimits ?? DEFAULT_VALIDATION_LIMITS), controllerNamespace: this.options.namespace } });
+    } finally {
+      cache.forgetUntouched();
+    }
+  }
 
   private fileCacheFor(repoDir: string): FleetFileCache {
     let cache = this.fileCaches.get(repoDir);
