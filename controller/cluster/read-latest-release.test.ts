@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeRest, KubeRestRequest } from '../runtime/kube-rest.js';
+import { fakeKubeRest } from '../../test/support/fake-kube-rest.js';
 import { listLatestReleaseSecrets, observeReleaseSecret, readLatestRelease } from './read-latest-release.js';
 import { encodeReleaseData, type HelmSecret } from './release-record.js';
 
@@ -19,20 +19,8 @@ function secret(revision: number, status: string, extraLabels: Record<string, st
   };
 }
 
-/** A KubeRest that answers one list request from memory and records it. */
-function fakeKube(items: HelmSecret[]): KubeRest & { requests: KubeRestRequest[] } {
-  const requests: KubeRestRequest[] = [];
-  return {
-    requests,
-    server: 'https://fake',
-    requestCount: 0,
-    close: () => undefined,
-    request: async <T>(req: KubeRestRequest) => {
-      requests.push(req);
-      return { status: 200, body: { items } as T };
-    },
-  };
-}
+/** A KubeRest that answers any request with the list of `items`, recording the requests. */
+const fakeKube = (items: HelmSecret[]) => fakeKubeRest(() => ({ status: 200, body: { items } }));
 
 describe('readLatestRelease', () => {
   it('returns the highest revision (numerically) with the latest earlier deployed one as rollback target', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeRest, KubeRestRequest } from '../runtime/kube-rest.js';
+import { fakeKubeRest } from '../../test/support/fake-kube-rest.js';
 import { readReleaseObjects } from './read-release-objects.js';
 import { encodeReleaseData, type HelmSecret } from './release-record.js';
 
@@ -39,8 +39,7 @@ function releaseSecret(): HelmSecret {
   };
 }
 
-function fakeKube(): KubeRest & { requests: KubeRestRequest[] } {
-  const requests: KubeRestRequest[] = [];
+function fakeKube(): ReturnType<typeof fakeKubeRest> {
   const objects: Record<string, unknown> = {
     '/apis/apps/v1/namespaces/ns/deployments/web': {
       metadata: { generation: 3 },
@@ -49,19 +48,12 @@ function fakeKube(): KubeRest & { requests: KubeRestRequest[] } {
     },
     '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com': { status: { conditions: [{ type: 'Established', status: 'True' }] } },
   };
-  return {
-    requests,
-    server: 'https://fake',
-    requestCount: 0,
-    close: () => undefined,
-    request: async <T>(req: KubeRestRequest) => {
-      requests.push(req);
-      if (req.path.includes('/secrets?')) return { status: 200, body: { items: [releaseSecret()] } as T };
-      if (req.path.endsWith('/jobs/check')) throw new Error('connection reset');
-      const body = objects[req.path];
-      return body ? { status: 200, body: body as T } : { status: 404, body: {} as T };
-    },
-  };
+  return fakeKubeRest((req) => {
+    if (req.path.includes('/secrets?')) return { status: 200, body: { items: [releaseSecret()] } };
+    if (req.path.endsWith('/jobs/check')) throw new Error('connection reset');
+    const body = objects[req.path];
+    return body ? { status: 200, body } : { status: 404, body: {} };
+  });
 }
 
 describe('readReleaseObjects', () => {

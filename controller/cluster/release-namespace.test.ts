@@ -1,33 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeRest, KubeRestRequest } from '../runtime/kube-rest.js';
+import { fakeKubeRest } from '../../test/support/fake-kube-rest.js';
 import { CREATED_FOR_LABEL, createReleaseNamespace } from './release-namespace.js';
 
 /** A namespace store that answers like the API server, deleting a namespace after two more reads. */
-function fakeKube(existing?: Record<string, string>): KubeRest & { requests: string[] } {
-  const requests: string[] = [];
+function fakeKube(existing?: Record<string, string>): ReturnType<typeof fakeKubeRest> & { methods(): string[] } {
   let labels = existing;
   let readsUntilGone = -1;
-  return {
-    requests,
-    server: 'https://fake',
-    requestCount: 0,
-    close: () => undefined,
-    request: async <T>(req: KubeRestRequest) => {
-      requests.push(req.method);
-      if (req.method === 'POST') {
-        if (labels) return { status: 409, body: {} as T };
-        labels = (req.body as { metadata: { labels: Record<string, string> } }).metadata.labels;
-        return { status: 201, body: {} as T };
-      }
-      if (req.method === 'DELETE') {
-        readsUntilGone = 2;
-        return { status: 200, body: {} as T };
-      }
-      if (readsUntilGone === 0 || !labels) return { status: 404, body: {} as T };
-      if (readsUntilGone > 0) readsUntilGone -= 1;
-      return { status: 200, body: { metadata: { labels } } as T };
-    },
-  };
+  const kube = fakeKubeRest((req) => {
+    if (req.method === 'POST') {
+      if (labels) return { status: 409, body: {} };
+      labels = (req.body as { metadata: { labels: Record<string, string> } }).metadata.labels;
+      return { status: 201, body: {} };
+    }
+    if (req.method === 'DELETE') {
+      readsUntilGone = 2;
+      return { status: 200, body: {} };
+    }
+    if (readsUntilGone === 0 || !labels) return { status: 404, body: {} };
+    if (readsUntilGone > 0) readsUntilGone -= 1;
+    return { status: 200, body: { metadata: { labels } } };
+  });
+  return Object.assign(kube, { methods: () => kube.requests.map((r) => r.method) });
 }
 
 const noDelay = { delay: async () => undefined, pollMs: 10 };
@@ -38,7 +31,7 @@ describe('createReleaseNamespace', () => {
     const ns = createReleaseNamespace(kube, 'monitoring', 'monitor', noDelay);
     await ns.claim();
     expect(await ns.remove(1000)).toBe(true);
-    expect(kube.requests).toEqual(['POST', 'GET', 'DELETE', 'GET', 'GET', 'GET']);
+    expect(kube.methods()).toEqual(['POST', 'GET', 'DELETE', 'GET', 'GET', 'GET']);
   });
 
   it('never deletes a namespace that existed before, or was created for another release', async () => {
@@ -47,7 +40,7 @@ describe('createReleaseNamespace', () => {
       const ns = createReleaseNamespace(kube, 'monitoring', 'monitor', noDelay);
       await ns.claim();
       expect(await ns.remove(1000)).toBe(false);
-      expect(kube.requests).not.toContain('DELETE');
+      expect(kube.methods()).not.toContain('DELETE');
     }
   });
 
