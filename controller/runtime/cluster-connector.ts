@@ -23,6 +23,12 @@ export interface ClusterConnection {
 export interface ClusterConnector {
   /** Undefined when this controller does not act on that cluster (agent mode, another cluster). */
   connect(cluster: ConnectedClusterManifest): Promise<ClusterConnection | undefined>;
+  /**
+   * Closes and forgets the clients no connect asked for in the last `idleMs` (clusters that left
+   * every fleet, or whose kubeconfig Secret went), with their release record caches; a later
+   * connect builds a new one. Returns how many went.
+   */
+  closeIdle(idleMs: number): number;
   close(): void;
 }
 
@@ -32,13 +38,17 @@ export interface ClusterConnector {
  * through the controller's own kubeconfig; every other cluster is left to its own agent.
  * Clients are kept per kubeconfig content, so a rotated Secret takes effect on the next sync.
  */
-export function createClusterConnector(options: { secrets: SecretReader; agent?: { clusterName: string; kubeconfig: string } }): ClusterConnector {
-  const clients = new Map<string, { kubeconfig: string; kube: KubeRest; releaseRecords: ReleaseRecordCache }>();
+export function createClusterConnector(options: { secrets: SecretReader; agent?: { clusterName: string; kubeconfig: string }; now?: () => number }): ClusterConnector {
+  const now = options.now ?? Date.now;
+  const clients = new Map<string, { kubeconfig: string; kube: KubeRest; releaseRecords: ReleaseRecordCache; usedAt: number }>();
   const clientFor = (name: string, kubeconfig: string): { kube: KubeRest; releaseRecords: ReleaseRecordCache } => {
     const cached = clients.get(name);
-    if (cached && cached.kubeconfig === kubeconfig) return cached;
+    if (cached && cached.kubeconfig === kubeconfig) {
+      cached.usedAt = now();
+      return cached;
+    }
     cached?.kube.close();
-    const entry = { kubeconfig, kube: createKubeClient(kubeconfig), releaseRecords: new ReleaseRecordCache() };
+    const entry = { kubeconfig, kube: createKubeClient(kubeconfig), releaseRecords: new ReleaseRecordCache(), usedAt: now() };
     clients.set(name, entry);
     return entry;
   };
@@ -69,6 +79,16 @@ export function createClusterConnector(options: { secrets: SecretReader; agent?:
         return { name, facts: { reachable: false, reason: 'Unknown', message: err instanceof Error ? err.message : String(err) } };
       }
       return { name, facts: await readClusterFacts(client.kube), client: { kubeconfig, kube: client.kube, releaseRecords: client.releaseRecords } };
+    },
+    closeIdle(idleMs) {
+      let closed = 0;
+      for (const [name, entry] of clients) {
+        if (now() - entry.usedAt <= idleMs) continue;
+        entry.kube.close();
+        clients.delete(name);
+        closed++;
+      }
+      return closed;
     },
     close() {
       for (const { kube } of clients.values()) kube.close();

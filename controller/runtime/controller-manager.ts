@@ -29,6 +29,12 @@ import { DEFAULT_WEBHOOK_TOKEN_TTL_MS, WebhookTokenCache, type RepositoryWebhook
 
 export const DIGEST_KEY_SECRET = 'clusterext-digest-key';
 
+/**
+ * A cluster's client (and its release record cache) unused this long is closed: the cluster left
+ * the fleet. Well past the longest sync backoff (5 min), so a repository retrying keeps its clients.
+ */
+export const CLUSTER_CLIENT_IDLE_MS = 30 * 60_000;
+
 /** A failing sync is tried again after 10 s, 20 s, 40 s … at most every 5 min: as the reconciler's quick retries. */
 export const DEFAULT_SYNC_RETRY: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'> = { baseDelayMs: DEFAULT_RETRY_POLICY.baseDelayMs, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs };
 export { REQUESTED_AT_ANNOTATION };
@@ -112,7 +118,7 @@ export class ControllerManager {
     this.store = new CrStore(options.hub, options.namespace);
     this.secrets = createSecretReader(options.hub, options.namespace);
     this.events = createEventRecorder(options.hub, () => new Date(options.clock.now()));
-    this.connector = createClusterConnector({ secrets: this.secrets, ...(options.agent ? { agent: options.agent } : {}) });
+    this.connector = createClusterConnector({ secrets: this.secrets, now: () => options.clock.now(), ...(options.agent ? { agent: options.agent } : {}) });
     this.webhookTokens = new WebhookTokenCache(
       {
         listRepositories: async () => webhookRefs(await this.store.list<RepositoryCr['spec'], unknown>('ExtensionRepository')),
@@ -208,6 +214,7 @@ export class ControllerManager {
     if (!stopped?.aborted()) {
       if (this.writesRepositories()) await this.releaseOrphansOfDeletedRepositories(new Set(repos.map((r) => r.metadata.name)));
       if (this.options.metrics) recordFleetMetrics(this.options.metrics, { extensions, appliedRevisions: applied });
+      this.connector.closeIdle(Math.max(CLUSTER_CLIENT_IDLE_MS, 3 * this.options.resyncIntervalMs));
     }
     summary.apiRequests = this.options.hub.requestCount - requestsBefore;
     this.firstPassDone = true;
