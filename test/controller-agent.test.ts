@@ -63,7 +63,7 @@ describe('controller in agent mode', () => {
     const manager = createTestController(fleet, agentHub, {
       agent: { clusterName: 'local-2', kubeconfig: fleet.clusters[1]!.kubeconfig },
       fleet: { concurrency: 2, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: {} },
-    }, { helmDriver: 'cli' });
+    });
     try {
       await manager.runOnce();
       await manager.runOnce();

@@ -142,7 +142,7 @@ describe('one failing repository does not stop another on the same controller', 
       // Small bounds, so that each hostile index costs a pass seconds, not the defaults' minute.
       chartIndex: createHttpChartIndexReader({ maxBytes: 1024 * 1024, headersTimeoutMs: 2_000, timeoutMs: 3_000 }),
       fleet: { concurrency: 4, clusterConcurrency: 2, maxUninstallShare: 0.5, contactIntervalMs: 60_000, reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 1 } } },
-    }, { helmDriver: 'cli' });
+    });
   }, 600_000);
 
   afterAll(async () => {

@@ -81,7 +81,7 @@ describe('the controller from git to a running real-world chart', () => {
         // One attempt, then the long backoff: a failed upgrade is rolled back and stalls at once.
         reconcilePolicy: { helmTimeoutMs: 120_000, progressIntervalMs: 1_000, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, exhaustedBaseDelayMs: HOUR, exhaustedMaxDelayMs: HOUR } },
       },
-    }, { helmDriver: 'cli' });
+    });
   }, 600_000);
 
   afterAll(async () => {

@@ -98,7 +98,7 @@ describe('status, retries and metrics against a real API server and helm', () =>
         // One quick retry, then the long backoff of an hour: the test moves the clock past it.
         reconcilePolicy: { helmTimeoutMs: 60_000, lockTimeoutMs: 1_000, pendingTimeoutMs: HOUR, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, exhaustedBaseDelayMs: HOUR, exhaustedMaxDelayMs: HOUR } },
       },
-    }, { helmDriver: 'cli' });
+    });
     health = await startHealthServer({ address: '127.0.0.1:0', registry: metrics.registry, ready: () => true });
   });
 

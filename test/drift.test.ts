@@ -160,7 +160,7 @@ describe('drift on a running cluster with real-world charts', () => {
       metrics,
       // Every pass checks drift (the interval is 1 ms): the test decides when passes run.
       fleet: { concurrency: 4, clusterConcurrency: 4, maxUninstallShare: 1, contactIntervalMs: 3_600_000, driftIntervalMs: 1, reconcilePolicy: { helmTimeoutMs: 240_000 } },
-    }, { helmDriver: 'cli' });
+    });
   }, 600_000);
 
   afterAll(async () => {

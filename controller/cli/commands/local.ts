@@ -8,7 +8,7 @@ import { ClusterextError } from '../../errors/clusterext-error.js';
 import { ensureControlPlaneBinaries } from '../../local/control-plane-binaries.js';
 import { assertNoRunningFleet, describeFleet, fleetStatePath, readFleetState, writeFleetState, type FleetState } from '../../local/fleet-state.js';
 import { startLocalFleet } from '../../local/local-fleet.js';
-import { ensureHelmHelper } from '../../local/helm-helper-binary.js';
+import { ensureHelmHelper, locateHelmHelper } from '../../local/helm-helper-binary.js';
 import { ensureRealWorldCharts } from '../../local/real-world-charts.js';
 import { toolPath } from '../../local/tool-path.js';
 
@@ -57,6 +57,11 @@ cores, some 30 minutes; later runs take seconds.`,
       const binaries = await ensureControlPlaneBinaries({ build: options.build, log });
       const charts = await ensureRealWorldCharts({ build: options.build, log });
       const helper = await ensureHelmHelper({ build: options.build, log });
+      // The controller's default helm driver, and what the tests run on: missing is a failure, like any binary here.
+      if (!helper) {
+        const where = locateHelmHelper();
+        throw new ClusterextError('HelmHelperMissing', `The helm helper is missing: ${'missing' in where ? where.missing : 'it is not built'}; run "clusterext local prepare" without --no-build ("npm run testbed:prepare") to build it.`, {});
+      }
       if (helper?.build && Number.isFinite(helper.build.wallMs)) log(`built the helm helper in ${Math.round(helper.build.wallMs / 1000)} s (${Math.round(helper.build.cpuMs / 1000)} s of CPU)`);
       const rows = [
         ['kube-apiserver', binaries.kubeApiserver],
@@ -66,7 +71,7 @@ cores, some 30 minutes; later runs take seconds.`,
         ['kwok', binaries.kwok],
         ['kwok stages', binaries.kwokStages],
         ['helm', toolPath('helm')],
-        ['helm helper', helper?.path ?? 'not built (--no-build)'],
+        ['helm helper', helper.path],
         ['kubectl', toolPath('kubectl')],
         ...charts.map((chart) => [`chart ${chart.name} ${chart.version}`, chart.file]),
       ];
