@@ -114,7 +114,7 @@ describe('the helm adapter and release observation against a real cluster', () =
     cluster = fleet.clusters[0]!;
     kube = createKubeClient(cluster.kubeconfig);
     tempRoot = mkdtempSync(join(tmpdir(), 'clusterext-helm-test-'));
-    const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+    const env = helmEnv(fleet);
     helm = new HelmCli({ helmPath: toolPath('helm'), exec: recordingExec, env, tempRoot });
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '0.1.0' });
     await fleet.charts.publish(sampleChartPath('config-values'), { version: '0.2.0' });

@@ -120,7 +120,7 @@ export async function startChangeHarness(options: { clusters: number; files: (ch
   const { hub, store } = await setUpHub(fleet, { repository: 'fleet', path: 'fleet', interval: '1ms' });
   const kube = new Map(fleet.clusters.map((c) => [c.name, createKubeClient(c.kubeconfig)]));
   const byKubeconfig = new Map(fleet.clusters.map((c) => [c.kubeconfig, { name: c.name, kube: kube.get(c.name)! }]));
-  const env = Object.fromEntries(Object.entries(helmEnv(fleet)).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = helmEnv(fleet);
   const helm = new RecordingHelm(new HelmCli({ helmPath: toolPath('helm'), exec: createNodeExec().exec, env }), byKubeconfig);
   const manager = new ControllerManager({
     hub,
