@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeRest, KubeRestRequest } from '../runtime/kube-rest.js';
 import { listClusterReleaseHeads, readLatestFromHeads, ReleaseRecordCache } from './cluster-release-heads.js';
 import { readLatestRelease } from './read-latest-release.js';
+import { createReleaseStorage } from './release-storage.js';
 import { encodeReleaseData, type HelmSecret } from './release-record.js';
 
 function secret(release: string, revision: number, status: string, resourceVersion: string): HelmSecret {
@@ -100,6 +101,21 @@ describe('readLatestFromHeads', () => {
     kube.secrets = [];
     expect(await pass()).toBeUndefined();
     expect(records.size).toBe(0);
+  });
+
+  it('needs no fetch at the next pass for a release whose record was read after its operation', async () => {
+    const kube = fakeCluster([secret('a', 1, 'deployed', '5')]);
+    const records = new ReleaseRecordCache();
+    const key = { namespace: 'ns', name: 'a' };
+    // The operation wrote revision 2; the reconciler reads it back with its own list.
+    kube.secrets = [secret('a', 1, 'superseded', '6'), secret('a', 2, 'deployed', '7')];
+    const storage = createReleaseStorage(kube, key, {}, { records });
+    expect((await storage.readLatest())?.revision).toBe(2);
+    const heads = (await listClusterReleaseHeads(kube, 0))!;
+    records.retain(heads);
+    kube.requests.length = 0;
+    expect(await readLatestFromHeads(kube, key, { heads, records })).toMatchObject({ revision: 2, status: 'deployed', chartVersion: '1.0.2' });
+    expect(kube.requests).toEqual([]);
   });
 
   it('reads the release on its own when its latest Secret vanished after the list', async () => {

@@ -55,6 +55,18 @@ export async function listClusterReleaseHeads(kube: KubeRest, now: number): Prom
 /** The part of a release record the reconciler reads; the manifest and chart files are not kept. */
 type KeptRecord = Pick<ReleaseRecord, 'name' | 'namespace' | 'version' | 'info' | 'config' | 'labels'> & { chart?: { metadata?: NonNullable<ReleaseRecord['chart']>['metadata'] } };
 
+function keep(full: ReleaseRecord): KeptRecord {
+  return {
+    name: full.name,
+    namespace: full.namespace,
+    version: full.version,
+    ...(full.info ? { info: full.info } : {}),
+    ...(full.config ? { config: full.config } : {}),
+    ...(full.labels ? { labels: full.labels } : {}),
+    ...(full.chart?.metadata ? { chart: { metadata: full.chart.metadata } } : {}),
+  };
+}
+
 /**
  * Decoded release records of one cluster by storage Secret and resourceVersion. A Secret whose
  * resourceVersion is unchanged holds the same record (Helm rewrites the Secret to change it), so a
@@ -70,19 +82,20 @@ export class ReleaseRecordCache {
     if (cached && head.resourceVersion !== undefined && cached.resourceVersion === head.resourceVersion) return cached.record as ReleaseRecord;
     const res = await kube.request<HelmSecret>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(head.secretName)}` });
     if (res.status !== 200) return undefined;
-    const full = decodeReleaseSecret(res.body);
-    const kept: KeptRecord = {
-      name: full.name,
-      namespace: full.namespace,
-      version: full.version,
-      ...(full.info ? { info: full.info } : {}),
-      ...(full.config ? { config: full.config } : {}),
-      ...(full.labels ? { labels: full.labels } : {}),
-      ...(full.chart?.metadata ? { chart: { metadata: full.chart.metadata } } : {}),
-    };
+    const kept = keep(decodeReleaseSecret(res.body));
     const resourceVersion = res.body.metadata.resourceVersion;
     if (resourceVersion !== undefined && resourceVersion === head.resourceVersion) this.entries.set(id, { resourceVersion, record: kept });
     return kept as ReleaseRecord;
+  }
+
+  /**
+   * Keeps a record read some other way (the reconciler's read after a helm operation), so the next
+   * pass finds the release unchanged without fetching its Secret again.
+   */
+  remember(namespace: string, secret: Pick<HelmSecret, 'metadata'>, record: ReleaseRecord): void {
+    const resourceVersion = secret.metadata.resourceVersion;
+    if (resourceVersion === undefined) return;
+    this.entries.set(`${namespace}/${secret.metadata.name}`, { resourceVersion, record: keep(record) });
   }
 
   /** Forgets the records of Secrets the latest list no longer holds as cached (changed, pruned, released gone). */

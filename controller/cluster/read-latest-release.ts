@@ -36,11 +36,19 @@ export interface ReleaseRevisionHead {
  * (no helm process), or undefined when Helm has no record of the release. Only the latest revision
  * is decoded; the rollback target comes from the status labels of the others.
  */
-export async function readLatestRelease(kube: KubeRest, key: ReleaseKey, options: ReadReleaseOptions = {}): Promise<ObservedRelease | undefined> {
+export async function readLatestRelease(
+  kube: KubeRest,
+  key: ReleaseKey,
+  options: ReadReleaseOptions = {},
+  /** Given the latest Secret and its decoded record, e.g. to keep them in a ReleaseRecordCache. */
+  seen?: (secret: HelmSecret, record: ReleaseRecord) => void,
+): Promise<ObservedRelease | undefined> {
   const revisions = await listReleaseRevisions(kube, key);
   const latest = revisions[0];
   if (latest === undefined) return undefined;
-  return observeReleaseSecret(latest, key, { ...options, olderRevisions: revisions.slice(1).map((r) => revisionHead(r.secret, r.revision)) }).observed;
+  const { observed, record } = observeReleaseSecret(latest, key, { ...options, olderRevisions: revisions.slice(1).map((r) => revisionHead(r.secret, r.revision)) });
+  seen?.(latest.secret, record);
+  return observed;
 }
 
 /**
@@ -79,10 +87,10 @@ export function observeReleaseSecret(
   latest: { secret: HelmSecret; revision: number },
   key: ReleaseKey,
   options: ReadReleaseOptions & { olderRevisions?: readonly ReleaseRevisionHead[] } = {},
-): { observed: ObservedRelease; manifest: string } {
+): { observed: ObservedRelease; manifest: string; record: ReleaseRecord } {
   const record = decodeReleaseSecret(latest.secret);
   const observed = observedRelease(key, [revisionHead(latest.secret, latest.revision), ...(options.olderRevisions ?? [])], record, options.redactPaths ? { redactPaths: options.redactPaths } : {});
-  return { observed, manifest: typeof record.manifest === 'string' ? record.manifest : '' };
+  return { observed, manifest: typeof record.manifest === 'string' ? record.manifest : '', record };
 }
 
 /**

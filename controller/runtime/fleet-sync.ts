@@ -507,7 +507,7 @@ async function reconcileOne(input: {
   const heads = input.releaseHeads.get(cr.spec.clusterName);
   const fresh = heads && deps.clock.now().getTime() - heads.takenAt <= RELEASE_HEADS_FRESH_MS ? heads : undefined;
   const storage = client
-    ? createReleaseStorage(client.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {}, fresh ? { heads: fresh, records: client.releaseRecords } : undefined)
+    ? createReleaseStorage(client.kube, { namespace: desired.namespace, name: desired.releaseName }, redactPaths ? { redactPaths } : {}, { ...(fresh ? { heads: fresh } : {}), records: client.releaseRecords })
     : unreachableStorage(facts);
   let r: ReconcileReleaseResult;
   let progressWritten = false;

@@ -37,9 +37,12 @@ import { apiserverRequestTotal, prepareFleet } from './controller.js';
  * bench's own reads and less the idle cluster's rate (kube-controller-manager, scheduler, KWOK)
  * measured before the controllers start.
  *
- * BENCH_FLUX_RELEASES=100 (N), BENCH_FLUX_RUNS=2 (runs per side), BENCH_FLUX_WAIT=1 (helm waits for
- * the workloads on both sides; default off on both), BENCH_FLUX_REST_SECONDS=120,
- * BENCH_FLUX_HELM_DRIVER=helper (clusterext's helm driver, as the image runs it; `cli` for one helm
+ * BENCH_FLUX_SCENARIOS=1x100,1x1000,4x100 (clusters x releases per cluster; with several clusters
+ * Flux reaches each through a kubeconfig Secret, clusterext through its ConnectedClusters),
+ * BENCH_FLUX_RELEASES=100 (one cluster, N releases; when SCENARIOS is not set), BENCH_FLUX_RUNS=2
+ * (runs per side), BENCH_FLUX_WAIT=1 (helm waits for the workloads on both sides; default off on
+ * both), BENCH_FLUX_REST_SECONDS=120 (0: no rest window), BENCH_FLUX_HELM_DRIVER=helper
+ * (clusterext's helm driver, as the image runs it; `cli` for one helm
  * process per operation).
  */
 const NS = 'clusterext-system';
@@ -54,6 +57,10 @@ const READY_LIMIT_MS = 20 * 60_000;
 type Side = 'flux' | 'clusterext';
 
 interface Settings {
+  /** Clusters the releases go to (the first is also the one the controllers run against). */
+  clusters: number;
+  perCluster: number;
+  /** clusters × perCluster. */
   releases: number;
   runs: number;
   wait: boolean;
@@ -75,7 +82,8 @@ interface Window {
 interface RunResult {
   side: Side;
   install: Window;
-  rest: Window;
+  /** Absent when BENCH_FLUX_REST_SECONDS=0. */
+  rest?: Window;
   /** The kernel's peak RSS (VmHWM) of each controller process, summed. */
   controllersPeakRssMiB: number;
 }
@@ -84,25 +92,29 @@ const section: BenchSection = {
   name: 'flux',
   optIn: true,
   async run(): Promise<Figure[]> {
-    const settings: Settings = {
-      releases: positive(process.env.BENCH_FLUX_RELEASES, 100),
+    const common = {
       runs: Math.max(2, positive(process.env.BENCH_FLUX_RUNS, 2)),
       wait: process.env.BENCH_FLUX_WAIT === '1',
-      restMs: positive(process.env.BENCH_FLUX_REST_SECONDS, 120) * 1000,
+      restMs: nonNegative(process.env.BENCH_FLUX_REST_SECONDS, 120) * 1000,
       ...(process.env.BENCH_FLUX_HELM_DRIVER === 'cli' ? {} : { helmHelperPath: (await ensureHelmHelper({ build: true }))?.path }),
     };
     const flux = await ensureFluxControllers({ log: (line) => process.stderr.write(`  [flux] ${line}\n`) });
-    const results: RunResult[] = [];
-    // Alternating, so a change in the machine's load (other users) falls on both sides alike.
-    for (let run = 0; run < settings.runs; run++) {
-      for (const side of (run % 2 === 0 ? ['flux', 'clusterext'] : ['clusterext', 'flux']) as Side[]) {
-        process.stderr.write(`  [flux] run ${run + 1}/${settings.runs}: ${side}, ${settings.releases} releases, waits ${settings.wait ? 'on' : 'off'}\n`);
-        const result = await runOnce(side, settings, flux);
-        process.stderr.write(`  [flux] ${side}: all Ready in ${(result.install.wallMs / 1000).toFixed(1)} s, CPU ${(result.install.cpuMs / 1000).toFixed(1)} s\n`);
-        results.push(result);
+    const figures: Figure[] = [];
+    for (const { clusters, perCluster } of scenariosOf(process.env)) {
+      const settings: Settings = { ...common, clusters, perCluster, releases: clusters * perCluster };
+      const results: RunResult[] = [];
+      // Alternating, so a change in the machine's load (other users) falls on both sides alike.
+      for (let run = 0; run < settings.runs; run++) {
+        for (const side of (run % 2 === 0 ? ['flux', 'clusterext'] : ['clusterext', 'flux']) as Side[]) {
+          process.stderr.write(`  [flux] ${scenarioLabel(settings)}, run ${run + 1}/${settings.runs}: ${side}, waits ${settings.wait ? 'on' : 'off'}\n`);
+          const result = await runOnce(side, settings, flux);
+          process.stderr.write(`  [flux] ${side}: all Ready in ${(result.install.wallMs / 1000).toFixed(1)} s, CPU ${(result.install.cpuMs / 1000).toFixed(1)} s\n`);
+          results.push(result);
+        }
       }
+      figures.push(...comparisonFigures(results, settings));
     }
-    return comparisonFigures(results, settings);
+    return figures;
   },
 };
 export default section;
@@ -112,18 +124,40 @@ function positive(value: string | undefined, fallback: number): number {
   return value !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
+function nonNegative(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/**
+ * BENCH_FLUX_SCENARIOS, e.g. `1x100,1x1000,4x100` (clusters x releases per cluster); without it one
+ * cluster with BENCH_FLUX_RELEASES (100) releases.
+ */
+function scenariosOf(env: NodeJS.ProcessEnv): { clusters: number; perCluster: number }[] {
+  const text = env.BENCH_FLUX_SCENARIOS ?? `1x${positive(env.BENCH_FLUX_RELEASES, 100)}`;
+  return text.split(',').map((item) => {
+    const m = /^(\d+)x(\d+)$/.exec(item.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`BENCH_FLUX_SCENARIOS: "${item}" is not CLUSTERSxRELEASES (e.g. 4x100).`);
+    return { clusters: Number(m[1]), perCluster: Number(m[2]) };
+  });
+}
+
+function scenarioLabel(s: Pick<Settings, 'clusters' | 'perCluster'>): string {
+  return s.clusters === 1 ? `${s.perCluster} releases on 1 cluster` : `${s.clusters} clusters x ${s.perCluster}`;
+}
+
 async function runOnce(side: Side, settings: Settings, flux: FluxControllers): Promise<RunResult> {
-  const fleet = await startLocalFleet({ clusters: 1, realWorldCharts: false });
+  const fleet = await startLocalFleet({ clusters: settings.clusters, realWorldCharts: false });
   const kube = createKubeClient(fleet.clusters[0]!.kubeconfig);
   const processes: SupervisedProcess[] = [];
   let benchRequests = 0;
   const served = async () => {
-    benchRequests += 1; // the /metrics read itself
+    benchRequests += fleet.clusters.length; // the /metrics reads themselves, one per cluster
     return apiserverRequestTotal(fleet);
   };
   try {
     if (side === 'flux') await prepareFlux(fleet, kube, settings, flux);
-    else await prepareFleet(fleet, kube, settings.releases);
+    else await prepareFleet(fleet, kube, settings.perCluster);
 
     const idleStart = await served();
     await sleep(IDLE_BASELINE_MS);
@@ -159,26 +193,29 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
         netApiserverRequests: afterInstall - before - ownInstall - idlePerMs * wallMs,
       };
 
-      await sleep(SETTLE_MS);
-      const restStartBench = benchRequests;
-      const restBefore = await served();
-      const restCpu = snapshotProcessTree(roots).cpuMs;
-      sampler.resetPeak();
-      const restStarted = performance.now();
-      await sleep(settings.restMs);
-      const restWall = performance.now() - restStarted;
-      const restCpuAfter = snapshotProcessTree(roots).cpuMs;
-      const restAfter = await served();
-      const ownRest = benchRequests - restStartBench;
-      const rest: Window = {
-        wallMs: restWall,
-        cpuMs: restCpuAfter - restCpu,
-        peakTreeRssMiB: sampler.peakRssMiB(),
-        apiserverRequests: restAfter - restBefore - ownRest,
-        netApiserverRequests: restAfter - restBefore - ownRest - idlePerMs * restWall,
-      };
+      let rest: Window | undefined;
+      if (settings.restMs > 0) {
+        await sleep(SETTLE_MS);
+        const restStartBench = benchRequests;
+        const restBefore = await served();
+        const restCpu = snapshotProcessTree(roots).cpuMs;
+        sampler.resetPeak();
+        const restStarted = performance.now();
+        await sleep(settings.restMs);
+        const restWall = performance.now() - restStarted;
+        const restCpuAfter = snapshotProcessTree(roots).cpuMs;
+        const restAfter = await served();
+        const ownRest = benchRequests - restStartBench;
+        rest = {
+          wallMs: restWall,
+          cpuMs: restCpuAfter - restCpu,
+          peakTreeRssMiB: sampler.peakRssMiB(),
+          apiserverRequests: restAfter - restBefore - ownRest,
+          netApiserverRequests: restAfter - restBefore - ownRest - idlePerMs * restWall,
+        };
+      }
       const controllersPeakRssMiB = roots.reduce((sum, pid) => sum + statusMiB(pid, 'VmHWM'), 0);
-      return { side, install, rest, controllersPeakRssMiB };
+      return { side, install, ...(rest ? { rest } : {}), controllersPeakRssMiB };
     } finally {
       sampler.stop();
     }
@@ -211,14 +248,23 @@ async function prepareFlux(fleet: LocalFleet, kube: KubeRest, settings: Settings
     metadata: { name: 'charts', namespace: FLUX_NS },
     spec: { url: fleet.charts.url, interval: '1m' },
   });
-  for (let i = 1; i <= settings.releases; i++) {
+  // Several clusters: every HelmRelease reaches its cluster through a kubeconfig Secret (spec.kubeConfig),
+  // as clusterext's ConnectedClusters do; the first cluster is also where both controllers run.
+  const multi = settings.clusters > 1;
+  if (multi) {
+    for (const c of fleet.clusters) {
+      await create(`/api/v1/namespaces/${FLUX_NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${c.name}-kubeconfig` }, stringData: { value: c.kubeconfig } });
+    }
+  }
+  for (const [c, i] of fleet.clusters.flatMap((cl) => Array.from({ length: settings.perCluster }, (_, k) => [cl, k + 1] as const))) {
     const name = `cfg-${String(i).padStart(4, '0')}`;
     // As clusterext's generateFleetFiles: one release per namespace, the same values.
     await create(`/apis/helm.toolkit.fluxcd.io/v2/namespaces/${FLUX_NS}/helmreleases`, {
       apiVersion: 'helm.toolkit.fluxcd.io/v2',
       kind: 'HelmRelease',
-      metadata: { name, namespace: FLUX_NS },
+      metadata: { name: multi ? `${c.name}.${name}` : name, namespace: FLUX_NS },
       spec: {
+        ...(multi ? { kubeConfig: { secretRef: { name: `${c.name}-kubeconfig` } } } : {}),
         interval: '1m',
         releaseName: name,
         targetNamespace: name,
@@ -340,7 +386,7 @@ async function readyExtensions(kube: KubeRest): Promise<number> {
 function comparisonFigures(results: RunResult[], settings: Settings): Figure[] {
   const of = (side: Side) => results.filter((r) => r.side === side);
   const runs = (side: Side, pick: (r: RunResult) => number, digits: number) => of(side).map((r) => pick(r).toFixed(digits)).join(', ');
-  const scope = `${settings.releases} releases, 1 cluster, helm concurrency ${HELM_CONCURRENCY}, waits ${settings.wait ? 'on' : 'off'} on both, clusterext helm driver ${settings.helmHelperPath ? 'helper' : 'cli'}`;
+  const scope = `${scenarioLabel(settings)}, helm concurrency ${HELM_CONCURRENCY}, waits ${settings.wait ? 'on' : 'off'} on both, clusterext helm driver ${settings.helmHelperPath ? 'helper' : 'cli'}`;
   const rows: { name: string; unit: string; pick: (r: RunResult) => number; digits: number; note?: string }[] = [
     { name: 'install: time to all Ready', unit: 's', pick: (r) => r.install.wallMs / 1000, digits: 1, note: 'from the controllers\' start' },
     { name: 'install: CPU, controllers + children', unit: 's', pick: (r) => r.install.cpuMs / 1000, digits: 1, note: 'from the controllers\' start; clusterext: node + helm processes' },
@@ -348,17 +394,23 @@ function comparisonFigures(results: RunResult[], settings: Settings): Figure[] {
     { name: 'install: peak RSS of the process tree', unit: 'MiB', pick: (r) => r.install.peakTreeRssMiB, digits: 0, note: 'sampled every 250 ms, sum over the tree' },
     { name: 'install: apiserver requests', unit: '', pick: (r) => r.install.apiserverRequests, digits: 0, note: 'apiserver_request_total less the bench\'s own reads; net of idle: less the idle cluster\'s rate too' },
     { name: 'install: apiserver requests net of idle', unit: '', pick: (r) => r.install.netApiserverRequests, digits: 0 },
-    { name: `rest ${settings.restMs / 1000} s: CPU, controllers + children`, unit: 's', pick: (r) => r.rest.cpuMs / 1000, digits: 2 },
-    { name: `rest ${settings.restMs / 1000} s: peak RSS of the process tree`, unit: 'MiB', pick: (r) => r.rest.peakTreeRssMiB, digits: 0 },
-    { name: `rest ${settings.restMs / 1000} s: apiserver requests`, unit: '', pick: (r) => r.rest.apiserverRequests, digits: 0 },
-    { name: `rest ${settings.restMs / 1000} s: apiserver requests net of idle`, unit: '', pick: (r) => r.rest.netApiserverRequests, digits: 0 },
   ];
+  if (settings.restMs > 0) {
+    const rest = (r: RunResult) => r.rest!;
+    rows.push(
+      { name: `rest ${settings.restMs / 1000} s: CPU, controllers + children`, unit: 's', pick: (r) => rest(r).cpuMs / 1000, digits: 2 },
+      { name: `rest ${settings.restMs / 1000} s: peak RSS of the process tree`, unit: 'MiB', pick: (r) => rest(r).peakTreeRssMiB, digits: 0 },
+      { name: `rest ${settings.restMs / 1000} s: apiserver requests`, unit: '', pick: (r) => rest(r).apiserverRequests, digits: 0 },
+      { name: `rest ${settings.restMs / 1000} s: apiserver requests net of idle`, unit: '', pick: (r) => rest(r).netApiserverRequests, digits: 0 },
+    );
+  }
   const figures: Figure[] = [];
+  const label = `${settings.clusters}x${settings.perCluster}`;
   for (const row of rows) {
     const flux = median(of('flux').map(row.pick));
     const ours = median(of('clusterext').map(row.pick));
-    figures.push({ name: `Flux ${row.name}`, value: flux, unit: row.unit, note: `median of ${of('flux').length} (${runs('flux', row.pick, row.digits)}); ${row.note ?? scope}` });
-    figures.push({ name: `clusterext ${row.name}`, value: ours, unit: row.unit, note: `median of ${of('clusterext').length} (${runs('clusterext', row.pick, row.digits)})` });
+    figures.push({ name: `${label}: Flux ${row.name}`, value: flux, unit: row.unit, note: `median of ${of('flux').length} (${runs('flux', row.pick, row.digits)}); ${row.note ?? scope}` });
+    figures.push({ name: `${label}: clusterext ${row.name}`, value: ours, unit: row.unit, note: `median of ${of('clusterext').length} (${runs('clusterext', row.pick, row.digits)})` });
     figures.push({ name: `  ratio clusterext / Flux`, value: ours / flux, unit: '×', note: row.name });
   }
   figures.push({ name: 'set-up', value: settings.releases, unit: 'rel.', note: scope });
