@@ -23,6 +23,8 @@ export interface ControllerProcessInput {
   fleet: FleetSyncOptions;
   chartIndexTtlMs: number;
   resyncIntervalMs: number;
+  /** host:port of the push webhook server, when the bench pushes commits through it. */
+  webhookAddr?: string;
 }
 
 const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ControllerProcessInput;
@@ -39,6 +41,7 @@ const running = await startController({
   fleet: input.fleet,
   chartIndexTtlMs: input.chartIndexTtlMs,
   resyncIntervalMs: input.resyncIntervalMs,
+  ...(input.webhookAddr ? { webhookAddr: input.webhookAddr } : {}),
   logger,
 });
 await new Promise<void>((resolve) => {

@@ -146,7 +146,7 @@ export async function orFailure(scenario: string, run: () => Promise<Figure[]>):
 }
 
 /** Chart repository, git repository, CRDs, Secrets and the ExtensionRepository, as an operator sets them up. */
-export async function prepareFleet(fleet: LocalFleet, hub: KubeRest, perCluster: number): Promise<void> {
+export async function prepareFleet(fleet: LocalFleet, hub: KubeRest, perCluster: number, options: { webhookToken?: string } = {}): Promise<void> {
   await fleet.charts.publish(sampleChartPath('config-values'), { version: '1.0.0' });
   const seed = join(fleet.dir, 'fleet-seed');
   mkdirSync(join(seed, 'fleet'), { recursive: true });
@@ -161,9 +161,10 @@ export async function prepareFleet(fleet: LocalFleet, hub: KubeRest, perCluster:
     hub.request({ method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data } });
   for (const c of fleet.clusters) await secret(`${c.name}-kubeconfig`, { kubeconfig: c.kubeconfig });
   await secret('git-auth', { username: fleet.git.auth.username, password: fleet.git.auth.password });
+  if (options.webhookToken) await secret('fleet-webhook', { token: options.webhookToken });
   await new CrStore(hub, NS).apply('ExtensionRepository', 'fleet', {
     metadata: {},
-    spec: { url: fleet.git.repositoryUrl('fleet'), branch: 'main', path: 'fleet', interval: '1m', secretRef: { name: 'git-auth' } },
+    spec: { url: fleet.git.repositoryUrl('fleet'), branch: 'main', path: 'fleet', interval: '1m', secretRef: { name: 'git-auth' }, ...(options.webhookToken ? { webhookSecretRef: { name: 'fleet-webhook' } } : {}) },
   });
 }
 
@@ -172,7 +173,7 @@ export async function prepareFleet(fleet: LocalFleet, hub: KubeRest, perCluster:
  * instance per cluster), all on the config-values chart, each releasing into its own namespace as
  * cluster extensions do; one Extension of each type on every cluster.
  */
-export function generateFleetFiles(input: { charts: string; clusters: string[]; perCluster: number }): Record<string, string> {
+export function generateFleetFiles(input: { charts: string; clusters: string[]; perCluster: number; greeting?: string }): Record<string, string> {
   const names = Array.from({ length: input.perCluster }, (_, i) => `cfg-${String(i + 1).padStart(4, '0')}`);
   const types = names.map(
     (name) => `apiVersion: clusterext.io/v1alpha1
@@ -201,7 +202,7 @@ spec:
   clusterName: ${c}
   extensionType: ${name}
   scope: cluster
-  configurationSettings: {data.greeting: "hello from ${name}"}
+  configurationSettings: {data.greeting: "${input.greeting ?? 'hello from'} ${name}"}
 `,
     ),
   );

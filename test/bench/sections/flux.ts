@@ -1,6 +1,8 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKubeClient, type KubeRest } from '../../../controller/cluster/kube-client.js';
 import { ensureFluxControllers, type FluxControllers } from '../../../controller/local/flux-controllers.js';
@@ -18,7 +20,7 @@ import type { ReconcilePolicy } from '../../../controller/reconcile/reconcile-re
 import type { ControllerProcessInput } from '../clusterext-controller-process.js';
 import { median, type BenchSection, type Figure } from '../figure.js';
 import { sampleProcessTree, snapshotProcessTree, statusMiB } from '../process-tree.js';
-import { apiserverRequestTotal, prepareFleet } from './controller.js';
+import { apiserverRequestTotal, generateFleetFiles, prepareFleet } from './controller.js';
 
 /**
  * `npm run bench flux` (opt-in, never in a plain `npm run bench`, `npm test` or CI): clusterext
@@ -36,6 +38,11 @@ import { apiserverRequestTotal, prepareFleet } from './controller.js';
  * apiserver requests are the kube-apiserver's own count (apiserver_request_total), less the
  * bench's own reads and less the idle cluster's rate (kube-controller-manager, scheduler, KWOK)
  * measured before the controllers start.
+ *
+ * After the install (unless BENCH_FLUX_UPGRADE=0), 15 s to settle, then one value of every release
+ * changes — Flux: the bench patches each HelmRelease; clusterext: one git commit announced by a
+ * signed push webhook — and the same figures are taken until every release is Ready at its new
+ * generation.
  *
  * BENCH_FLUX_SCENARIOS=1x100,1x1000,4x100 (clusters x releases per cluster; with several clusters
  * Flux reaches each through a kubeconfig Secret, clusterext through its ConnectedClusters),
@@ -65,6 +72,8 @@ interface Settings {
   runs: number;
   wait: boolean;
   restMs: number;
+  /** After the install: change one value of every release and measure until all are Ready again. */
+  upgrade: boolean;
   /** clusterext's helm helper binary; absent: the helm CLI. */
   helmHelperPath?: string;
 }
@@ -84,6 +93,8 @@ interface RunResult {
   install: Window;
   /** Absent when BENCH_FLUX_REST_SECONDS=0. */
   rest?: Window;
+  /** Every release upgraded with a new value (absent when BENCH_FLUX_UPGRADE=0). */
+  upgrade?: Window;
   /** The kernel's peak RSS (VmHWM) of each controller process, summed. */
   controllersPeakRssMiB: number;
 }
@@ -95,6 +106,7 @@ const section: BenchSection = {
     const common = {
       runs: Math.max(2, positive(process.env.BENCH_FLUX_RUNS, 2)),
       wait: process.env.BENCH_FLUX_WAIT === '1',
+      upgrade: process.env.BENCH_FLUX_UPGRADE !== '0',
       restMs: nonNegative(process.env.BENCH_FLUX_REST_SECONDS, 120) * 1000,
       ...(process.env.BENCH_FLUX_HELM_DRIVER === 'cli' ? {} : { helmHelperPath: (await ensureHelmHelper({ build: true }))?.path }),
     };
@@ -109,6 +121,7 @@ const section: BenchSection = {
           process.stderr.write(`  [flux] ${scenarioLabel(settings)}, run ${run + 1}/${settings.runs}: ${side}, waits ${settings.wait ? 'on' : 'off'}\n`);
           const result = await runOnce(side, settings, flux);
           process.stderr.write(`  [flux] ${side}: all Ready in ${(result.install.wallMs / 1000).toFixed(1)} s, CPU ${(result.install.cpuMs / 1000).toFixed(1)} s\n`);
+          if (result.upgrade) process.stderr.write(`  [flux] ${side}: all upgraded in ${(result.upgrade.wallMs / 1000).toFixed(1)} s, CPU ${(result.upgrade.cpuMs / 1000).toFixed(1)} s\n`);
           results.push(result);
         }
       }
@@ -157,7 +170,8 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
   };
   try {
     if (side === 'flux') await prepareFlux(fleet, kube, settings, flux);
-    else await prepareFleet(fleet, kube, settings.perCluster);
+    else await prepareFleet(fleet, kube, settings.perCluster, { webhookToken: WEBHOOK_TOKEN });
+    const webhookAddr = `127.0.0.1:${await freePort()}`;
 
     const idleStart = await served();
     await sleep(IDLE_BASELINE_MS);
@@ -167,7 +181,7 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
     const before = await served();
     const started = performance.now();
     if (side === 'flux') processes.push(...(await startFlux(fleet, flux)));
-    else processes.push(await startClusterext(fleet, settings));
+    else processes.push(await startClusterext(fleet, settings, webhookAddr));
     const roots = processes.map((p) => serverPid(p));
     const sampler = sampleProcessTree(roots);
     try {
@@ -193,6 +207,42 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
         netApiserverRequests: afterInstall - before - ownInstall - idlePerMs * wallMs,
       };
 
+      let upgrade: Window | undefined;
+      if (settings.upgrade) {
+        await sleep(SETTLE_MS);
+        // Every release's generation now: an upgraded one is Ready at a later generation.
+        const generations = side === 'flux' ? await generationsOf(kube, HELM_RELEASES) : await generationsOf(kube, EXTENSIONS);
+        benchRequests += 1;
+        const upgradeStartBench = benchRequests;
+        const upgradeBefore = await served();
+        const upgradeCpu = snapshotProcessTree(roots).cpuMs;
+        sampler.resetPeak();
+        const upgradeStarted = performance.now();
+        // What a user does: Flux's HelmReleases are edited in place (one patch each, by the bench);
+        // clusterext's come from one git commit, brought in by a signed push webhook.
+        if (side === 'flux') benchRequests += await patchHelmReleaseValues(kube, [...generations.keys()], 'upgraded');
+        else await pushUpgrade(fleet, settings, `http://${webhookAddr}`);
+        for (;;) {
+          benchRequests += 1;
+          const upgraded = await upgradedCount(kube, side === 'flux' ? HELM_RELEASES : EXTENSIONS, generations);
+          if (upgraded >= settings.releases) break;
+          if (processes.some((p) => p.hasExited())) throw new Error(`A ${side} controller exited before all releases were upgraded (${upgraded} of ${settings.releases}).`);
+          if (performance.now() - upgradeStarted > READY_LIMIT_MS) throw new Error(`${side}: only ${upgraded} of ${settings.releases} releases were upgraded after ${READY_LIMIT_MS / 60_000} minutes.`);
+          await sleep(pollMsFor(settings.releases));
+        }
+        const upgradeWall = performance.now() - upgradeStarted;
+        const upgradeCpuAfter = snapshotProcessTree(roots).cpuMs;
+        const upgradeAfter = await served();
+        const ownUpgrade = benchRequests - upgradeStartBench;
+        upgrade = {
+          wallMs: upgradeWall,
+          cpuMs: upgradeCpuAfter - upgradeCpu,
+          peakTreeRssMiB: sampler.peakRssMiB(),
+          apiserverRequests: upgradeAfter - upgradeBefore - ownUpgrade,
+          netApiserverRequests: upgradeAfter - upgradeBefore - ownUpgrade - idlePerMs * upgradeWall,
+        };
+      }
+
       let rest: Window | undefined;
       if (settings.restMs > 0) {
         await sleep(SETTLE_MS);
@@ -215,7 +265,7 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
         };
       }
       const controllersPeakRssMiB = roots.reduce((sum, pid) => sum + statusMiB(pid, 'VmHWM'), 0);
-      return { side, install, ...(rest ? { rest } : {}), controllersPeakRssMiB };
+      return { side, install, ...(upgrade ? { upgrade } : {}), ...(rest ? { rest } : {}), controllersPeakRssMiB };
     } finally {
       sampler.stop();
     }
@@ -321,7 +371,7 @@ async function startFlux(fleet: LocalFleet, flux: FluxControllers): Promise<Supe
 }
 
 /** The clusterext controller (startController) in its own Node process, concurrency 4. */
-async function startClusterext(fleet: LocalFleet, settings: Settings): Promise<SupervisedProcess> {
+async function startClusterext(fleet: LocalFleet, settings: Settings, webhookAddr: string): Promise<SupervisedProcess> {
   const logs = join(fleet.dir, 'bench-logs');
   mkdirSync(logs, { recursive: true });
   const home = join(fleet.dir, 'helm-home');
@@ -350,6 +400,7 @@ async function startClusterext(fleet: LocalFleet, settings: Settings): Promise<S
     },
     chartIndexTtlMs: 60_000,
     resyncIntervalMs: 60_000,
+    webhookAddr,
   };
   const inputPath = join(fleet.dir, 'clusterext-controller.json');
   writeFileSync(inputPath, JSON.stringify(input), { mode: 0o600 });
@@ -373,6 +424,59 @@ interface Conditioned {
 
 const isReady = (o: Conditioned) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
+const HELM_RELEASES = `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${FLUX_NS}/helmreleases`;
+const EXTENSIONS = `/apis/clusterext.io/v1alpha1/namespaces/${NS}/extensions`;
+const WEBHOOK_TOKEN = 'flux-bench-webhook-token';
+
+interface Generational extends Conditioned {
+  metadata: { name: string; generation?: number };
+  status?: Conditioned['status'] & { observedGeneration?: number };
+}
+
+async function generationsOf(kube: KubeRest, path: string): Promise<Map<string, number>> {
+  const list = expectOk(await kube.request<{ items: Generational[] }>({ method: 'GET', path }), `Listing ${path}`);
+  return new Map(list.items.map((o) => [o.metadata.name, o.metadata.generation ?? 0]));
+}
+
+/** Objects Ready at a generation later than the one recorded before the upgrade, and observed at it. */
+async function upgradedCount(kube: KubeRest, path: string, before: ReadonlyMap<string, number>): Promise<number> {
+  const res = await kube.request<{ items: Generational[] }>({ method: 'GET', path });
+  if (res.status !== 200) return 0;
+  return res.body.items.filter((o) => {
+    const generation = o.metadata.generation ?? 0;
+    return generation > (before.get(o.metadata.name) ?? Infinity) && o.status?.observedGeneration === generation && isReady(o);
+  }).length;
+}
+
+/** One merge patch per HelmRelease (8 at a time) setting a new greeting; returns the requests sent. */
+async function patchHelmReleaseValues(kube: KubeRest, names: string[], greeting: string): Promise<number> {
+  const limit = pLimit(8);
+  await Promise.all(
+    names.map((name) =>
+      limit(async () =>
+        expectOk(
+          await kube.request({ method: 'PATCH', path: `${HELM_RELEASES}/${name}`, contentType: 'application/merge-patch+json', body: { spec: { values: { data: { greeting: `${greeting} ${name}` } } } } }),
+          `Patching HelmRelease ${name}`,
+        ),
+      ),
+    ),
+  );
+  return names.length;
+}
+
+/** One commit that changes every Extension's greeting, pushed, and announced by a signed (GitHub) push webhook. */
+async function pushUpgrade(fleet: LocalFleet, settings: Settings, webhookUrl: string): Promise<void> {
+  const files = generateFleetFiles({ charts: fleet.charts.url, clusters: fleet.clusters.map((c) => c.name), perCluster: settings.perCluster, greeting: 'upgraded' });
+  const sha = await fleet.git.commitAndPush('fleet', { files, message: 'upgrade every release' });
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { full_name: 'platform/fleet' } });
+  const res = await fetch(`${webhookUrl}/hook/fleet`, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': randomUUID(), 'X-Hub-Signature-256': `sha256=${createHmac('sha256', WEBHOOK_TOKEN).update(body).digest('hex')}` },
+  });
+  if (res.status !== 202) throw new Error(`The webhook answered ${res.status}: ${await res.text()}`);
+}
+
 async function readyHelmReleases(kube: KubeRest): Promise<number> {
   const list = expectOk(await kube.request<{ items: Conditioned[] }>({ method: 'GET', path: `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${FLUX_NS}/helmreleases` }), 'Listing HelmReleases');
   return list.items.filter(isReady).length;
@@ -395,6 +499,14 @@ function comparisonFigures(results: RunResult[], settings: Settings): Figure[] {
     { name: 'install: apiserver requests', unit: '', pick: (r) => r.install.apiserverRequests, digits: 0, note: 'apiserver_request_total less the bench\'s own reads; net of idle: less the idle cluster\'s rate too' },
     { name: 'install: apiserver requests net of idle', unit: '', pick: (r) => r.install.netApiserverRequests, digits: 0 },
   ];
+  if (settings.upgrade) {
+    const upgrade = (r: RunResult) => r.upgrade!;
+    rows.push(
+      { name: 'upgrade: time to all Ready', unit: 's', pick: (r) => upgrade(r).wallMs / 1000, digits: 1, note: 'one value of every release changed (Flux: a patch of each HelmRelease; clusterext: one commit and a signed push webhook) → every one Ready at its new generation' },
+      { name: 'upgrade: CPU, controllers + children', unit: 's', pick: (r) => upgrade(r).cpuMs / 1000, digits: 1 },
+      { name: 'upgrade: apiserver requests', unit: '', pick: (r) => upgrade(r).apiserverRequests, digits: 0, note: 'less the bench\'s own (Flux: the patches)' },
+    );
+  }
   if (settings.restMs > 0) {
     const rest = (r: RunResult) => r.rest!;
     rows.push(
