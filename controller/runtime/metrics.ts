@@ -6,7 +6,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createControllerMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'clusterext_process_' });
+  // The event-loop delay is sampled every 250 ms, not prom-client's default 10 ms: a 10 ms timer
+  // alone cost a resting Node process about 5 ms of CPU a second (160 ms in 30 s against 23 ms
+  // bare; 250 ms: 33 ms), most of the controller's CPU at rest with 300 releases.
+  collectDefaultMetrics({ register: registry, prefix: 'clusterext_process_', eventLoopMonitoringPrecision: 250 });
   return {
     registry,
     reconciles: new Counter({
