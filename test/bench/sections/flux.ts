@@ -207,62 +207,54 @@ async function runOnce(side: Side, settings: Settings, flux: FluxControllers): P
         netApiserverRequests: afterInstall - before - ownInstall - idlePerMs * wallMs,
       };
 
+      /** `during` as one window: wall time, the tree's CPU and peak RSS, apiserver requests less the bench's own and less the idle rate. */
+      const measureWindow = async (during: () => Promise<void>): Promise<Window> => {
+        const startOwn = benchRequests;
+        const servedBefore = await served();
+        const cpuBefore = snapshotProcessTree(roots).cpuMs;
+        sampler.resetPeak();
+        const windowStarted = performance.now();
+        await during();
+        const windowMs = performance.now() - windowStarted;
+        const cpuAfter = snapshotProcessTree(roots).cpuMs;
+        const servedAfter = await served();
+        const own = benchRequests - startOwn;
+        return {
+          wallMs: windowMs,
+          cpuMs: cpuAfter - cpuBefore,
+          peakTreeRssMiB: sampler.peakRssMiB(),
+          apiserverRequests: servedAfter - servedBefore - own,
+          netApiserverRequests: servedAfter - servedBefore - own - idlePerMs * windowMs,
+        };
+      };
+
       let upgrade: Window | undefined;
       if (settings.upgrade) {
         await sleep(SETTLE_MS);
         // Every release's generation now: an upgraded one is Ready at a later generation.
         const generations = side === 'flux' ? await generationsOf(kube, HELM_RELEASES) : await generationsOf(kube, EXTENSIONS);
         benchRequests += 1;
-        const upgradeStartBench = benchRequests;
-        const upgradeBefore = await served();
-        const upgradeCpu = snapshotProcessTree(roots).cpuMs;
-        sampler.resetPeak();
-        const upgradeStarted = performance.now();
-        // What a user does: Flux's HelmReleases are edited in place (one patch each, by the bench);
-        // clusterext's come from one git commit, brought in by a signed push webhook.
-        if (side === 'flux') benchRequests += await patchHelmReleaseValues(kube, [...generations.keys()], 'upgraded');
-        else await pushUpgrade(fleet, settings, `http://${webhookAddr}`);
-        for (;;) {
-          benchRequests += 1;
-          const upgraded = await upgradedCount(kube, side === 'flux' ? HELM_RELEASES : EXTENSIONS, generations);
-          if (upgraded >= settings.releases) break;
-          if (processes.some((p) => p.hasExited())) throw new Error(`A ${side} controller exited before all releases were upgraded (${upgraded} of ${settings.releases}).`);
-          if (performance.now() - upgradeStarted > READY_LIMIT_MS) throw new Error(`${side}: only ${upgraded} of ${settings.releases} releases were upgraded after ${READY_LIMIT_MS / 60_000} minutes.`);
-          await sleep(pollMsFor(settings.releases));
-        }
-        const upgradeWall = performance.now() - upgradeStarted;
-        const upgradeCpuAfter = snapshotProcessTree(roots).cpuMs;
-        const upgradeAfter = await served();
-        const ownUpgrade = benchRequests - upgradeStartBench;
-        upgrade = {
-          wallMs: upgradeWall,
-          cpuMs: upgradeCpuAfter - upgradeCpu,
-          peakTreeRssMiB: sampler.peakRssMiB(),
-          apiserverRequests: upgradeAfter - upgradeBefore - ownUpgrade,
-          netApiserverRequests: upgradeAfter - upgradeBefore - ownUpgrade - idlePerMs * upgradeWall,
-        };
+        upgrade = await measureWindow(async () => {
+          const upgradeStarted = performance.now();
+          // What a user does: Flux's HelmReleases are edited in place (one patch each, by the bench);
+          // clusterext's come from one git commit, brought in by a signed push webhook.
+          if (side === 'flux') benchRequests += await patchHelmReleaseValues(kube, [...generations.keys()], 'upgraded');
+          else await pushUpgrade(fleet, settings, `http://${webhookAddr}`);
+          for (;;) {
+            benchRequests += 1;
+            const upgraded = await upgradedCount(kube, side === 'flux' ? HELM_RELEASES : EXTENSIONS, generations);
+            if (upgraded >= settings.releases) break;
+            if (processes.some((p) => p.hasExited())) throw new Error(`A ${side} controller exited before all releases were upgraded (${upgraded} of ${settings.releases}).`);
+            if (performance.now() - upgradeStarted > READY_LIMIT_MS) throw new Error(`${side}: only ${upgraded} of ${settings.releases} releases were upgraded after ${READY_LIMIT_MS / 60_000} minutes.`);
+            await sleep(pollMsFor(settings.releases));
+          }
+        });
       }
 
       let rest: Window | undefined;
       if (settings.restMs > 0) {
         await sleep(SETTLE_MS);
-        const restStartBench = benchRequests;
-        const restBefore = await served();
-        const restCpu = snapshotProcessTree(roots).cpuMs;
-        sampler.resetPeak();
-        const restStarted = performance.now();
-        await sleep(settings.restMs);
-        const restWall = performance.now() - restStarted;
-        const restCpuAfter = snapshotProcessTree(roots).cpuMs;
-        const restAfter = await served();
-        const ownRest = benchRequests - restStartBench;
-        rest = {
-          wallMs: restWall,
-          cpuMs: restCpuAfter - restCpu,
-          peakTreeRssMiB: sampler.peakRssMiB(),
-          apiserverRequests: restAfter - restBefore - ownRest,
-          netApiserverRequests: restAfter - restBefore - ownRest - idlePerMs * restWall,
-        };
+        rest = await measureWindow(() => sleep(settings.restMs));
       }
       const controllersPeakRssMiB = roots.reduce((sum, pid) => sum + statusMiB(pid, 'VmHWM'), 0);
       return { side, install, ...(upgrade ? { upgrade } : {}), ...(rest ? { rest } : {}), controllersPeakRssMiB };
