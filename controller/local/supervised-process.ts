@@ -72,13 +72,16 @@ export function startSupervisedProcess(options: SupervisedProcessOptions): Super
     serverPid: () => (done ? undefined : childPids(pid).find((p) => !isWatchdogReader(p))),
     async stop(graceMs = 10_000) {
       if (done) return;
+      const server = childPids(pid).find((p) => !isWatchdogReader(p));
       signalGroup(pid, 'SIGTERM');
       // Unref'd: a pending grace timer must not keep Node alive for graceMs after the server has exited.
       const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs, undefined, { ref: false }).then(() => true)]);
       if (timedOut) signalGroup(pid, 'SIGKILL');
       await exited;
-      // The server may outlive the watchdog by a moment when the group was killed.
+      // The server may outlive the watchdog by a moment when the group was killed: stop returns
+      // once it is gone (or a zombie), so a caller never sees it alive after stop.
       signalGroup(pid, 'SIGKILL');
+      for (let waited = 0; server !== undefined && isRunning(server) && waited < 5_000; waited += 20) await sleep(20, undefined, { ref: false });
     },
   };
 }
@@ -105,5 +108,14 @@ function isWatchdogReader(pid: number): boolean {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sh';
   } catch {
     return true;
+  }
+}
+
+/** The process exists and is not a zombie. */
+function isRunning(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
   }
 }
