@@ -187,8 +187,8 @@ export async function syncFleet(repository: RepositoryCr, good: GoodRevision, de
   const operationOf = new Map(operations.map((op) => [extensionCrName(op.cluster, op.extension), op]));
   // Clusters with helm work ahead get their helm client ready while the CRs are written.
   for (const cluster of new Set(operations.filter((op) => op.operation !== 'none' && op.operation !== 'leave').map((op) => op.cluster))) {
-    const client = connections.get(cluster)?.client;
-    if (client && connections.get(cluster)?.facts.reachable) void deps.helm.prepare?.({ kubeconfig: client.kubeconfig });
+    const connection = connections.get(cluster);
+    if (connection?.client && connection.facts.reachable) void deps.helm.prepare?.({ kubeconfig: connection.client.kubeconfig });
   }
 
   // Everything above only read: the revision is valid, its versions resolve and the guard lets it
